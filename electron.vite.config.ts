@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'electron-vite';
+
+const root = import.meta.dirname;
+
+/**
+ * Three builds: main (Node, Electron main + CLI + embedded emulator), preload (sandboxed: one
+ * self-contained CommonJS file per window, since sandboxed preloads cannot `require` or be ESM),
+ * and the renderer entries (console, guided enrollment).
+ */
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'src/main/index.ts'),
+          cli: resolve(root, 'src/main/cli/index.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      // SECURITY: sandboxed preloads get no `require` for node_modules; bundle everything they use.
+      externalizeDeps: false,
+      isolatedEntries: true,
+      rollupOptions: {
+        input: {
+          console: resolve(root, 'src/preload/console.ts'),
+          enroll: resolve(root, 'src/preload/enroll.ts'),
+        },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src/renderer'),
+    plugins: [vue()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rollupOptions: {
+        input: {
+          console: resolve(root, 'src/renderer/console/index.html'),
+          enroll: resolve(root, 'src/renderer/enroll/index.html'),
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,78 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import vue from 'eslint-plugin-vue';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url', 'stream'];
+
+/** Import rules per layer (see the README's architecture section). */
+const zone = (files, patterns, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['types/**', 'out/**', 'dist/**', 'release/**', 'coverage/**', 'bench/results/**', 'node_modules/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  ...vue.configs['flat/recommended'],
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.vue'],
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser } },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'bin/**'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['test/**', 'bench/**', 'scripts/**', 'src/main/cli/**', 'src/emulator/cli.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  // Layer zones: shared runs anywhere, so it may import nothing from the platform.
+  zone(
+    ['src/shared/**'],
+    ['electron', 'keytar', 'vue', 'pinia', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/preload/**', '**/emulator/**'],
+    'src/shared runs anywhere: no electron, no node:*, no DOM, no other layer.',
+  ),
+  zone(
+    ['src/main/services/**', 'src/main/ipc/**', 'src/main/cli/**', 'src/emulator/**'],
+    ['electron', '**/renderer/**', '**/preload/**', '**/main/electron/**'],
+    "Services, the router, the CLI and the emulator run in plain Node: no 'electron' here (it belongs in src/main/electron).",
+  ),
+  zone(
+    ['src/preload/**'],
+    ['keytar', 'zod', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/emulator/**'],
+    'Preloads are sandboxed: they import only electron and ../shared (names, no schemas).',
+  ),
+  zone(
+    ['src/renderer/**'],
+    ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
+    'The renderer talks to main only through its Platform; it imports ../shared and nothing from main.',
+  ),
+  zone(
+    ['src/main/electron/**', 'src/main/index.ts'],
+    ['keytar', '**/renderer/**'],
+    'keytar belongs in src/main/services only; the Electron shell reaches secrets through services.',
+  ),
+  prettier,
+);

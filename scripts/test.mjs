@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// `npm test`: everything, on a fresh machine. On Linux it first checks the system packages the
+// tests need (printing the exact install line when one is missing), then re-runs itself inside a
+// private D-Bus session with a throwaway, unlocked gnome-keyring, so keytar is tested against a
+// real Secret Service and never touches the user's own keychain.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const root = new URL('..', import.meta.url).pathname;
+const linux = process.platform === 'linux';
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick'); // skips lint, typecheck, build and e2e: for a fast local loop
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+function preflight() {
+  if (!linux) return;
+  const missing = [];
+  if (!has('dbus-run-session')) missing.push('dbus');
+  if (!has('gnome-keyring-daemon')) missing.push('gnome-keyring');
+  if (!has('secret-tool')) missing.push('libsecret-tools');
+  if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+  let keytarOk = true;
+  try {
+    require('keytar');
+  } catch {
+    keytarOk = false;
+    missing.push('libsecret-1-dev');
+  }
+  if (missing.length > 0) {
+    const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+    console.error('\nnpm test needs system packages that are missing. Install them with:\n');
+    console.error(`  ${sudo}apt-get install -y ${[...new Set(missing)].join(' ')}\n`);
+    if (!keytarOk) console.error('then rebuild the keychain module:  npm rebuild keytar\n');
+    process.exit(1);
+  }
+}
+
+/** Starts gnome-keyring-daemon unlocked with a throwaway password and returns its env vars. */
+function startKeyring() {
+  const r = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
+    input: 'authdesk-throwaway-test-password\n',
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`gnome-keyring-daemon failed: ${r.stderr}`);
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) process.env[m[1]] = m[2];
+  }
+}
+
+function run(name, cmd, cmdArgs, env = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    console.log(`\n=== ${name}: ${cmd} ${cmdArgs.join(' ')}`);
+    const child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => {
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const ok = code === 0;
+      console.log(`=== ${name}: ${ok ? 'ok' : `FAILED (${signal ?? code})`} in ${seconds}s`);
+      resolve({ name, ok, seconds });
+    });
+  });
+}
+
+function vitestCounts(file) {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    return { passed: json.numPassedTests ?? 0, failed: json.numFailedTests ?? 0, skipped: json.numPendingTests ?? 0 };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+}
+
+async function main() {
+  preflight();
+  if (linux && process.env.AUTHDESK_TEST_SESSION !== '1') {
+    // Re-run inside a private session bus; the keyring daemon dies with it.
+    const r = spawnSync('dbus-run-session', ['--', process.execPath, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, AUTHDESK_TEST_SESSION: '1' },
+    });
+    process.exit(r.status ?? 1);
+  }
+  if (linux) startKeyring();
+
+  const work = mkdtempSync(join(tmpdir(), 'authdesk-test-'));
+  const env = {
+    // Tests never touch the user's real entries or data dir.
+    AUTHDESK_KEYCHAIN_SERVICE: `authdesk-test-${process.pid}`,
+    AUTHDESK_HOME: join(work, 'home'),
+    AUTHDESK_TEST_TMP: work,
+  };
+  const results = [];
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const addCounts = (file) => {
+    const c = vitestCounts(file);
+    counts.passed += c.passed;
+    counts.failed += c.failed;
+    counts.skipped += c.skipped;
+  };
+
+  if (!quick) {
+    results.push(await run('lint', 'npx', ['--no-install', 'eslint', '.', '--max-warnings', '0']));
+    results.push(await run('typecheck', process.execPath, ['scripts/typecheck.mjs']));
+    results.push(await run('build', 'npx', ['--no-install', 'electron-vite', 'build']));
+  }
+  const unitJson = join(work, 'vitest-main.json');
+  results.push(
+    await run(
+      'tests',
+      'npx',
+      ['--no-install', 'vitest', 'run', '--project', 'unit', '--project', 'renderer', '--project', 'integration', '--project', 'security', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`],
+      env,
+    ),
+  );
+  addCounts(unitJson);
+  if (!quick) {
+    const e2eJson = join(work, 'vitest-e2e.json');
+    results.push(
+      await run('e2e', 'npx', ['--no-install', 'vitest', 'run', '--project', 'e2e', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eJson}`], env),
+    );
+    addCounts(e2eJson);
+    results.push(await run('audit:electron', process.execPath, ['scripts/audit-electron.mjs']));
+  }
+
+  console.log('\n=== summary');
+  for (const r of results) console.log(`${r.ok ? 'ok    ' : 'FAILED'} ${r.name.padEnd(16)} ${r.seconds}s`);
+  const failedSteps = results.filter((r) => !r.ok).length;
+  rmSync(work, { recursive: true, force: true });
+  // The plain closing line CI reads.
+  console.log(`${counts.passed} passed, ${counts.failed + (counts.failed === 0 ? failedSteps : 0)} failed, ${counts.skipped} skipped`);
+  process.exit(failedSteps === 0 && counts.failed === 0 ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+// Electron lifecycle only: everything else lives in ./electron (the shell) and ./services.
+import { startDesktopApp } from './electron/app';
+
+void startDesktopApp();

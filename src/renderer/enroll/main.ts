@@ -1,0 +1,2 @@
+// TODO(#5): guided enrollment page.
+document.title = 'Authdesk enrollment';

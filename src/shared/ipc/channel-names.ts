@@ -1,0 +1,23 @@
+/**
+ * Every IPC channel and event, by name, with no schema attached. Kept apart from the schemas so
+ * the sandboxed preload can build `window.authdesk` without bundling zod. The compiler proves this
+ * list and the schema table in `channels/index.ts` name exactly the same channels.
+ *
+ * Naming: `domain:verb` (kebab-case verb) for calls, `domain:noun-changed` for events.
+ */
+export const CHANNEL_NAMES = [
+  'app:info',
+  'tenants:list',
+  'tenants:add',
+  'tenants:rename',
+  'tenants:set-active',
+  'tenants:rotate-secret',
+  'tenants:test',
+  'tenants:remove',
+] as const;
+
+/** Events pushed from main to the console window. */
+export const EVENT_NAMES = ['tenants:list-changed'] as const;
+
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
+export type EventName = (typeof EVENT_NAMES)[number];

@@ -1,0 +1,108 @@
+import { describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../../src/shared/errors';
+import { CHANNEL_NAMES, channels } from '../../../src/shared/ipc';
+import { createRouter, type Handlers } from '../../../src/main/ipc/router';
+
+const summary = {
+  id: 'p1',
+  name: 'Prod',
+  kind: 'remote' as const,
+  region: 'us' as const,
+  apiUrl: 'https://api.authsignal.com/v1',
+  tenantId: 't1',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  active: true,
+  hasSecret: true,
+};
+
+/** A complete handler table whose every handler records that it was reached. */
+function spyHandlers() {
+  const reached = vi.fn();
+  const list = { tenants: [summary], activeId: 'p1' };
+  const handlers: Handlers = {
+    'app:info': () => (reached('app:info'), { version: '0', platform: 'linux', localTenant: true }),
+    'tenants:list': () => (reached('tenants:list'), list),
+    // The extra `secret` key must be stripped by the output schema.
+    'tenants:add': () => (reached('tenants:add'), { ...summary, secret: 'sk_live_should_never_cross' }),
+    'tenants:rename': () => (reached('tenants:rename'), summary),
+    'tenants:set-active': () => (reached('tenants:set-active'), list),
+    'tenants:rotate-secret': () => (reached('tenants:rotate-secret'), summary),
+    'tenants:test': () => (reached('tenants:test'), { ok: true, latencyMs: 1, message: 'ok' }),
+    'tenants:remove': () => (reached('tenants:remove'), list),
+  };
+  return { handlers, reached };
+}
+
+describe('router', () => {
+  it('has exactly one schema per channel name', () => {
+    expect(Object.keys(channels).sort()).toEqual([...CHANNEL_NAMES].sort());
+    for (const name of CHANNEL_NAMES) {
+      expect(name).toMatch(/^[a-z]+:[a-z]+(-[a-z]+)*$/);
+    }
+  });
+
+  it('refuses unknown channels', async () => {
+    const { handlers, reached } = spyHandlers();
+    const res = await createRouter(handlers).handle('tenants:dump-secrets', {}, { transport: 'test' });
+    expect(res).toEqual({ ok: false, error: { code: 'validation', message: 'Unknown channel' } });
+    expect(reached).not.toHaveBeenCalled();
+  });
+
+  it('never lets a bad input reach a service, and reports paths without values', async () => {
+    const { handlers, reached } = spyHandlers();
+    const router = createRouter(handlers);
+    const bad = await router.handle(
+      'tenants:add',
+      { name: '', tenantId: 't', secret: 'sk_super_secret_value', region: 'mars' },
+      { transport: 'test' },
+    );
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.error.code).toBe('validation');
+    expect(bad.error.issues?.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'region']));
+    expect(JSON.stringify(bad)).not.toContain('sk_super_secret_value');
+    expect(JSON.stringify(bad)).not.toContain('mars');
+    const extra = await router.handle('tenants:rename', { id: 'p1', name: 'x', sneaky: 1 }, { transport: 'test' });
+    expect(extra.ok).toBe(false);
+    expect(reached).not.toHaveBeenCalled();
+  });
+
+  it('strips keys the output schema does not declare', async () => {
+    const { handlers } = spyHandlers();
+    const res = await createRouter(handlers).handle(
+      'tenants:add',
+      { name: 'Prod', region: 'us', tenantId: 't1', secret: 'sk' },
+      { transport: 'test' },
+    );
+    expect(res.ok).toBe(true);
+    expect(JSON.stringify(res)).not.toContain('sk_live_should_never_cross');
+  });
+
+  it('maps AppError to its code and hides unexpected errors', async () => {
+    const { handlers } = spyHandlers();
+    const sink = vi.fn();
+    handlers['tenants:list'] = () => {
+      throw new AppError('keychain-unavailable', 'Unlock your keychain');
+    };
+    handlers['tenants:remove'] = () => {
+      throw new Error('stack trace with sk_live_abc');
+    };
+    const router = createRouter(handlers, sink);
+    expect(await router.handle('tenants:list', {}, { transport: 'test' })).toEqual({
+      ok: false,
+      error: { code: 'keychain-unavailable', message: 'Unlock your keychain' },
+    });
+    const hidden = await router.handle('tenants:remove', { id: 'p1' }, { transport: 'test' });
+    expect(hidden.ok).toBe(false);
+    expect(JSON.stringify(hidden)).not.toContain('sk_live_abc');
+    expect(sink).toHaveBeenCalledOnce();
+  });
+
+  it('cannot be given a handler for a channel without a schema (type test)', () => {
+    const { handlers } = spyHandlers();
+    // @ts-expect-error 'tenants:export-secret' has no schema, so the handler table rejects it.
+    const withExtra: Handlers = { ...handlers, 'tenants:export-secret': () => 'x' } satisfies Handlers;
+    expect(withExtra).toBeDefined();
+  });
+});
