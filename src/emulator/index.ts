@@ -1,7 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { registerClientApi } from './client-api';
+import type { Emu } from './context';
+import { registerControl } from './control';
+import { Faults } from './faults';
+import { Router } from './http';
+import { registerPrebuiltUi } from './prebuilt-ui';
+import { seedStore } from './seeds';
+import { createEmulatorServer } from './server';
+import { registerServerApi } from './server-api';
+import { Store } from './store';
+import { TokenService } from './tokens';
+
 /**
  * The local tenant: an Authsignal-compatible emulator (Server API under /v1, Client API under
  * /v1/client, a pre-built UI stand-in, an outbox and fault injection), embedded in the desktop app
- * as the default tenant and used as the test bed. TODO(#3): implementation.
+ * as the default tenant and used as the test bed.
  */
 export interface EmulatorOptions {
   /** 0 picks a free port. */
@@ -16,6 +30,8 @@ export interface EmulatorOptions {
   /** Persist to this file (atomic snapshots); in memory when absent. */
   dataFile?: string;
   faults?: Partial<FaultSettings>;
+  /** Token lifetime (default 600 s); tests shorten it to prove expiry. */
+  tokenTtlSeconds?: number;
 }
 
 /** Fault injection, changeable at runtime. */
@@ -38,11 +54,54 @@ export interface RunningEmulator {
   readonly apiUrl: string;
   readonly tenantId: string;
   readonly secret: string;
+  /** The live state, for tests and seeding scripts in the same process. */
+  readonly store: Store;
+  readonly faults: Faults;
   setFaults(faults: Partial<FaultSettings>): void;
   close(): Promise<void>;
 }
 
-/** Starts an emulator. */
-export function startEmulator(_options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return Promise.reject(new Error('TODO(#3): emulator not built yet'));
+/** Starts an emulator on 127.0.0.1 (unless told otherwise) and resolves once it listens. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const tenantId = options.tenantId ?? 'local-tenant';
+  const secret = options.secret ?? `local_${randomBytes(24).toString('base64url')}`;
+  const store = new Store();
+  if (options.seed !== undefined) seedStore(store, options.seed);
+  const emu: Emu = {
+    store,
+    tokens: new TokenService(tenantId, options.tokenTtlSeconds),
+    faults: new Faults(options.faults),
+    tenantId,
+    secret,
+    origin: '',
+    changed: () => {},
+  };
+  const router = new Router();
+  registerServerApi(router, emu);
+  registerClientApi(router, emu);
+  registerPrebuiltUi(router, emu);
+  registerControl(router, emu);
+  const server = createEmulatorServer(emu, router);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  emu.origin = `http://${hostForUrl}:${address.port}`;
+  return {
+    origin: emu.origin,
+    apiUrl: `${emu.origin}/v1`,
+    tenantId,
+    secret,
+    store,
+    faults: emu.faults,
+    setFaults: (faults) => void emu.faults.set(faults),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

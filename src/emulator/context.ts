@@ -1,0 +1,16 @@
+import type { Faults } from './faults';
+import type { Store } from './store';
+import type { TokenService } from './tokens';
+
+/** Everything a route module needs: the state, the tenant's identity, tokens and faults. */
+export interface Emu {
+  readonly store: Store;
+  readonly tokens: TokenService;
+  readonly faults: Faults;
+  readonly tenantId: string;
+  readonly secret: string;
+  /** Set once the server listens, e.g. http://127.0.0.1:4010 */
+  origin: string;
+  /** Called after every state change, for `--data` persistence (debounced by the caller). */
+  changed(): void;
+}
