@@ -11,6 +11,12 @@ export interface Emu {
   readonly secret: string;
   /** Set once the server listens, e.g. http://127.0.0.1:4010 */
   origin: string;
+  /** WebAuthn relying party id (a hostname, never an IP address). */
+  readonly rpId: string;
+  /** Origin of the pre-built UI on the rpId hostname, e.g. http://localhost:4010 (set once listening). */
+  uiOrigin: string;
+  /** Trusted page origins besides uiOrigin: WebAuthn expected origins, frame ancestors, popup targets. */
+  readonly allowedOrigins: readonly string[];
   /** Called after every state change, for `--data` persistence (debounced by the caller). */
   changed(): void;
 }

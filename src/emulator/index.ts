@@ -32,6 +32,17 @@ export interface EmulatorOptions {
   faults?: Partial<FaultSettings>;
   /** Token lifetime (default 600 s); tests shorten it to prove expiry. */
   tokenTtlSeconds?: number;
+  /**
+   * WebAuthn relying party id (default `localhost`). The pre-built UI is served on this hostname
+   * (`uiOrigin`), because an IP address can never be an rpID and WebAuthn needs a secure context,
+   * which `http://localhost` is.
+   */
+  rpId?: string;
+  /**
+   * Page origins trusted besides the pre-built UI's own (e.g. Authdesk's enroll page): they may run
+   * WebAuthn ceremonies against this tenant, frame the pre-built UI and receive its popup messages.
+   */
+  allowedOrigins?: string[];
 }
 
 /** Fault injection, changeable at runtime. */
@@ -52,6 +63,10 @@ export interface RunningEmulator {
   readonly origin: string;
   /** Server API base URL with /v1, what @authsignal/node takes as apiUrl. */
   readonly apiUrl: string;
+  /** Origin of the pre-built UI on the rpId hostname, e.g. http://localhost:4010 (same server). */
+  readonly uiOrigin: string;
+  /** WebAuthn relying party id. */
+  readonly rpId: string;
   readonly tenantId: string;
   readonly secret: string;
   /** The live state, for tests and seeding scripts in the same process. */
@@ -74,6 +89,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     tenantId,
     secret,
     origin: '',
+    rpId: options.rpId ?? 'localhost',
+    uiOrigin: '',
+    allowedOrigins: (options.allowedOrigins ?? []).map((o) => new URL(o).origin),
     changed: () => {},
   };
   const router = new Router();
@@ -90,9 +108,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   emu.origin = `http://${hostForUrl}:${address.port}`;
+  emu.uiOrigin = `http://${emu.rpId}:${address.port}`;
   return {
     origin: emu.origin,
     apiUrl: `${emu.origin}/v1`,
+    uiOrigin: emu.uiOrigin,
+    rpId: emu.rpId,
     tenantId,
     secret,
     store,

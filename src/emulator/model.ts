@@ -108,6 +108,10 @@ export interface EmuChallenge {
   code?: string;
   /** WebAuthn challenge, base64url (internal). */
   webauthnChallenge?: string;
+  /** WebAuthn ceremony the challenge belongs to (a registration challenge must not sign a user in). */
+  webauthnCeremony?: 'registration' | 'authentication';
+  /** The authenticator being verified, or being enrolled when it is still pending. */
+  userAuthenticatorId?: string;
   /** Magic link / push: set when the link is clicked or the push approved. */
   approved?: boolean;
   /** Epoch ms. */
