@@ -89,6 +89,12 @@ export interface EmuAction {
   scope?: string;
   ipAddress?: string;
   userAgent?: string;
+  deviceId?: string;
+  /** Hints from `track` (the pre-built UI pre-fills them); they do not change the user record. */
+  email?: string;
+  phoneNumber?: string;
+  username?: string;
+  locale?: string;
   custom?: CustomData;
   ruleIds: string[];
   output?: unknown;
