@@ -1,0 +1,138 @@
+import { app, shell, type Event, type Session, type WebContents } from 'electron';
+import { originOf } from './origin';
+
+/**
+ * Hosts the OS browser may be asked to open. Anything else a page links to is simply refused.
+ * SECURITY: exact hostnames, https only: `shell.openExternal` hands a URL to the OS, which would
+ * happily run `file:`, `smb:` or custom-scheme handlers.
+ */
+export const EXTERNAL_HOST_ALLOWLIST: ReadonlySet<string> = new Set([
+  'docs.authsignal.com',
+  'portal.authsignal.com',
+  'www.authsignal.com',
+]);
+
+/** Where a web contents may navigate, and whether a navigation is a redirect it wants instead. */
+export interface NavigationPolicy {
+  /** Origins (`scheme://host[:port]`) the web contents may navigate its frames to. */
+  readonly allowedOrigins: ReadonlySet<string>;
+  /**
+   * Called before the origin check for every navigation and redirect. Returning true cancels the
+   * navigation: the policy owner has taken it (the enrollment windows' redirect interception).
+   */
+  readonly intercept?: (url: string) => boolean;
+}
+
+// Keyed by the web contents itself so a policy dies with its window.
+const policies = new WeakMap<WebContents, NavigationPolicy>();
+const hardenedSessions = new WeakSet<Session>();
+
+/** Sets where `contents` may navigate. Without a policy, a web contents may navigate nowhere. */
+export function setNavigationPolicy(contents: WebContents, policy: NavigationPolicy): void {
+  policies.set(contents, policy);
+}
+
+/** True when `url` is an https URL on an allowlisted host, with no credentials or odd port. */
+export function isExternalUrlAllowed(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return (
+    parsed.protocol === 'https:' &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    parsed.port === '' &&
+    EXTERNAL_HOST_ALLOWLIST.has(parsed.hostname)
+  );
+}
+
+/**
+ * The one way Authdesk opens a URL in the OS browser. Returns whether it did.
+ * SECURITY: only allowlisted https URLs; the URL is re-serialised from its parsed form so what the
+ * OS receives is exactly what was checked.
+ */
+export async function openExternalSafe(url: string): Promise<boolean> {
+  if (!isExternalUrlAllowed(url)) return false;
+  await shell.openExternal(new URL(url).href);
+  return true;
+}
+
+/**
+ * Deny-all permission handlers and cancelled downloads on a session. Idempotent.
+ * SECURITY: nothing Authdesk does needs a web permission (WebAuthn needs none in Electron), so a
+ * compromised or hostile page gets no camera, microphone, notifications, clipboard, HID, serial…
+ */
+export function hardenSession(ses: Session): void {
+  if (hardenedSessions.has(ses)) return;
+  hardenedSessions.add(ses);
+  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
+  // SECURITY: no page may write files to the agent's disk; exports are written by main.
+  ses.on('will-download', (event) => event.preventDefault());
+}
+
+function isNavigationAllowed(contents: WebContents, url: string): boolean {
+  const policy = policies.get(contents);
+  const origin = originOf(url);
+  return policy !== undefined && origin !== null && policy.allowedOrigins.has(origin);
+}
+
+/** Applies the policy to one navigation; returns true when it was cancelled. */
+function guardNavigation(
+  contents: WebContents,
+  event: Event,
+  url: string,
+  frame: { isMainFrame: boolean; openAllowedExternally: boolean },
+): boolean {
+  const policy = policies.get(contents);
+  // SECURITY: only the top frame's navigation counts as the flow's redirect, not an embedded frame's.
+  if (frame.isMainFrame && policy?.intercept?.(url)) {
+    event.preventDefault();
+    return true;
+  }
+  if (isNavigationAllowed(contents, url)) return false;
+  // SECURITY: a window never leaves its allowed origins; a click on a docs link goes to the OS browser.
+  event.preventDefault();
+  if (frame.openAllowedExternally) void openExternalSafe(url);
+  return true;
+}
+
+/**
+ * The single guard every web contents gets the moment it is created (windows, sandboxed windows,
+ * anything a future feature adds): navigation limited to its policy's origins, no new windows, no
+ * <webview>, hardened session. Call before the first window; calling again is harmless.
+ */
+export function installWebContentsGuard(): void {
+  if (app.listeners('web-contents-created').includes(guardWebContents)) return;
+  app.on('web-contents-created', guardWebContents);
+}
+
+function guardWebContents(_event: Event, contents: WebContents): void {
+  hardenSession(contents.session);
+
+  // SECURITY: main-frame navigations the page starts (links, location changes, form posts).
+  contents.on('will-navigate', (event) => {
+    guardNavigation(contents, event, event.url, { isMainFrame: true, openAllowedExternally: true });
+  });
+  // SECURITY: every frame, so an iframe cannot be steered off-origin either.
+  contents.on('will-frame-navigate', (event) => {
+    guardNavigation(contents, event, event.url, { isMainFrame: event.isMainFrame, openAllowedExternally: false });
+  });
+  // SECURITY: a server redirect must not carry an allowed navigation to a foreign origin.
+  contents.on('will-redirect', (event) => {
+    guardNavigation(contents, event, event.url, { isMainFrame: event.isMainFrame, openAllowedExternally: false });
+  });
+
+  // SECURITY: window.open / target=_blank never creates a window; allowlisted docs open in the OS browser.
+  contents.setWindowOpenHandler(({ url }) => {
+    void openExternalSafe(url);
+    return { action: 'deny' };
+  });
+
+  // SECURITY: webviewTag is off everywhere; this also stops one smuggled in by a future change.
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}

@@ -1,0 +1,136 @@
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { protocol, type Session } from 'electron';
+import { APP_HOST, APP_SCHEME } from './origin';
+
+const MIME_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.map': 'application/json',
+};
+
+/**
+ * Registers `app:` as a privileged scheme. Must run before `app` is ready.
+ * SECURITY: `standard` gives pages a real origin (`app://authdesk`) instead of `file://`'s shared
+ * opaque one, so same-origin policy, CSP 'self' and our origin checks mean something; `secure`
+ * makes it a secure context (WebAuthn, crypto.subtle). No bypassCSP, no corsEnabled, no service workers.
+ */
+export function registerAppSchemePrivileges(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
+}
+
+/** The Content-Security-Policy for a page we serve; `connectSrc` adds origins the page may call. */
+export function buildCsp(connectSrc: readonly string[] = []): string {
+  return [
+    // SECURITY: nothing loads unless listed; scripts only from our own bundle, never inline or eval.
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src ${["'self'", ...connectSrc].join(' ')}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-src 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Options of one app:// handler (the console's, or one enrollment window's). */
+export interface AppProtocolOptions {
+  /** The built renderer directory (out/renderer). */
+  root: string;
+  /** Top-level path segments this handler may serve, e.g. ['console', 'assets']. */
+  allowedDirs: readonly string[];
+  /** The CSP header sent with every response. */
+  csp: string;
+}
+
+/**
+ * Maps an `app://authdesk/...` URL to a file under `root`, or null when it is not ours or would
+ * leave `root`. Decoding happens once, and any `..`, backslash or NUL left after decoding refuses
+ * the request outright instead of being normalised into something that happens to resolve.
+ */
+export function resolveAppPath(root: string, allowedDirs: readonly string[], requestUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || url.username || url.password) return null;
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  // SECURITY: path traversal: reject rather than repair anything that could climb out of root.
+  if (/[\\\0]/.test(pathname)) return null;
+  const segments = pathname.split('/').filter((s) => s !== '');
+  if (segments.some((s) => s === '..' || s === '.')) return null;
+  if (segments.length === 0 || !allowedDirs.includes(segments[0])) return null;
+  if (pathname.endsWith('/')) segments.push('index.html');
+  const full = resolve(root, ...segments);
+  const rel = relative(root, full);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null;
+  return full;
+}
+
+function refuse(status: number, csp: string): Response {
+  return new Response(null, { status, headers: { 'Content-Security-Policy': csp } });
+}
+
+/**
+ * The request handler for `app://authdesk/` over the built renderer: GET/HEAD of files inside the
+ * allowed directories, each response with the CSP header and nosniff.
+ */
+export function createAppRequestHandler(options: AppProtocolOptions): (request: Request) => Promise<Response> {
+  const root = resolve(options.root);
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, options.csp);
+    const file = resolveAppPath(root, options.allowedDirs, request.url);
+    if (file === null) return refuse(404, options.csp);
+    try {
+      // SECURITY: a symlink inside out/renderer must not lead outside it either.
+      const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
+      const rel = relative(realRoot, realFile);
+      if (rel.startsWith('..') || isAbsolute(rel) || !(await stat(realFile)).isFile()) return refuse(404, options.csp);
+      const body = request.method === 'HEAD' ? null : await readFile(realFile);
+      return new Response(body, {
+        status: 200,
+        headers: {
+          'Content-Type': MIME_TYPES[extname(realFile).toLowerCase()] ?? 'application/octet-stream',
+          // SECURITY: the header CSP applies even if a page's meta CSP were removed or weakened.
+          'Content-Security-Policy': options.csp,
+          'X-Content-Type-Options': 'nosniff',
+          'Cross-Origin-Opener-Policy': 'same-origin',
+        },
+      });
+    } catch {
+      return refuse(404, options.csp);
+    }
+  };
+}
+
+/** Serves `app://authdesk/` on `ses` (each partition has its own protocol table). */
+export function serveAppProtocol(ses: Session, options: AppProtocolOptions): void {
+  ses.protocol.handle(APP_SCHEME, createAppRequestHandler(options));
+}
+
+/** out/renderer inside the app (the asar root when packaged, the project root in development). */
+export function rendererRoot(appPath: string): string {
+  return join(appPath, 'out', 'renderer');
+}
