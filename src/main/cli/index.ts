@@ -5,6 +5,7 @@ import { toIssues } from '../ipc/router';
 import { createCliContext, processIo, type CliContext, type CliIo } from './context';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { Printer } from './output';
+import * as tenant from './commands/tenant';
 
 /**
  * A CLI command module: `src/main/cli/commands/<name>.ts` exports `register`, which adds its
@@ -15,7 +16,7 @@ export interface CommandModule {
 }
 
 /** Every command module, in help order. */
-const COMMANDS: readonly CommandModule[] = [];
+const COMMANDS: readonly CommandModule[] = [tenant];
 
 /** Builds the commander program over a context (exported for tests and `--help` snapshots). */
 export function buildProgram(ctx: CliContext): Command {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode } from '../errors';
 
 /** Authsignal's hosted regions. */
 export const REGIONS = ['us', 'au', 'eu', 'ca', 'uk'] as const;
@@ -73,6 +74,8 @@ export type TenantLocation = z.infer<typeof TenantLocation>;
 export const ConnectionTest = z.object({
   ok: z.boolean(),
   latencyMs: z.number(),
+  /** What failed, when `ok` is false (e.g. `unauthorized` for a wrong secret or region). */
+  code: ErrorCode.optional(),
   message: z.string(),
 });
 export type ConnectionTest = z.infer<typeof ConnectionTest>;

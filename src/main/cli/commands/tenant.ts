@@ -1,0 +1,149 @@
+import { Option, type Command } from 'commander';
+import { REGIONS, type ConnectionTest, type TenantSummary } from '../../../shared/domain/tenant';
+import { AppError } from '../../../shared/errors';
+import { TenantAddInput, type TenantList } from '../../../shared/ipc/channels/tenants';
+import { apiUrlOf } from '../../services/tenants.service';
+import type { CliContext } from '../context';
+import { exitCodeFor } from '../exit-codes';
+import { formatRecord, formatTable, type Column } from '../output';
+import { readSecret } from '../secret-input';
+
+const SECRET_PROMPT = 'Server API secret';
+
+/** Where a tenant lives, as a person reads it. */
+function where(t: TenantSummary): string {
+  return t.region ? `region ${t.region}` : t.apiUrl;
+}
+
+function secretState(t: TenantSummary): string {
+  return t.hasSecret ? `set (${t.secretFingerprint ?? '?'})` : 'MISSING';
+}
+
+const LIST_COLUMNS: readonly Column<TenantSummary>[] = [
+  { header: ' ', value: (t) => (t.active ? '*' : ' ') },
+  { header: 'ID', value: (t) => t.id },
+  { header: 'NAME', value: (t) => t.name },
+  { header: 'WHERE', value: where },
+  { header: 'TENANT ID', value: (t) => t.tenantId },
+  { header: 'SECRET', value: secretState },
+];
+
+function describe(t: TenantSummary): string {
+  return formatRecord([
+    ['id', t.id],
+    ['name', t.name],
+    ['where', where(t)],
+    ['api url', t.apiUrl],
+    ['tenant id', t.tenantId],
+    ['secret', secretState(t)],
+    ['active', t.active ? 'yes' : 'no'],
+    ['updated', t.updatedAt],
+  ]);
+}
+
+function listText(list: TenantList): string {
+  if (list.tenants.length === 0) return 'No tenants yet. Add one with: authdesk tenant add <name> --region us --tenant-id <id>\n';
+  return formatTable(list.tenants, LIST_COLUMNS);
+}
+
+/**
+ * `authdesk tenant add|list|use|test|rotate|rename|remove`: the tenant vault from a terminal, over
+ * the same TenantService (same data dir, same keychain entries) as the desktop app.
+ */
+export function register(program: Command, ctx: CliContext): void {
+  const tenant = program
+    .command('tenant')
+    .description('manage Authsignal tenant profiles (secrets live in the OS keychain)')
+    .addHelpText(
+      'after',
+      '\nSecrets are read from stdin when piped, else from a hidden prompt; never from arguments.\n' +
+        'Example: printf %s "$SECRET" | authdesk tenant add prod --region eu --tenant-id t-123',
+    );
+
+  tenant
+    .command('add')
+    .description('add a tenant profile; tests the connection first unless --no-test')
+    .argument('<name>', 'a name for the profile, e.g. "Prod EU"')
+    .addOption(new Option('--region <region>', 'hosted region of the tenant').choices(REGIONS))
+    .option('--api-url <url>', 'custom Server API URL ending in /v1 (instead of --region)')
+    .requiredOption('--tenant-id <id>', 'tenant id from the Authsignal portal (for the client SDK)')
+    .option('--no-test', 'save without testing the connection first')
+    .option('--no-activate', 'do not make it the active tenant')
+    .action(async (name: string, opts: { region?: string; apiUrl?: string; tenantId: string; test: boolean; activate: boolean }, cmd: Command) => {
+      const out = ctx.printer(cmd);
+      const input = { name, region: opts.region, apiUrl: opts.apiUrl, tenantId: opts.tenantId, testFirst: opts.test, makeActive: opts.activate };
+      // Check everything else before asking for the secret, so nobody pastes it in vain.
+      const checked = TenantAddInput.parse({ ...input, secret: 'placeholder' });
+      const secret = await readSecret(ctx.io, SECRET_PROMPT);
+      if (opts.test) out.note(`Testing the connection to ${new URL(apiUrlOf(checked)).host}…`);
+      const added = await ctx.services().tenants.add({ ...checked, secret });
+      out.result(added, () => `Saved tenant "${added.name}" (id ${added.id})${opts.test ? ', connection tested' : ', not tested'}.\n${describe(added)}`);
+    });
+
+  tenant
+    .command('list')
+    .description('list tenant profiles (* = active)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const list = await ctx.services().tenants.list();
+      ctx.printer(cmd).result(list, () => listText(list));
+    });
+
+  tenant
+    .command('use')
+    .description('make a tenant the active one')
+    .argument('<id-or-name>', 'profile id or name')
+    .action(async (ref: string, _opts: unknown, cmd: Command) => {
+      const { tenants } = ctx.services();
+      const target = await tenants.resolve(ref);
+      const list = await tenants.setActive(target.id);
+      ctx.printer(cmd).result(list, () => `Now using "${target.name}" (${target.id}).\n`);
+    });
+
+  tenant
+    .command('test')
+    .description('make a cheap authenticated Server API call (default: the active tenant)')
+    .argument('[id-or-name]', 'profile id or name')
+    .action(async (ref: string | undefined, _opts: unknown, cmd: Command) => {
+      const { tenants } = ctx.services();
+      const id = ref === undefined ? (await tenants.activeTenant())?.id : (await tenants.resolve(ref)).id;
+      if (id === undefined) throw new AppError('not-found', 'No tenant is active. Name one (authdesk tenant test <id>) or pick one with authdesk tenant use <id>.');
+      const result: ConnectionTest = await tenants.test({ id });
+      if (!result.ok) ctx.exitCode = exitCodeFor(result.code ?? 'unavailable');
+      ctx.printer(cmd).result({ id, ...result }, () => `${result.ok ? 'OK' : 'FAILED'}: ${result.message}\n`);
+    });
+
+  tenant
+    .command('rotate')
+    .description("replace a tenant's secret; tests the new one first unless --no-test")
+    .argument('<id-or-name>', 'profile id or name')
+    .option('--no-test', 'save without testing the new secret first')
+    .action(async (ref: string, opts: { test: boolean }, cmd: Command) => {
+      const { tenants } = ctx.services();
+      const target = await tenants.resolve(ref);
+      const secret = await readSecret(ctx.io, `New ${SECRET_PROMPT} for "${target.name}"`);
+      const updated = await tenants.rotateSecret(target.id, secret, opts.test);
+      ctx.printer(cmd).result(updated, () => `Secret of "${updated.name}" replaced; fingerprint now ${updated.secretFingerprint ?? '?'}.\n`);
+    });
+
+  tenant
+    .command('rename')
+    .description('rename a tenant profile (its id stays)')
+    .argument('<id-or-name>', 'profile id or name')
+    .argument('<new-name>', 'the new name')
+    .action(async (ref: string, newName: string, _opts: unknown, cmd: Command) => {
+      const { tenants } = ctx.services();
+      const updated = await tenants.rename((await tenants.resolve(ref)).id, newName);
+      ctx.printer(cmd).result(updated, () => `Renamed to "${updated.name}" (id ${updated.id}).\n`);
+    });
+
+  tenant
+    .command('remove')
+    .description('remove a tenant profile and its keychain entry')
+    .argument('<id-or-name>', 'profile id or name')
+    .action(async (ref: string, _opts: unknown, cmd: Command) => {
+      const { tenants } = ctx.services();
+      const target = await tenants.resolve(ref);
+      const list = await tenants.remove(target.id);
+      ctx.printer(cmd).result(list, () => `Removed "${target.name}" and its secret from the keychain.\n`);
+    });
+}
