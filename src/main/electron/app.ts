@@ -1,6 +1,162 @@
-import { app } from 'electron';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { app, dialog, session, type BrowserWindow } from 'electron';
+import { startEmulator, type RunningEmulator } from '../../emulator/index';
+import { createHandlers } from '../ipc/handlers/index';
+import { createRouter } from '../ipc/router';
+import { createServices, type Services } from '../services/container';
+import { resolveDataDir, resolveKeychainService } from '../services/paths';
+import { consoleSource, createConsoleWindow } from './console-window';
+import { installWebContentsGuard } from './guards';
+import { registerEnrollWindowChannels, registerIpcTransport, type IpcTransport } from './ipc-transport';
+import { installAppMenu } from './menu';
+import { buildCsp, registerAppSchemePrivileges, rendererRoot, serveAppProtocol } from './protocol';
+import { configureSandboxedWindows, enrollBindingFor } from './sandboxed-window';
 
-/** Boots the desktop app. TODO(#2): windows, guards, protocol, IPC transport. */
-export async function startDesktopApp(): Promise<void> {
+/** How long the embedded local tenant may take to start before the app opens without it. */
+const LOCAL_TENANT_TIMEOUT_MS = 10_000;
+
+/** Seams the tests replace; production uses the defaults. */
+export interface DesktopAppDeps {
+  startEmulator: typeof startEmulator;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The running desktop app (returned for tests and for orderly shutdown). */
+export interface DesktopApp {
+  readonly services: Services;
+  readonly transport: IpcTransport;
+  /** The embedded local tenant, or null when it could not start. */
+  readonly localTenant: RunningEmulator | null;
+  consoleWindow(): BrowserWindow | null;
+  /** Closes services and the local tenant; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+type LocalTenantStart = { tenant: RunningEmulator } | { error: unknown };
+
+/** Starts the embedded local tenant with a per-run secret; never rejects. */
+async function startLocalTenant(start: typeof startEmulator): Promise<LocalTenantStart> {
+  // SECURITY: a fresh random secret each run: the loopback tenant is reachable by any local process,
+  // so its Server API must not answer to a predictable or stored key.
+  const secret = randomBytes(32).toString('base64url');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('The local tenant did not start in time')), LOCAL_TENANT_TIMEOUT_MS);
+  });
+  try {
+    return { tenant: await Promise.race([start({ port: 0, host: '127.0.0.1', secret, seed: 'demo' }), timeout]) };
+  } catch (error) {
+    return { error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function focus(win: BrowserWindow | null): void {
+  if (!win || win.isDestroyed()) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+/**
+ * Boots the desktop app: hardening that must precede `ready`, the single-instance lock, the
+ * services and router, the embedded local tenant, the app:// protocol, the IPC transport and the
+ * console window. Returns null in a second instance (which hands over to the first and quits).
+ */
+export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promise<DesktopApp | null> {
+  const env = deps.env ?? process.env;
+  // SECURITY: every renderer sandboxed, including any a future change forgets to configure.
+  app.enableSandbox();
+  registerAppSchemePrivileges();
+  // The app and the CLI share one data dir (profiles, audit log): AUTHDESK_HOME or the platform's.
+  const dataDir = resolveDataDir(env);
+  app.setPath('userData', dataDir);
+
+  // One Authdesk per user: a second launch focuses the first (Signal-Desktop's pattern), so two
+  // processes never write the same profile file and audit log.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  let consoleWindow: BrowserWindow | null = null;
+  app.on('second-instance', () => focus(consoleWindow));
+  installWebContentsGuard();
+
+  // Start the local tenant while Electron gets ready.
+  const localTenantStarting = startLocalTenant(deps.startEmulator ?? startEmulator);
   await app.whenReady();
+
+  const appPath = app.getAppPath();
+  const devTools = !app.isPackaged;
+  const preloadDir = join(appPath, 'out', 'preload');
+  const root = rendererRoot(appPath);
+  // SECURITY: the console's partition serves only the console page and shared assets.
+  serveAppProtocol(session.defaultSession, { root, allowedDirs: ['console', 'assets'], csp: buildCsp() });
+  configureSandboxedWindows({ rendererRoot: root, preloadDir, devTools });
+  installAppMenu({ isMac: process.platform === 'darwin', devTools });
+
+  const started = await localTenantStarting;
+  const localTenant = 'tenant' in started ? started.tenant : null;
+  const services = createServices({
+    dataDir,
+    keychainService: resolveKeychainService(env),
+    appVersion: app.getVersion(),
+    ...(localTenant
+      ? { localTenant: { apiUrl: localTenant.apiUrl, tenantId: localTenant.tenantId, secret: localTenant.secret } }
+      : {}),
+  });
+  const router = createRouter(createHandlers(services), (channel, error) => {
+    // Only the error's kind: its message could quote upstream data.
+    console.error(`Unexpected error in ${channel}: ${error instanceof Error ? error.name : typeof error}`);
+  });
+
+  const source = consoleSource(app.isPackaged, env.ELECTRON_RENDERER_URL);
+  const transport = registerIpcTransport(router, { window: () => consoleWindow, origins: source.origins }, (channel) =>
+    console.warn(`Refused ${channel} from a window that is not the console`),
+  );
+  registerEnrollWindowChannels(enrollBindingFor);
+
+  const openConsole = (): BrowserWindow => {
+    const win = createConsoleWindow({ preloadDir, source, devTools });
+    win.on('closed', () => {
+      if (consoleWindow === win) consoleWindow = null;
+    });
+    return win;
+  };
+  consoleWindow = openConsole();
+
+  if (!localTenant) {
+    const reason = 'error' in started && started.error instanceof Error ? started.error.message : 'unknown error';
+    console.error(`Local tenant failed to start: ${reason}`);
+    void dialog.showMessageBox(consoleWindow, {
+      type: 'warning',
+      title: 'Local tenant unavailable',
+      message: 'The built-in local tenant could not start.',
+      detail: `Authdesk works normally with your own Authsignal tenants; add one in Settings. (${reason})`,
+    });
+  }
+
+  let closing: Promise<void> | null = null;
+  const shutdown = (): Promise<void> =>
+    (closing ??= Promise.allSettled([services.close(), localTenant?.close()]).then(() => undefined));
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (!consoleWindow || consoleWindow.isDestroyed()) consoleWindow = openConsole();
+  });
+  let cleanedUp = false;
+  app.on('will-quit', (event) => {
+    if (cleanedUp) return;
+    event.preventDefault();
+    void shutdown().finally(() => {
+      cleanedUp = true;
+      app.quit();
+    });
+  });
+
+  return { services, transport, localTenant, consoleWindow: () => consoleWindow, shutdown };
 }

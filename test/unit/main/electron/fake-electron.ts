@@ -216,7 +216,8 @@ export function resetFakeElectron(): void {
   partitions.clear();
   defaultSession = new FakeSession('');
   windows.length = 0;
-  vi.clearAllMocks();
+  // Back to each fake's own implementation (a test may have replaced one).
+  vi.resetAllMocks();
 }
 
 /** Emits a navigation event on `contents` and says whether the shell prevented it. */
