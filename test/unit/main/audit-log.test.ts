@@ -1,0 +1,289 @@
+import { appendFile, mkdtemp, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AUDIT_GENESIS_HASH, AuditQuery, type AuditEntry } from '../../../src/shared/domain/audit';
+import { AppError } from '../../../src/shared/errors';
+import { AuditLogService } from '../../../src/main/services/audit-log.service';
+import { sha256Hex } from '../../../src/main/services/audit-format';
+
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(process.env.AUTHDESK_TEST_TMP ?? tmpdir(), 'audit-unit-'));
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const tenant = { id: 'local', name: 'Local tenant' };
+const service = (agent: string | null = 'Agent Smith', now?: () => Date) =>
+  new AuditLogService({ dataDir, agentName: () => agent, now, lockStaleMs: 2000 });
+const lines = async (s: AuditLogService) => (await readFile(s.file, 'utf8')).split('\n').filter(Boolean);
+const entries = async (s: AuditLogService) => (await lines(s)).map((l) => JSON.parse(l) as AuditEntry);
+const q = (input: Parameters<typeof AuditQuery.parse>[0]) => AuditQuery.parse(input);
+
+describe('AuditLogService.append', () => {
+  it('writes the first entry at seq 1 chained to the genesis hash, owner-only', async () => {
+    const log = service();
+    const entry = await log.append({ action: 'user.lookup', tenant, subject: { userId: 'u-1' }, details: { reason: 'call' } });
+    expect(entry.seq).toBe(1);
+    expect(entry.prevHash).toBe(AUDIT_GENESIS_HASH);
+    expect(entry.actor.agentName).toBe('Agent Smith');
+    expect(entry.actor.osUser.length).toBeGreaterThan(0);
+    expect(await entries(log)).toEqual([entry]);
+    if (process.platform !== 'win32') {
+      expect((await stat(log.file)).mode & 0o777).toBe(0o600);
+      expect((await stat(log.dir)).mode & 0o777).toBe(0o700);
+    }
+  });
+
+  it('resolves only after the line is fsync\'d', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    // Observe (not replace) the real FileHandle.sync: the write must be flushed before append resolves.
+    const probe = await open(log.file, 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const realSync = proto.sync;
+    const events: string[] = [];
+    const observed = vi.spyOn(proto, 'sync').mockImplementation(function (this: unknown) {
+      events.push('fsync');
+      return realSync.call(this);
+    });
+    try {
+      await log.append({ action: 'user.lookup', tenant }).then(() => events.push('resolved'));
+    } finally {
+      observed.mockRestore();
+    }
+    expect(events).toEqual(['fsync', 'resolved']);
+  });
+
+  it('continues the chain across restarts', async () => {
+    const first = service();
+    await first.append({ action: 'user.lookup', tenant });
+    await first.append({ action: 'user.search', tenant, details: { query: 'alice@example.com' } });
+    const second = service('Another Agent');
+    const third = await second.append({ action: 'authenticator.remove', tenant, subject: { userId: 'u-1' } });
+    expect(third.seq).toBe(3);
+    const all = await entries(second);
+    expect(third.prevHash).toBe(all[1].hash);
+    expect(third.actor.agentName).toBe('Another Agent');
+    expect(await second.verify()).toMatchObject({ ok: true, entries: 3, lastSeq: 3, lastHash: third.hash });
+  });
+
+  it('keeps call order and the chain under concurrent appends', async () => {
+    const log = service();
+    const written = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => log.append({ action: 'user.lookup', tenant, details: { i } })),
+    );
+    expect(written.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect((await entries(log)).map((e) => e.details.i)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 40 });
+  });
+
+  it('keeps one chain when two instances (as two processes would) append at once', async () => {
+    const a = service('A');
+    const b = service('B');
+    await Promise.all(
+      Array.from({ length: 15 }, (_, i) => [
+        a.append({ action: 'user.lookup', tenant, details: { from: 'a', i } }),
+        b.append({ action: 'user.lookup', tenant, details: { from: 'b', i } }),
+      ]).flat(),
+    );
+    const all = await entries(a);
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(await a.verify()).toMatchObject({ ok: true, entries: 30 });
+  });
+
+  it('never writes a credential: keys are stripped, names recorded', async () => {
+    const log = service();
+    const entry = await log.append({
+      action: 'verification.succeed',
+      tenant,
+      subject: { userId: 'u-9' },
+      details: { method: 'email-otp', code: '918273', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTkifQ.sig', ticket: 'HD-9' },
+      verification: { id: 'ver-1', method: 'email-otp', expiresAt: '2026-01-01T00:10:00.000Z' },
+    });
+    expect(entry.details).toEqual({ method: 'email-otp', ticket: 'HD-9' });
+    expect(entry.redacted?.sort()).toEqual(['code', 'token']);
+    const raw = await readFile(log.file, 'utf8');
+    expect(raw).not.toContain('918273');
+    expect(raw).not.toContain('eyJzdWIiOiJ1LTkifQ');
+    expect(entry.verification?.id).toBe('ver-1');
+  });
+
+  it('records an error outcome with the AppError code', async () => {
+    const log = service();
+    const entry = await log.append({ action: 'authenticator.remove', tenant, error: new AppError('not-found', 'No such authenticator.') });
+    expect(entry).toMatchObject({ outcome: 'error', error: { code: 'not-found', message: 'No such authenticator.' } });
+  });
+});
+
+describe('AuditLogService.query', () => {
+  let log: AuditLogService;
+  beforeEach(async () => {
+    let t = Date.parse('2026-03-01T10:00:00.000Z');
+    log = service('Agent', () => new Date((t += 60_000)));
+    const other = { id: 'prod', name: 'Production' };
+    await log.append({ action: 'user.search', tenant, details: { query: 'alice' } }); // 1 10:01
+    await log.append({ action: 'user.lookup', tenant, subject: { userId: 'alice' } }); // 2 10:02
+    await log.append({ action: 'verification.start', tenant, subject: { userId: 'alice' }, details: { method: 'sms-otp' } }); // 3
+    await log.append({ action: 'verification.fail', tenant, subject: { userId: 'alice' }, error: new AppError('expired', 'Code expired') }); // 4
+    await log.append({ action: 'verification.succeed', tenant, subject: { userId: 'alice' } }); // 5 10:05
+    await log.append({ action: 'authenticator.remove', tenant, subject: { userId: 'alice' }, details: { reason: 'Lost phone', ticket: 'HD-77' } }); // 6
+    await log.append({ action: 'user.lookup', tenant: other, subject: { userId: 'bob' } }); // 7
+    await log.append({ action: 'coverage.run', tenant: other, details: { users: 100 } }); // 8 10:08
+  });
+
+  it('returns newest first', async () => {
+    const page = await log.query(q({}));
+    expect(page.entries.map((e) => e.seq)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it.each([
+    [{ action: ['user.lookup'] }, [7, 2]],
+    [{ action: ['verification.*'] }, [5, 4, 3]],
+    [{ action: ['verification.*', 'coverage.run'] }, [8, 5, 4, 3]],
+    [{ userId: 'alice' }, [6, 5, 4, 3, 2]],
+    [{ tenantId: 'prod' }, [8, 7]],
+    [{ outcome: 'error' }, [4]],
+    [{ text: 'hd-77' }, [6]],
+    [{ text: 'lost PHONE' }, [6]],
+    [{ text: 'expired' }, [4]],
+    [{ text: 'production' }, [8, 7]],
+    [{ from: '2026-03-01T10:03:00.000Z', to: '2026-03-01T10:05:00.000Z' }, [5, 4, 3]],
+    [{ userId: 'alice', action: ['verification.*'], outcome: 'ok' }, [5, 3]],
+  ] as const)('filters %j', async (filters, seqs) => {
+    const page = await log.query(q({ ...filters, action: 'action' in filters ? [...filters.action] : undefined }));
+    expect(page.entries.map((e) => e.seq)).toEqual(seqs);
+  });
+
+  it('does not match text against key names or hashes', async () => {
+    expect((await log.query(q({ text: 'reason' }))).entries).toEqual([]);
+    const [newest] = (await log.query(q({ limit: 1 }))).entries;
+    expect((await log.query(q({ text: newest.hash.slice(0, 16) }))).entries).toEqual([]);
+  });
+
+  it('pages with a cursor, without gaps or repeats', async () => {
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await log.query(q({ limit: 3, cursor }));
+      seen.push(...page.entries.map((e) => e.seq));
+      cursor = page.nextCursor ?? undefined;
+      pages += 1;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(pages).toBe(3);
+    // A filtered walk pages too.
+    const first = await log.query(q({ userId: 'alice', limit: 2 }));
+    expect(first.entries.map((e) => e.seq)).toEqual([6, 5]);
+    const second = await log.query(q({ userId: 'alice', limit: 2, cursor: first.nextCursor ?? undefined }));
+    expect(second.entries.map((e) => e.seq)).toEqual([4, 3]);
+  });
+
+  it('skips lines it cannot read, and ignores a torn tail', async () => {
+    await appendFile(log.file, 'not json\n{"partial":');
+    const page = await log.query(q({}));
+    expect(page.entries.map((e) => e.seq)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(page.skippedLines).toBe(1);
+  });
+
+  it('reads an empty or missing log as no entries', async () => {
+    const empty = new AuditLogService({ dataDir: join(dataDir, 'nothing-here') });
+    expect(await empty.query(q({}))).toEqual({ entries: [], nextCursor: null, scannedLines: 0, skippedLines: 0 });
+    expect(await empty.verify()).toMatchObject({ ok: true, entries: 0, lastSeq: 0 });
+  });
+});
+
+describe('torn tail and repair', () => {
+  it('refuses appends after a torn tail, reports it, and repairs into quarantine', async () => {
+    const log = service();
+    for (let i = 0; i < 3; i++) await log.append({ action: 'user.lookup', tenant, details: { i } });
+    const fragment = '{"action":"authenticator.remove","actor":{"agentNa';
+    await appendFile(log.file, fragment);
+
+    expect(await log.status()).toMatchObject({ state: 'torn', lastSeq: 3, tornBytes: fragment.length });
+    const verify = await log.verify();
+    expect(verify).toMatchObject({ ok: false, entries: 3, broken: { line: 4, reason: 'torn-tail' } });
+    await expect(log.append({ action: 'user.lookup', tenant })).rejects.toMatchObject({ code: 'conflict' });
+    // A new instance (the app restarted) refuses as well: nothing is silently dropped.
+    await expect(service().append({ action: 'user.lookup', tenant })).rejects.toThrow(/audit repair/);
+
+    const repaired = await log.repair();
+    expect(repaired.kind).toBe('quarantined');
+    expect(repaired.quarantineFile).toMatch(/^quarantine\/torn-after-seq-3-[0-9a-f]{12}\.fragment$/);
+    expect(await readFile(join(log.dir, repaired.quarantineFile!), 'utf8')).toBe(fragment);
+    expect(repaired.entry).toMatchObject({
+      seq: 4,
+      action: 'log.recovered',
+      details: { kind: 'quarantined', quarantineFile: repaired.quarantineFile, fragmentBytes: fragment.length, fragmentSha256: sha256Hex(fragment), afterSeq: 3 },
+    });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 4, recoveries: 1 });
+    const next = await log.append({ action: 'user.lookup', tenant });
+    expect(next.seq).toBe(5);
+    expect(await log.status()).toMatchObject({ state: 'ok', lastSeq: 5 });
+    expect(await log.repair()).toEqual({ kind: 'none' });
+    expect((await readdir(log.dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('completes a whole entry that lost only its newline', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    await log.append({ action: 'user.search', tenant });
+    const raw = await readFile(log.file, 'utf8');
+    await truncate(log.file, Buffer.byteLength(raw) - 1);
+    expect(await log.verify()).toMatchObject({ ok: false, broken: { line: 2, reason: 'torn-tail', seq: 2 } });
+    const repaired = await log.repair();
+    expect(repaired).toMatchObject({ kind: 'completed', entry: { seq: 3, details: { kind: 'completed', afterSeq: 1 } } });
+    expect(repaired.quarantineFile).toBeUndefined();
+    expect((await entries(log)).map((e) => e.action)).toEqual(['user.lookup', 'user.search', 'log.recovered']);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 3 });
+  });
+
+  it('treats a damaged last entry as a matter for a person, not a repair', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant, details: { reason: 'first' } });
+    await log.append({ action: 'user.lookup', tenant, details: { reason: 'second' } });
+    const raw = await readFile(log.file, 'utf8');
+    await writeFile(log.file, raw.replace('second', 'sec0nd'));
+    expect(await log.status()).toMatchObject({ state: 'damaged' });
+    await expect(log.append({ action: 'user.lookup', tenant })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(log.repair()).rejects.toMatchObject({ code: 'conflict' });
+    expect(await log.verify()).toMatchObject({ ok: false, broken: { line: 2, reason: 'hash-mismatch' } });
+  });
+});
+
+describe('AuditLogService.record', () => {
+  it('records success after the action and failure with its code', async () => {
+    const log = service();
+    const value = await log.record(
+      { action: 'authenticator.remove', tenant, subject: { userId: 'u-1' }, details: { reason: 'lost', ticket: 'T-1' } },
+      () => Promise.resolve({ removed: 'auth-1' }),
+      (v) => ({ details: { authenticatorId: v.removed } }),
+    );
+    expect(value).toEqual({ removed: 'auth-1' });
+    await expect(
+      log.record({ action: 'sessions.revoke', tenant, subject: { userId: 'u-1' } }, () =>
+        Promise.reject(new AppError('unavailable', 'Authsignal did not answer.')),
+      ),
+    ).rejects.toMatchObject({ code: 'unavailable' });
+    const all = await entries(log);
+    expect(all.map((e) => [e.action, e.outcome])).toEqual([
+      ['authenticator.remove', 'ok'],
+      ['sessions.revoke', 'error'],
+    ]);
+    expect(all[0].details).toEqual({ reason: 'lost', ticket: 'T-1', authenticatorId: 'auth-1' });
+  });
+
+  it('does not run the action when the log cannot record it', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    await appendFile(log.file, '{"torn');
+    const action = vi.fn(() => Promise.resolve('done'));
+    await expect(log.record({ action: 'authenticator.remove', tenant }, action)).rejects.toMatchObject({ code: 'conflict' });
+    expect(action).not.toHaveBeenCalled();
+  });
+});
