@@ -28,6 +28,7 @@ export function consoleSource(isPackaged: boolean, devServerUrl: string | undefi
 
 /** Creates the console window: the console preload, our origin only, shown when painted. */
 export function createConsoleWindow(options: { preloadDir: string; source: ConsoleSource; devTools: boolean }): BrowserWindow {
+  // electronegativity-ignore: CONTEXT_ISOLATION_JS_CHECK, SANDBOX_JS_CHECK, AUXCLICK_JS_CHECK -- the tool cannot follow secureWebPreferences(), which sets sandbox, contextIsolation and disables Auxclick; windows.test.ts pins the whole object
   const win = new BrowserWindow({
     title: 'Authdesk',
     width: 1280,

@@ -56,6 +56,7 @@ export function isExternalUrlAllowed(url: string): boolean {
  */
 export async function openExternalSafe(url: string): Promise<boolean> {
   if (!isExternalUrlAllowed(url)) return false;
+  // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK -- the one call site: exact-host https allowlist checked just above, URL re-serialised from its parse
   await shell.openExternal(new URL(url).href);
   return true;
 }

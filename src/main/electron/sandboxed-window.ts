@@ -140,6 +140,7 @@ export function openSandboxedWindow(options: SandboxedWindowOptions): SandboxedW
     serveAppProtocol(ses, { root: env.rendererRoot, allowedDirs: ['enroll', 'assets'], csp: buildCsp(apiOrigins) });
   }
 
+  // electronegativity-ignore: CONTEXT_ISOLATION_JS_CHECK, SANDBOX_JS_CHECK, AUXCLICK_JS_CHECK -- the tool cannot follow secureWebPreferences(), which sets sandbox, contextIsolation and disables Auxclick; windows.test.ts pins the whole object
   const win = new BrowserWindow({
     title: options.title ?? 'Authdesk enrollment',
     width: options.width ?? 520,
@@ -151,6 +152,7 @@ export function openSandboxedWindow(options: SandboxedWindowOptions): SandboxedW
       partition,
       devTools: env.devTools,
       // SECURITY: the pre-built UI gets no preload at all; the guided page only the 3-function bridge.
+      // electronegativity-ignore: PRELOAD_JS_CHECK -- a sandboxed, context-isolated bridge of three functions (session, complete, cancel) answered only for this window
       preload: options.preload === 'enroll' ? join(env.preloadDir, 'enroll.cjs') : undefined,
     }),
   });

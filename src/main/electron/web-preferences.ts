@@ -36,6 +36,9 @@ export function secureWebPreferences(options: SecureWebPreferencesOptions): WebP
     spellcheck: false,
     // SECURITY: dropping a file or link on the window must not navigate it away from our origin.
     navigateOnDragDrop: false,
+    // SECURITY: middle-click (auxclick) is another way to open a window; the window-open handler
+    // denies it too, this just stops it earlier.
+    disableBlinkFeatures: 'Auxclick',
     // SECURITY: a page cannot flood the agent with alert() loops to push a decision.
     safeDialogs: true,
     // SECURITY: DevTools would let anyone at the keyboard run code in a privileged renderer.

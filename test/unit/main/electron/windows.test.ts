@@ -38,6 +38,7 @@ const HARDENED = {
   experimentalFeatures: false,
   spellcheck: false,
   navigateOnDragDrop: false,
+  disableBlinkFeatures: 'Auxclick',
   safeDialogs: true,
 };
 
