@@ -1,0 +1,20 @@
+import 'vue-router';
+
+/** Where a view appears in the navigation. */
+export interface NavEntry {
+  /** Link text. */
+  label: string;
+  /** Which group of the navigation it sits in. */
+  section: 'helpdesk' | 'admin' | 'settings';
+  /** Position within its section (ascending). */
+  order: number;
+}
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Page title: the document title and what the route change announces. */
+    title?: string;
+    /** Present when the view is listed in the navigation. */
+    nav?: NavEntry;
+  }
+}

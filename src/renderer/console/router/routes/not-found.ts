@@ -1,0 +1,9 @@
+import { defineConsoleRoute } from '../define-route';
+
+/** Anything unknown (an old bookmark, a typo) lands here instead of a blank page. */
+export default defineConsoleRoute({
+  path: '/:pathMatch(.*)*',
+  name: 'not-found',
+  component: () => import('../../views/NotFoundView.vue'),
+  meta: { title: 'Page not found' },
+});

@@ -1,0 +1,111 @@
+import { flushPromises, type VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { consoleRoutes, navLinks } from '../../../src/renderer/console/router';
+import { mountConsole } from './support/mount-console';
+
+let mounted: VueWrapper | undefined;
+afterEach(() => {
+  mounted?.unmount();
+  mounted = undefined;
+  document.body.innerHTML = '';
+});
+
+async function open(options: Parameters<typeof mountConsole>[0] = {}) {
+  const m = await mountConsole(options);
+  mounted = m.wrapper;
+  return m;
+}
+
+const LOCAL = { name: 'Local tenant', kind: 'local' as const, apiUrl: 'http://127.0.0.1:4010/v1', tenantId: 'local', secret: 'sk_local' };
+const PROD = { name: 'Production', region: 'us' as const, secret: 'sk_prod' };
+
+describe('console shell', () => {
+  it('has a skip link, a header, a labelled navigation and one main landmark', async () => {
+    const { wrapper } = await open({ seed: [PROD] });
+    const skip = wrapper.find('a.skip-link');
+    expect(skip.text()).toBe('Skip to main content');
+    expect(wrapper.findAll('header')).toHaveLength(1);
+    expect(wrapper.find('nav').attributes('aria-label')).toBe('Main');
+    expect(wrapper.findAll('main')).toHaveLength(1);
+    await skip.trigger('click');
+    expect(document.activeElement).toBe(wrapper.find('main').element);
+  });
+
+  it('banners the local demo tenant with a way to connect a real one, and only then', async () => {
+    const { wrapper } = await open({ path: '/nowhere', seed: [LOCAL, PROD] });
+    const banner = wrapper.find('section[aria-label="Local demo tenant"]');
+    expect(banner.text()).toContain('You are on the local demo tenant');
+    const link = banner.find('a');
+    expect(link.text()).toBe('Connect your real tenant');
+
+    // The link opens the tenant settings with focus on the add form's first field.
+    await link.trigger('click');
+    await flushPromises();
+    await flushPromises();
+    expect(wrapper.find('h1').text()).toBe('Tenants');
+    expect((document.activeElement as HTMLElement).id).toMatch(/-name$/);
+
+    // Switching to a real tenant removes the banner.
+    const select = wrapper.find('.tenant-switcher select');
+    await select.setValue('p2');
+    await flushPromises();
+    expect(wrapper.find('section[aria-label="Local demo tenant"]').exists()).toBe(false);
+  });
+
+  it('keeps the tenant switcher visible and switches through main', async () => {
+    const { wrapper, host } = await open({ seed: [PROD, { name: 'Staging', region: 'eu', secret: 's' }] });
+    const select = wrapper.find('.tenant-switcher select');
+    const label = wrapper.find(`label[for="${select.attributes('id')}"]`);
+    expect(label.text()).toBe('Tenant');
+    expect(select.findAll('option').map((o) => o.text())).toEqual(['Production', 'Staging']);
+    await select.setValue('p2');
+    await flushPromises();
+    expect(host.calls.at(-1)).toEqual({ channel: 'tenants:set-active', input: { id: 'p2' } });
+    expect(wrapper.find('.status-notice').text()).toContain('Now working on Staging');
+  });
+
+  it('puts the switcher back and says why when a switch fails', async () => {
+    const { wrapper, host } = await open({ seed: [PROD, { name: 'Staging', region: 'eu', secret: 's' }] });
+    host.failNext('tenants:set-active', { code: 'not-found', message: 'That tenant no longer exists. Refresh the list.' });
+    const select = wrapper.find('.tenant-switcher select');
+    await select.setValue('p2');
+    await flushPromises();
+    expect((select.element as HTMLSelectElement).value).toBe('p1');
+    const error = wrapper.find('.tenant-switcher [role=alert]');
+    expect(error.text()).toContain('That tenant no longer exists');
+    expect(select.attributes('aria-describedby')).toBe(error.attributes('id'));
+  });
+
+  it('offers to add a tenant when there is none', async () => {
+    const { wrapper } = await open({ seed: [] });
+    expect(wrapper.find('.tenant-switcher').text()).toContain('None yet');
+  });
+
+  it('shows a not-found view for unknown routes, with the way back', async () => {
+    const { wrapper, router } = await open({ path: '/no/such/page', seed: [PROD] });
+    expect(wrapper.find('h1').text()).toBe('Page not found');
+    expect(document.title).toBe('Page not found · Authdesk');
+    await wrapper.find('main a').trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.name).toBe('tenants');
+    // After an in-app navigation focus lands on the new view's heading.
+    expect(document.activeElement).toBe(wrapper.find('h1').element);
+  });
+});
+
+describe('routes', () => {
+  it('collects every route file and keeps the catch-all last', () => {
+    expect(consoleRoutes.map((r) => r.name ?? r.path)).toContain('tenants');
+    expect(consoleRoutes.at(-1)?.name).toBe('not-found');
+  });
+
+  it('builds the navigation from meta.nav in section order', () => {
+    const links = navLinks([
+      { path: '/a', name: 'a', component: {}, meta: { title: 'A', nav: { label: 'Audit', section: 'admin', order: 1 } } },
+      { path: '/b', name: 'b', component: {}, meta: { title: 'B', nav: { label: 'Search', section: 'helpdesk', order: 2 } } },
+      { path: '/c', name: 'c', component: {}, meta: { title: 'C', nav: { label: 'User', section: 'helpdesk', order: 1 } } },
+      { path: '/d', name: 'd', component: {}, meta: { title: 'D' } },
+    ]);
+    expect(links.map((l) => l.label)).toEqual(['User', 'Search', 'Audit']);
+  });
+});
