@@ -458,14 +458,14 @@ async function authenticationOptions(emu: Emu, ctx: RouteContext, method: Webaut
     existing.webauthnChallenge = options.challenge;
     challenge = existing;
   } else {
-    if (!caller || caller.kind !== 'token') {
-      throw new ApiError(400, 'invalid_request', 'Pass a challengeId from /client/challenge, or a user token.');
-    }
+    // With a token: the user's own credentials. With tenant auth alone (usernameless or autofill
+    // sign-in): any discoverable credential; the user is known once the assertion verifies.
+    const claims = caller.kind === 'token' ? caller.claims : undefined;
     challenge = emu.store.putChallenge(
       newChallenge({
-        userId: caller.claims.userId,
-        actionCode: caller.claims.actionCode,
-        idempotencyKey: caller.claims.idempotencyKey,
+        userId: claims?.userId,
+        actionCode: claims?.actionCode,
+        idempotencyKey: claims?.idempotencyKey,
         verificationMethod: method,
         webauthnChallenge: options.challenge,
         webauthnCeremony: 'authentication',
