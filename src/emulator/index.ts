@@ -6,6 +6,7 @@ import { registerControl } from './control';
 import { Faults } from './faults';
 import { Router } from './http';
 import { registerPrebuiltUi } from './prebuilt-ui';
+import { SnapshotFile } from './persistence';
 import { seedStore } from './seeds';
 import { createEmulatorServer } from './server';
 import { registerServerApi } from './server-api';
@@ -27,7 +28,10 @@ export interface EmulatorOptions {
   secret?: string;
   /** `demo` or a number of synthetic users. */
   seed?: 'demo' | number;
-  /** Persist to this file (atomic snapshots); in memory when absent. */
+  /**
+   * Persist to this file (atomic snapshots, debounced after changes and on close); in memory when
+   * absent. An existing file is loaded at start and `seed` is then ignored.
+   */
   dataFile?: string;
   faults?: Partial<FaultSettings>;
   /** Token lifetime (default 600 s); tests shorten it to prove expiry. */
@@ -81,7 +85,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const tenantId = options.tenantId ?? 'local-tenant';
   const secret = options.secret ?? `local_${randomBytes(24).toString('base64url')}`;
   const store = new Store();
-  if (options.seed !== undefined) seedStore(store, options.seed);
+  // With --data, an existing snapshot wins and the seed is not applied again (it would duplicate
+  // history); a new data file is seeded and written at once.
+  const snapshots = options.dataFile ? new SnapshotFile(options.dataFile, store) : undefined;
+  const loaded = snapshots ? await snapshots.load() : false;
+  if (options.seed !== undefined && !loaded) seedStore(store, options.seed);
   const emu: Emu = {
     store,
     tokens: new TokenService(tenantId, options.tokenTtlSeconds),
@@ -92,8 +100,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     rpId: options.rpId ?? 'localhost',
     uiOrigin: '',
     allowedOrigins: (options.allowedOrigins ?? []).map((o) => new URL(o).origin),
-    changed: () => {},
+    changed: () => snapshots?.schedule(),
   };
+  if (snapshots && !loaded) snapshots.schedule();
   const router = new Router();
   registerServerApi(router, emu);
   registerClientApi(router, emu);
@@ -119,10 +128,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     faults: emu.faults,
     setFaults: (faults) => void emu.faults.set(faults),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await snapshots?.flush();
+    },
   };
 }

@@ -28,6 +28,7 @@ export interface StoreSnapshot {
 }
 
 const OUTBOX_LIMIT = 1000;
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const nowIso = () => new Date().toISOString();
 
 /** Index of attribute value -> user ids, in insertion order. */
@@ -82,16 +83,22 @@ export class Store {
     if (!user) {
       user = { userId, emailVerified: false, phoneNumberVerified: false, createdAt: nowIso() };
       this.users.set(userId, user);
+      this.sortedIds = undefined;
     }
     return user;
   }
 
-  /** Merges attributes into the user (creating it) and keeps the indexes right. */
-  updateUser(userId: string, attributes: Partial<Omit<EmuUser, 'userId' | 'createdAt'>>): EmuUser {
+  /**
+   * Merges attributes into the user (creating it) and keeps the indexes right. `undefined` leaves
+   * a field as it is; `null` clears it (as a PATCH with `"email": null` does).
+   */
+  updateUser(userId: string, attributes: { [K in keyof Omit<EmuUser, 'userId' | 'createdAt'>]?: EmuUser[K] | null }): EmuUser {
     const user = this.ensureUser(userId);
     this.unindex(user);
+    const record = user as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(attributes)) {
-      if (value !== undefined) (user as unknown as Record<string, unknown>)[key] = value;
+      if (value === null) delete record[key];
+      else if (value !== undefined) record[key] = value;
     }
     this.index(user);
     return user;
@@ -101,12 +108,17 @@ export class Store {
   deleteUser(userId: string): void {
     const user = this.users.get(userId);
     if (user) this.unindex(user);
-    this.users.delete(userId);
+    if (this.users.delete(userId)) this.sortedIds = undefined;
     this.authenticators.delete(userId);
     this.actions.delete(userId);
   }
 
-  /** Users matching every given filter, in insertion order, after the cursor. */
+  /**
+   * Users matching every given filter (none = all users), in userId order (UTF-16 code units),
+   * after the cursor. Ordering by id makes the cursor stable: a scan resumes at the first id
+   * after `lastEvaluatedUserId` even if that user was deleted meanwhile, and a page costs
+   * O(log n + limit) once the sorted id list is built (it is rebuilt only after users come or go).
+   */
   queryUsers(query: UserQuery): { users: EmuUser[]; lastEvaluatedUserId?: string } {
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
     const candidates: string[][] = [];
@@ -114,16 +126,36 @@ export class Store {
     if (query.phoneNumber) candidates.push(this.byPhone.get(query.phoneNumber));
     if (query.username) candidates.push(this.byUsername.get(query.username));
     let ids: string[];
-    if (candidates.length === 0) ids = [...this.users.keys()];
-    else ids = candidates.reduce((acc, next) => acc.filter((id) => next.includes(id)));
+    if (candidates.length === 0) ids = this.sortedUserIds();
+    else {
+      ids = candidates.reduce((acc, next) => {
+        const keep = new Set(next);
+        return acc.filter((id) => keep.has(id));
+      });
+      ids.sort(compareIds);
+    }
     let start = 0;
-    if (query.lastEvaluatedUserId) {
-      const at = ids.indexOf(query.lastEvaluatedUserId);
-      start = at === -1 ? ids.length : at + 1;
+    if (query.lastEvaluatedUserId !== undefined) {
+      // First index whose id sorts after the cursor.
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareIds(ids[mid], query.lastEvaluatedUserId) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
     }
     const page = ids.slice(start, start + limit).map((id) => this.users.get(id)!);
     const more = start + limit < ids.length;
     return { users: page, lastEvaluatedUserId: more ? page[page.length - 1]?.userId : undefined };
+  }
+
+  private sortedIds?: string[];
+
+  private sortedUserIds(): string[] {
+    this.sortedIds ??= [...this.users.keys()].sort(compareIds);
+    return this.sortedIds;
   }
 
   /** Number of stored users. */
@@ -273,6 +305,7 @@ export class Store {
   /** Replaces the state with a snapshot. */
   restore(snapshot: StoreSnapshot): void {
     this.users.clear();
+    this.sortedIds = undefined;
     this.authenticators.clear();
     this.actions.clear();
     this.challenges.clear();

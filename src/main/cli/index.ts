@@ -5,6 +5,7 @@ import { toIssues } from '../ipc/router';
 import { createCliContext, processIo, type CliContext, type CliIo } from './context';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { Printer } from './output';
+import * as emulator from './commands/emulator';
 import * as tenant from './commands/tenant';
 
 /**
@@ -16,7 +17,7 @@ export interface CommandModule {
 }
 
 /** Every command module, in help order. */
-const COMMANDS: readonly CommandModule[] = [tenant];
+const COMMANDS: readonly CommandModule[] = [tenant, emulator];
 
 /** Builds the commander program over a context (exported for tests and `--help` snapshots). */
 export function buildProgram(ctx: CliContext): Command {
