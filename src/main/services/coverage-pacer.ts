@@ -4,11 +4,15 @@
  * limit allows and not faster.
  *
  * - Slow start: the rate doubles every {@link PacerOptions.growEveryMs} while the pacer, not the
- *   tenant, is what holds requests back.
+ *   tenant, is what holds requests back (from 50/s it passes 400/s within a second).
  * - A 429 is a congestion signal: every request pauses until its Retry-After has passed (the limit
  *   is tenant-wide, so the others would only collect 429s too), and the rate drops: by half at the
  *   end of slow start, by {@link PacerOptions.decrease} after that. Only a 429 for a request sent
  *   after the last pause counts; the ones already in flight when it began say nothing new.
+ * - Learning the limit: the requests the tenant admitted between two congestion events, divided by
+ *   the time between them (pause included), is the rate it sustains: what it refilled during the
+ *   pause is spent right after it. From the second event on the rate drops to that measurement
+ *   (a little under) rather than by a blind factor, so it settles just below the limit in one step.
  * - Without 429s the rate creeps back up by {@link PacerOptions.increase} each growth step, so it
  *   keeps probing just under the limit.
  * - The bucket holds up to {@link PacerOptions.burstSeconds} of tokens and keeps filling during a
@@ -25,12 +29,16 @@ export interface PacerOptions {
   maxRate: number;
   /** Seconds of tokens the bucket holds. */
   burstSeconds: number;
-  /** How often the rate may grow, in ms. */
+  /** How often the rate may double in slow start, in ms. */
   growEveryMs: number;
+  /** How often the rate may creep up after slow start, in ms. */
+  probeEveryMs: number;
   /** Factor applied on a 429 after slow start. */
   decrease: number;
   /** Relative growth per step after slow start. */
   increase: number;
+  /** Share of the measured sustained rate to settle at after a congestion event. */
+  settle: number;
   /** Extra random wait after a Retry-After, as a share of it (spreads clients apart). */
   pauseJitter: number;
   now: () => number;
@@ -46,13 +54,15 @@ export interface PacerStats {
 }
 
 const DEFAULTS: PacerOptions = {
-  initialRate: 20,
+  initialRate: 50,
   minRate: 1,
   maxRate: 100_000,
   burstSeconds: 1,
-  growEveryMs: 500,
+  growEveryMs: 250,
+  probeEveryMs: 1_000,
   decrease: 0.85,
-  increase: 0.03,
+  increase: 0.02,
+  settle: 0.97,
   pauseJitter: 0.1,
   now: () => performance.now(),
   random: Math.random,
@@ -88,6 +98,9 @@ export class AdaptivePacer {
   /** Acquisitions are served one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
   private throttleEvents = 0;
+  /** Answers other than 429 since the last congestion event, and when that event was. */
+  private admitted = 0;
+  private lastEventAt: number | null = null;
 
   constructor(options: Partial<PacerOptions> = {}) {
     this.o = { ...DEFAULTS, ...options };
@@ -101,6 +114,11 @@ export class AdaptivePacer {
   /** Current state, for progress and the benchmark. */
   stats(): PacerStats {
     return { rate: this.rate, slowStart: this.slowStart, pausedUntil: this.pausedUntil, throttleEvents: this.throttleEvents };
+  }
+
+  /** An answer other than 429 came back: the tenant admitted that request. */
+  onAdmitted(): void {
+    this.admitted++;
   }
 
   /** The time a request sent now is stamped with, to tell fresh 429s from stale ones. */
@@ -142,7 +160,7 @@ export class AdaptivePacer {
   }
 
   private maybeGrow(now: number): void {
-    if (now - this.periodStart < this.o.growEveryMs) return;
+    if (now - this.periodStart < (this.slowStart ? this.o.growEveryMs : this.o.probeEveryMs)) return;
     // Grow only when the pacer was the bottleneck: a rate nobody used proves nothing about the tenant.
     if (this.waitedThisPeriod && now >= this.pausedUntil) {
       const next = this.slowStart ? this.rate * 2 : this.rate + Math.max(1, this.rate * this.o.increase);
@@ -166,12 +184,21 @@ export class AdaptivePacer {
     if (!fresh) return;
     this.throttleEvents++;
     this.refill(now);
+    let next: number;
     if (this.slowStart) {
       this.slowStart = false;
-      this.rate = Math.max(this.o.minRate, this.rate / 2);
+      next = this.rate / 2;
     } else {
-      this.rate = Math.max(this.o.minRate, this.rate * this.o.decrease);
+      next = this.rate * this.o.decrease;
     }
+    // The first measurement (since the start) includes the tenant's initial burst, so it only caps.
+    if (this.lastEventAt !== null && now - this.lastEventAt > 250) {
+      const sustained = (this.admitted * 1000) / (now - this.lastEventAt);
+      next = Math.min(this.rate * this.o.decrease, sustained * this.o.settle);
+    }
+    this.rate = Math.min(this.o.maxRate, Math.max(this.o.minRate, next));
+    this.lastEventAt = now;
+    this.admitted = 0;
     this.tokens = Math.min(this.tokens, Math.max(1, this.rate * this.o.burstSeconds));
     this.periodStart = now;
     this.waitedThisPeriod = false;

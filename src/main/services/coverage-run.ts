@@ -325,6 +325,7 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
       const sentAt = pacer.stamp();
       stats.sent++;
       const result = await send(signal);
+      if (result.kind !== 'throttled') pacer.onAdmitted();
       switch (result.kind) {
         case 'ok':
           failStreak = 0;
@@ -441,6 +442,7 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
   } finally {
     clearInterval(flushTimer);
     request.signal?.removeEventListener('abort', onExternalAbort);
+    transport.close();
   }
 
   const reachedEnd = !signal.aborted && fatal === undefined;

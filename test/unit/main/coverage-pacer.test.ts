@@ -25,7 +25,7 @@ describe('AdaptivePacer', () => {
   });
 
   it('on a 429 pauses everyone for Retry-After, halves the rate once, and ignores 429s of requests sent before the pause', async () => {
-    const pacer = new AdaptivePacer({ initialRate: 400, growEveryMs: 60_000, pauseJitter: 0 });
+    const pacer = new AdaptivePacer({ initialRate: 400, growEveryMs: 60_000, probeEveryMs: 60_000, pauseJitter: 0 });
     const sentBefore = pacer.stamp();
     pacer.onThrottle(sentBefore, 150);
     expect(pacer.stats()).toMatchObject({ rate: 200, slowStart: false, throttleEvents: 1 });
@@ -56,5 +56,21 @@ describe('AdaptivePacer', () => {
     await expect(waiting).rejects.toThrow('cancelled');
     pacer.onThrottle(-1, 0); // stale: no change
     expect(pacer.stats().throttleEvents).toBe(0);
+  });
+});
+
+describe('AdaptivePacer learning', () => {
+  it('settles just under the rate the tenant admitted between two congestion events', async () => {
+    const pacer = new AdaptivePacer({ initialRate: 1000, pauseJitter: 0, settle: 0.97, decrease: 0.85 });
+    pacer.onThrottle(pacer.stamp(), 0); // first event: ends slow start, 1000 -> 500
+    expect(pacer.stats().rate).toBe(500);
+    const from = performance.now();
+    for (let i = 0; i < 60; i++) pacer.onAdmitted();
+    await new Promise((r) => setTimeout(r, 300));
+    pacer.onThrottle(pacer.stamp(), 0);
+    const seconds = (performance.now() - from) / 1000;
+    // 60 admitted in ~0.3 s is ~200/s: far below 500 * 0.85, so the measurement wins.
+    expect(pacer.stats().rate).toBeGreaterThan((60 / seconds) * 0.97 * 0.9);
+    expect(pacer.stats().rate).toBeLessThanOrEqual((60 / seconds) * 0.97 + 1);
   });
 });
