@@ -55,8 +55,9 @@ function promptHidden(io: CliIo, prompt: string): Promise<string> {
         else if (ch >= ' ') value += ch;
       }
     };
-    io.stderr.write(`${prompt} (input hidden): `);
+    // Raw mode before the prompt: anything typed as soon as the prompt shows must not be echoed.
     stdin.setRawMode?.(true);
+    io.stderr.write(`${prompt} (input hidden): `);
     stdin.on('data', onData);
     stdin.resume();
   });

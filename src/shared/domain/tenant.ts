@@ -22,7 +22,8 @@ export const LOCAL_TENANT_ID = 'local';
 export const ApiUrl = z
   .string()
   .trim()
-  .url({ message: 'Enter a full URL such as https://api.authsignal.com/v1' })
+  // abort: the refinements below parse the URL, which throws on anything that failed this check.
+  .url({ message: 'Enter a full URL such as https://api.authsignal.com/v1', abort: true })
   .refine((u) => /^https?:$/.test(new URL(u).protocol), 'The API URL must start with https:// or http://')
   .refine((u) => new URL(u).username === '' && new URL(u).password === '', 'The API URL must not contain credentials')
   .refine((u) => new URL(u).search === '' && new URL(u).hash === '', 'The API URL must not have a query or fragment')

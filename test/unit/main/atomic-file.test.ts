@@ -1,0 +1,68 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../../src/main/services/atomic-file';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'authdesk-atomic-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeJsonAtomic', () => {
+  it('creates the parent dir 0700 and the file 0600, and leaves no temp file', async () => {
+    const file = join(dir, 'nested', 'data.json');
+    await writeJsonAtomic(file, { a: 1 });
+    expect(await readJsonFile(file)).toEqual({ a: 1 });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'nested'))).mode & 0o777).toBe(0o700);
+    expect(await readdir(join(dir, 'nested'))).toEqual(['data.json']);
+  });
+
+  it('replaces an existing file and keeps it 0600 even if it was looser', async () => {
+    const file = join(dir, 'data.json');
+    await writeFileAtomic(file, 'old', { mode: 0o644 });
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    await writeJsonAtomic(file, { v: 2 });
+    expect(await readFile(file, 'utf8')).toBe('{\n  "v": 2\n}\n');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('never lets a reader see a torn file while many writers race', async () => {
+    const file = join(dir, 'race.json');
+    const big = (n: number) => ({ n, pad: 'x'.repeat(64 * 1024) });
+    await writeJsonAtomic(file, big(0));
+    let reads = 0;
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        const value = (await readJsonFile(file)) as { n: number; pad: string };
+        expect(value.pad).toHaveLength(64 * 1024);
+        reads++;
+      }
+    })();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writeJsonAtomic(file, big(i + 1))));
+    writing = false;
+    await reader;
+    expect(reads).toBeGreaterThan(0);
+    expect(await readdir(dir)).toEqual(['race.json']);
+  });
+
+  it('cleans up its temp file when the rename fails', async () => {
+    const target = join(dir, 'is-a-dir');
+    await mkdir(join(target, 'child'), { recursive: true });
+    await expect(writeJsonAtomic(target, { a: 1 })).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['is-a-dir']);
+  });
+});
+
+describe('readJsonFile', () => {
+  it('returns undefined for a missing file and throws SyntaxError for a damaged one', async () => {
+    expect(await readJsonFile(join(dir, 'nope.json'))).toBeUndefined();
+    await writeFileAtomic(join(dir, 'bad.json'), '{"a":');
+    await expect(readJsonFile(join(dir, 'bad.json'))).rejects.toBeInstanceOf(SyntaxError);
+  });
+});
