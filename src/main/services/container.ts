@@ -1,5 +1,7 @@
 import { createKeychain } from './keychain';
 import { TenantService, type LocalTenantConfig } from './tenants.service';
+import { AuditLogService } from './audit-log.service';
+import { SettingsService } from './settings.service';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -24,6 +26,10 @@ export interface Services {
   readonly options: ServiceOptions;
   /** The tenant vault: profiles, keychain secrets, SDK clients of the active tenant. */
   readonly tenants: TenantService;
+  /** The console audit log: every lookup and change, hash-chained, fsync'd before it resolves. */
+  readonly audit: AuditLogService;
+  /** Agent name, per-tenant policy, stale threshold, enrollment action code. */
+  readonly settings: SettingsService;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -31,5 +37,12 @@ export interface Services {
 /** Builds the container. */
 export function createServices(options: ServiceOptions): Services {
   const tenants = new TenantService({ dataDir: options.dataDir, keychain: createKeychain(options.keychainService), localTenant: options.localTenant });
-  return { options, tenants, close: () => Promise.resolve() };
+  // The log reads the agent name from settings at each append; settings record their changes in the log.
+  const settings: SettingsService = new SettingsService({
+    dataDir: options.dataDir,
+    audit: () => audit,
+    tenantName: (id) => tenants.get(id).then((t) => t.name, () => undefined),
+  });
+  const audit = new AuditLogService({ dataDir: options.dataDir, agentName: () => settings.agentName() });
+  return { options, tenants, audit, settings, close: () => Promise.resolve() };
 }

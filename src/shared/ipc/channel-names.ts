@@ -14,6 +14,12 @@ export const CHANNEL_NAMES = [
   'tenants:rotate-secret',
   'tenants:test',
   'tenants:remove',
+  'audit:list',
+  'audit:verify',
+  'audit:status',
+  'audit:repair',
+  'settings:get',
+  'settings:update',
 ] as const;
 
 /** Events pushed from main to the console window. */

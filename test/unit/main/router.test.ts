@@ -30,6 +30,12 @@ function spyHandlers() {
     'tenants:rotate-secret': () => (reached('tenants:rotate-secret'), summary),
     'tenants:test': () => (reached('tenants:test'), { ok: true, latencyMs: 1, message: 'ok' }),
     'tenants:remove': () => (reached('tenants:remove'), list),
+    'audit:list': () => (reached('audit:list'), { entries: [], nextCursor: null, scannedLines: 0, skippedLines: 0 }),
+    'audit:verify': () => (reached('audit:verify'), { ok: true as const, file: 'a', entries: 0, lastSeq: 0, lastHash: '0'.repeat(64), recoveries: 0 }),
+    'audit:status': () => (reached('audit:status'), { file: 'a', state: 'empty' as const, lastSeq: 0, message: 'empty' }),
+    'audit:repair': () => (reached('audit:repair'), { kind: 'none' as const }),
+    'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
+    'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
   };
   return { handlers, reached };
 }

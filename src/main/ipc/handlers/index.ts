@@ -2,11 +2,15 @@ import type { Services } from '../../services/container';
 import type { Handlers } from '../router';
 import { appHandlers } from './app';
 import { tenantHandlers } from './tenants';
+import { auditHandlers } from './audit';
+import { settingsHandlers } from './settings';
 
 /** The complete channel -> handler table over the services. Each domain contributes its part. */
 export function createHandlers(services: Services): Handlers {
   return {
     ...appHandlers(services),
     ...tenantHandlers(services),
+    ...auditHandlers(services),
+    ...settingsHandlers(services),
   };
 }

@@ -3,6 +3,8 @@ import type { ChannelName, EventName } from '../channel-names';
 import type { ApiMethod, CamelCase, ChannelSpec, DomainOf } from '../contract';
 import { appChannels } from './app';
 import { tenantChannels, tenantEvents } from './tenants';
+import { auditChannels } from './audit';
+import { settingsChannels } from './settings';
 
 /**
  * The schema table: every channel's input and output schema. To add a channel, add its name to
@@ -12,6 +14,8 @@ import { tenantChannels, tenantEvents } from './tenants';
 export const channels = {
   ...appChannels,
   ...tenantChannels,
+  ...auditChannels,
+  ...settingsChannels,
 } satisfies Record<ChannelName, ChannelSpec>;
 
 /** Payload schema of every event main pushes to the console. */

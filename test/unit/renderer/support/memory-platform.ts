@@ -5,6 +5,7 @@ import type { ChannelName, ChannelOutput, EventName } from '../../../../src/shar
 import { createRouter, type Handlers } from '../../../../src/main/ipc/router';
 import type { Platform } from '../../../../src/renderer/console/platform/platform';
 import { createPlatform } from '../../../../src/renderer/console/platform/transport';
+import { lazyAuditSettingsHandlers } from './audit-services';
 
 type TenantList = ChannelOutput<'tenants:list'>;
 
@@ -155,6 +156,8 @@ export function createMemoryPlatform(seed: SeedTenant[] = [], activeIndex = 0): 
       changed();
       return list();
     },
+    // The audit log and settings: the real services over a throwaway data dir.
+    ...lazyAuditSettingsHandlers((id) => profiles.find((p) => p.id === id)?.name),
   };
   const router = createRouter(handlers);
 

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { channel } from '../contract';
+import { AuditPage, AuditQuery, AuditRepairResult, AuditStatus, AuditVerifyResult } from '../../domain/audit';
+
+/** The `audit:*` channels: the console audit log, read-only except for repairing a crash's torn tail. */
+export const auditChannels = {
+  'audit:list': channel({
+    summary: 'Audit log entries matching the filters, newest first, one page at a time',
+    input: AuditQuery,
+    output: AuditPage,
+  }),
+  'audit:verify': channel({
+    summary: 'Walk the whole hash chain and name the first entry that does not verify',
+    input: z.object({}).strict(),
+    output: AuditVerifyResult,
+  }),
+  'audit:status': channel({
+    summary: 'Whether the log can record (clean, empty, torn by a crash, or damaged), from its tail',
+    input: z.object({}).strict(),
+    output: AuditStatus,
+  }),
+  'audit:repair': channel({
+    summary: 'Set a torn last line aside in quarantine and record the repair in the chain',
+    // SECURITY: an explicit confirmation, so no accidental or replayed empty call repairs anything.
+    input: z.object({ confirm: z.literal(true) }).strict(),
+    output: AuditRepairResult,
+  }),
+};

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { channel } from '../contract';
+import { SettingsPatch, SettingsView } from '../../domain/settings';
+
+/** The `settings:*` channels: agent name, per-tenant policy, stale threshold, enrollment action code. */
+export const settingsChannels = {
+  'settings:get': channel({
+    summary: 'The console settings with defaults filled in',
+    input: z.object({}).strict(),
+    output: SettingsView,
+  }),
+  'settings:update': channel({
+    summary: 'Change some settings (recorded in the audit log); a tenant policy of null resets it',
+    input: SettingsPatch,
+    output: SettingsView,
+  }),
+};
