@@ -54,6 +54,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emu.close();
+  for (const account of await keychain.list()) await keychain.delete(account);
+  await rm(home, { recursive: true, force: true });
 });
 beforeEach(async () => {
   for (const account of await keychain.list()) await keychain.delete(account);
