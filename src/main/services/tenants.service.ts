@@ -195,6 +195,8 @@ export class TenantService {
   async add(request: TenantAddRequest): Promise<TenantSummary> {
     const input = TenantAddInput.parse(request);
     const location = input.region ? { region: input.region } : { apiUrl: apiUrlOf({ apiUrl: input.apiUrl }) };
+    // Fail on a taken name before spending a network round trip (checked again under the lock).
+    this.assertNameFree(await this.read(), input.name);
     if (input.testFirst) {
       await this.probe(apiUrlOf(location), input.secret).catch((error: AppError) => {
         throw refuse(error, 'Nothing was saved');
