@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { app, dialog, session, type BrowserWindow } from 'electron';
 import { startEmulator, type RunningEmulator } from '../../emulator/index';
+import { subscribeAll } from '../ipc/events';
 import { createHandlers } from '../ipc/handlers/index';
 import { createRouter } from '../ipc/router';
 import { createServices, type Services } from '../services/container';
@@ -117,6 +118,7 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
     console.warn(`Refused ${channel} from a window that is not the console`),
   );
   registerEnrollWindowChannels(enrollBindingFor);
+  const stopEvents = subscribeAll(services, (name, payload) => transport.sendEvent(name, payload));
 
   const openConsole = (): BrowserWindow => {
     const win = createConsoleWindow({ preloadDir, source, devTools });
@@ -140,7 +142,7 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
 
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> =>
-    (closing ??= Promise.allSettled([services.close(), localTenant?.close()]).then(() => undefined));
+    (closing ??= (stopEvents(), Promise.allSettled([services.close(), localTenant?.close()]).then(() => undefined)));
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

@@ -1,6 +1,6 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { AppError, isAppError } from '../../shared/errors';
-import { CHANNEL_NAMES, events, type EventName, type EventPayload } from '../../shared/ipc';
+import { CHANNEL_NAMES, events, type EventName } from '../../shared/ipc';
 import type { Result } from '../../shared/ipc/result';
 import type { Router } from '../ipc/router';
 import { originOf } from './origin';
@@ -38,7 +38,7 @@ export interface ConsoleTarget {
 /** The running transport. */
 export interface IpcTransport {
   /** Pushes an event to the console window only, after shaping it with its schema. */
-  sendEvent<E extends EventName>(name: E, payload: EventPayload<E>): void;
+  sendEvent(name: EventName, payload: unknown): void;
   /** Removes the handlers (tests, shutdown). */
   dispose(): void;
 }

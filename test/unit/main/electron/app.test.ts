@@ -147,6 +147,24 @@ describe('startDesktopApp', () => {
     expect(win.focus).toHaveBeenCalledTimes(1);
   });
 
+  it("pushes the services' change events to the console window only, and stops on shutdown", async () => {
+    started = await startDesktopApp({ env: env() });
+    const win = consoleWindow();
+    const result = await invoke('tenants:set-active', win.webContents, win.webContents.mainFrame, { id: 'local' });
+    expect(result).toMatchObject({ ok: true });
+    await vi.waitFor(() => expect(win.webContents.send).toHaveBeenCalledTimes(1));
+    const [name, payload] = win.webContents.send.mock.calls[0] as [string, { activeId: unknown; tenants: { id: string; kind: string }[] }];
+    expect(name).toBe('tenants:list-changed');
+    expect(payload.tenants.map((t) => [t.id, t.kind])).toEqual([['local', 'local']]);
+    expect(JSON.stringify(payload)).not.toContain(started!.localTenant!.secret);
+
+    await started!.shutdown();
+    win.webContents.send.mockClear();
+    await started!.services.tenants.setActive('local');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(win.webContents.send).not.toHaveBeenCalled();
+  });
+
   it('reopens the console on activate after it was closed, and IPC follows the new window', async () => {
     started = await startDesktopApp({ env: env() });
     const first = consoleWindow();

@@ -131,7 +131,7 @@ describe('events', () => {
       window: () => consoleWin as unknown as ElectronWindow,
       origins: new Set(['app://authdesk']),
     });
-    transport.sendEvent('tenants:list-changed', { tenants: 'nope' } as never);
+    transport.sendEvent('tenants:list-changed', { tenants: 'nope' });
     expect(consoleWin.webContents.send).not.toHaveBeenCalled();
     expect(errors).toHaveBeenCalledTimes(1);
     errors.mockRestore();
