@@ -4,7 +4,7 @@
 // private D-Bus session with a throwaway, unlocked gnome-keyring, so keytar is tested against a
 // real Secret Service and never touches the user's own keychain.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,10 +41,15 @@ function preflight() {
 }
 
 /** Starts gnome-keyring-daemon unlocked with a throwaway password and returns its env vars. */
-function startKeyring() {
+function startKeyring(work) {
+  // A keyring directory of our own: the user's login keyring (another password) is never opened.
+  const dataHome = join(work, 'xdg-data');
+  mkdirSync(dataHome, { recursive: true });
+  process.env.XDG_DATA_HOME = dataHome;
   const r = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
     input: 'authdesk-throwaway-test-password\n',
     encoding: 'utf8',
+    env: process.env,
   });
   if (r.status !== 0) throw new Error(`gnome-keyring-daemon failed: ${r.stderr}`);
   for (const line of r.stdout.split('\n')) {
@@ -86,9 +91,8 @@ async function main() {
     });
     process.exit(r.status ?? 1);
   }
-  if (linux) startKeyring();
-
   const work = mkdtempSync(join(tmpdir(), 'authdesk-test-'));
+  if (linux) startKeyring(work);
   const env = {
     // Tests never touch the user's real entries or data dir.
     AUTHDESK_KEYCHAIN_SERVICE: `authdesk-test-${process.pid}`,
