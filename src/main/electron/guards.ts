@@ -1,5 +1,5 @@
 import { app, shell, type Event, type Session, type WebContents } from 'electron';
-import { originOf } from './origin';
+import { APP_ORIGIN, originOf } from './origin';
 
 /**
  * Hosts the OS browser may be asked to open. Anything else a page links to is simply refused.
@@ -62,15 +62,29 @@ export async function openExternalSafe(url: string): Promise<boolean> {
 }
 
 /**
- * Deny-all permission handlers and cancelled downloads on a session. Idempotent.
- * SECURITY: nothing Authdesk does needs a web permission (WebAuthn needs none in Electron), so a
- * compromised or hostile page gets no camera, microphone, notifications, clipboard, HID, serial…
+ * The one permission any page gets: writing sanitized text to the clipboard (the "copy link" and
+ * "copy code" buttons), and only for the top frame of our own app:// pages.
+ * SECURITY: write-only and sanitized, so nothing can be read back; no page of another origin and
+ * no embedded frame gets even that.
+ */
+function isGranted(permission: string, requestingUrl: string | undefined, isMainFrame: boolean | undefined): boolean {
+  return permission === 'clipboard-sanitized-write' && isMainFrame === true && requestingUrl !== undefined && originOf(requestingUrl) === APP_ORIGIN;
+}
+
+/**
+ * Deny-all permission handlers (but {@link isGranted}) and cancelled downloads on a session. Idempotent.
+ * SECURITY: nothing else Authdesk does needs a web permission (WebAuthn needs none in Electron), so
+ * a compromised or hostile page gets no camera, microphone, notifications, clipboard reads, HID…
  */
 export function hardenSession(ses: Session): void {
   if (hardenedSessions.has(ses)) return;
   hardenedSessions.add(ses);
-  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isGranted(permission, details.requestingUrl, details.isMainFrame)),
+  );
+  ses.setPermissionCheckHandler((_contents, permission, origin, details) =>
+    isGranted(permission, details.requestingUrl ?? origin, details.isMainFrame),
+  );
   ses.setDevicePermissionHandler(() => false);
   // SECURITY: no page may write files to the agent's disk; exports are written by main.
   ses.on('will-download', (event) => event.preventDefault());

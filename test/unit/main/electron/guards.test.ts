@@ -90,12 +90,13 @@ describe('web-contents-created guard', () => {
     const wins = [windowWithPolicy(['app://authdesk']), windowWithPolicy(['https://x.example'], 'sandbox-1')];
     for (const win of wins) {
       const ses = win.webContents.session;
-      for (const permission of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal', 'hid', 'unknown']) {
+      const top = { requestingUrl: 'app://authdesk/console/index.html', isMainFrame: true };
+      for (const permission of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal', 'hid', 'fileSystem', 'unknown']) {
         const granted = await new Promise<boolean>((resolve) =>
-          (ses.permissionRequestHandler as unknown as (...a: unknown[]) => void)(win.webContents, permission, resolve, {}),
+          (ses.permissionRequestHandler as unknown as (...a: unknown[]) => void)(win.webContents, permission, resolve, top),
         );
         expect(granted).toBe(false);
-        expect((ses.permissionCheckHandler as unknown as (...a: unknown[]) => boolean)(win.webContents, permission, 'app://authdesk', {})).toBe(false);
+        expect((ses.permissionCheckHandler as unknown as (...a: unknown[]) => boolean)(win.webContents, permission, 'app://authdesk', top)).toBe(false);
       }
       expect((ses.devicePermissionHandler as unknown as (...a: unknown[]) => boolean)({ deviceType: 'usb' })).toBe(false);
       const download = fakeEvent();
@@ -105,6 +106,29 @@ describe('web-contents-created guard', () => {
       expect(ses.listenerCount('will-download')).toBe(1);
     }
     expect(wins[0].webContents.session).not.toBe(wins[1].webContents.session);
+  });
+});
+
+describe('the one granted permission', () => {
+  const request = (win: FakeBrowserWindow, permission: string, details: object) =>
+    new Promise<boolean>((resolve) =>
+      (win.webContents.session.permissionRequestHandler as unknown as (...a: unknown[]) => void)(win.webContents, permission, resolve, details),
+    );
+  const check = (win: FakeBrowserWindow, permission: string, origin: string, details: object) =>
+    (win.webContents.session.permissionCheckHandler as unknown as (...a: unknown[]) => boolean)(win.webContents, permission, origin, details);
+
+  it("is clipboard writing, for our own page's top frame only", async () => {
+    const win = windowWithPolicy(['app://authdesk']);
+    const ours = { requestingUrl: 'app://authdesk/console/index.html', isMainFrame: true };
+    expect(await request(win, 'clipboard-sanitized-write', ours)).toBe(true);
+    expect(check(win, 'clipboard-sanitized-write', 'app://authdesk', ours)).toBe(true);
+    expect(check(win, 'clipboard-sanitized-write', 'app://authdesk', { isMainFrame: true })).toBe(true);
+    // Reading the clipboard, a subframe, or any other origin: denied.
+    expect(await request(win, 'clipboard-read', ours)).toBe(false);
+    expect(await request(win, 'clipboard-sanitized-write', { ...ours, isMainFrame: false })).toBe(false);
+    expect(await request(win, 'clipboard-sanitized-write', { requestingUrl: 'https://acme.authsignal.com/', isMainFrame: true })).toBe(false);
+    expect(check(win, 'clipboard-sanitized-write', 'https://evil.example', { isMainFrame: true })).toBe(false);
+    expect(await request(win, 'clipboard-sanitized-write', { requestingUrl: 'app://authdesk.evil/x', isMainFrame: true })).toBe(false);
   });
 });
 
