@@ -74,6 +74,9 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
   // The app and the CLI share one data dir (profiles, audit log): AUTHDESK_HOME or the platform's.
   const dataDir = resolveDataDir(env);
   app.setPath('userData', dataDir);
+  // Chromium's own files (caches, Local Storage, GPU cache) go to a subfolder, apart from
+  // the profiles and audit log the CLI shares.
+  app.setPath('sessionData', join(dataDir, 'chromium'));
 
   // One Authdesk per user: a second launch focuses the first (Signal-Desktop's pattern), so two
   // processes never write the same profile file and audit log.

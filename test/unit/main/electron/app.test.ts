@@ -53,6 +53,7 @@ describe('startDesktopApp', () => {
     expect(app.enableSandbox).toHaveBeenCalledTimes(1);
     expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledTimes(1);
     expect(app.setPath).toHaveBeenCalledWith('userData', home);
+    expect(app.setPath).toHaveBeenCalledWith('sessionData', join(home, 'chromium'));
     expect(app.requestSingleInstanceLock).toHaveBeenCalledTimes(1);
     expect(app.listenerCount('web-contents-created')).toBe(1);
     expect(allWindows()).toHaveLength(0);
