@@ -6,7 +6,7 @@ import { mayAddAuthenticator, publicAuthenticator, recordChallengeOutcome, track
 import { clientCaller, requireUserToken } from './auth';
 import type { Emu } from './context';
 import { ApiError, type RouteContext, type Router } from './http';
-import type { EmuAuthenticator, EmuChallenge, EmuUser } from './model';
+import type { EmuAuthenticator, EmuChallenge, EmuUser, OutboxMessage } from './model';
 import { checkOtp, generateOtp, OTP_TTL_MS, sendMagicLink, sendOtp, type OtpFailureReason } from './otp';
 import { hasScope, type TokenClaims } from './tokens';
 import { createTotp, verifyTotp } from './totp';
@@ -48,6 +48,10 @@ const SINGLE_INSTANCE: readonly VerificationMethod[] = ['EMAIL_OTP', 'SMS', 'EMA
 /** Authenticator-app failures allowed per authenticator per window (Authsignal: 10 attempts / 5 minutes). */
 const TOTP_MAX_FAILURES = 10;
 const TOTP_FAILURE_WINDOW_MS = 5 * 60_000;
+
+/** Messages per recipient per 10 minutes before 429 (Authsignal's FAQ: email 12, SMS 6). */
+const SEND_LIMITS: Record<OutboxMessage['channel'], number> = { email: 12, sms: 6, whatsapp: 6 };
+const SEND_WINDOW_MS = 10 * 60_000;
 
 const nowIso = () => new Date().toISOString();
 
@@ -215,9 +219,28 @@ function fail(emu: Emu, claims: TokenClaims, method: VerificationMethod, reason:
 
 // ---- OTP over email, SMS and WhatsApp ---------------------------------------------------------
 
+/**
+ * Sending limits, as Authsignal applies them: past the limit a send is 429 `too_many_requests`
+ * with Retry-After (the browser SDK knows that code).
+ * SECURITY: stops a token holder from using the tenant to flood someone's inbox or phone.
+ */
+function requireSendAllowed(emu: Emu, channel: OutboxMessage['channel'], to: string | undefined): void {
+  if (!to) return;
+  const now = Date.now();
+  const recent = emu.store.listOutbox(to).filter((m) => m.channel === channel && now - Date.parse(m.sentAt) < SEND_WINDOW_MS);
+  if (recent.length < SEND_LIMITS[channel]) return;
+  const oldest = Date.parse(recent[recent.length - 1].sentAt);
+  const retryAfter = Math.max(1, Math.ceil((oldest + SEND_WINDOW_MS - now) / 1000));
+  throw new ApiError(429, 'too_many_requests', `Too many messages sent to this recipient. Try again in ${retryAfter} seconds.`, {
+    'retry-after': String(retryAfter),
+  });
+}
+
 type OobMethod = 'EMAIL_OTP' | 'SMS' | 'WHATSAPP';
 
 function deliver(emu: Emu, claims: TokenClaims, a: EmuAuthenticator, method: OobMethod): EmuChallenge {
+  const channel = method === 'EMAIL_OTP' ? 'email' : method === 'SMS' ? 'sms' : 'whatsapp';
+  requireSendAllowed(emu, channel, method === 'EMAIL_OTP' ? a.email : a.phoneNumber);
   const code = generateOtp();
   const challenge = emu.store.putChallenge(
     newChallenge({
@@ -233,7 +256,6 @@ function deliver(emu: Emu, claims: TokenClaims, a: EmuAuthenticator, method: Oob
       expiresAt: Date.now() + OTP_TTL_MS,
     }),
   );
-  const channel = method === 'EMAIL_OTP' ? 'email' : method === 'SMS' ? 'sms' : 'whatsapp';
   sendOtp(emu.store, {
     channel,
     to: (method === 'EMAIL_OTP' ? a.email : a.phoneNumber) ?? '',
@@ -319,6 +341,7 @@ async function verifyTotpRoute(emu: Emu, ctx: RouteContext) {
 // ---- email magic link -------------------------------------------------------------------------
 
 function sendLink(emu: Emu, claims: TokenClaims, a: EmuAuthenticator): EmuChallenge {
+  requireSendAllowed(emu, 'email', a.email);
   // SECURITY: the link carries a one-time random secret (not the user token), valid 10 minutes.
   const secret = randomBytes(24).toString('base64url');
   const challenge = emu.store.putChallenge(

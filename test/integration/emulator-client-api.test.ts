@@ -132,6 +132,23 @@ describe('SMS and WhatsApp', () => {
   });
 });
 
+describe('sending limits', () => {
+  it('answers 429 too_many_requests with Retry-After past 6 SMS to one number in 10 minutes', async () => {
+    const userId = uid('lim');
+    const phone = '+61491570156';
+    const token = await trackToken(userId);
+    await client('/user-authenticators/sms', { token, body: { phoneNumber: phone } });
+    await client('/verify/sms', { token, body: { verificationCode: await lastCode(phone) } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await client('/challenge/sms', { token })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const res = await fetch(`${emu.apiUrl}/client/challenge/sms`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(500);
+    expect(await res.json()).toMatchObject({ error: 'too_many_requests', errorCode: 'too_many_requests' });
+  });
+});
+
 describe('authenticator app (TOTP)', () => {
   it('enrolls with uri + secret and verifies a code computed from the secret (RFC 6238)', async () => {
     const userId = uid('tia');
