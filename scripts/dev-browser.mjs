@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `npm run dev:browser`: the console in your own browser against the local tenant, for when
+// Electron cannot run. Builds the renderer when the build is missing or older than its sources,
+// then runs the browser harness (test/harness/cli.ts) with the embedded emulator and prints the URL.
+// Extra arguments go to the harness, e.g. `npm run dev:browser -- --port 5174`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const built = join(root, 'out/renderer/console/index.html');
+
+/** Newest modification time under `dir` (0 when it does not exist). */
+function newest(dir) {
+  if (!existsSync(dir)) return 0;
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+  }
+  return latest;
+}
+
+const sources = Math.max(newest(join(root, 'src/renderer')), newest(join(root, 'src/shared')));
+if (!existsSync(built) || statSync(built).mtimeMs < sources) {
+  console.log('Building the console (out/renderer is missing or older than its sources)…');
+  const r = spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+// stdin stays a pipe so the harness notices when this process dies and stops with it.
+const child = spawn(process.execPath, ['--import', 'tsx', 'test/harness/cli.ts', '--local-tenant', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: ['pipe', 'inherit', 'inherit'],
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
