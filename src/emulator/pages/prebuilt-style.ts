@@ -20,6 +20,7 @@ button:focus-visible, input:focus-visible { outline: 3px solid var(--accent); ou
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
 input { font: inherit; width: 100%; box-sizing: border-box; padding: .55rem .6rem; border: 1px solid color-mix(in srgb, CanvasText 40%, transparent); border-radius: 8px; margin-bottom: .75rem; background: Field; color: FieldText; }
 form { margin: 1rem 0 .5rem; }
+#done { margin-top: 1.25rem; }
 figure { margin: 1rem 0; text-align: center; }
 figure img { display: block; margin: 0 auto .5rem; background: #fff; padding: 8px; border-radius: 8px; }
 code { font-size: .95rem; word-break: break-all; }
