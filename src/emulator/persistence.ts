@@ -7,6 +7,8 @@ import type { Store, StoreSnapshot } from './store';
 export const SNAPSHOT_DEBOUNCE_MS = 250;
 /** Upper bound on how long a stream of changes can postpone a snapshot. */
 export const SNAPSHOT_MAX_WAIT_MS = 2_000;
+/** Records serialised per write when streaming a snapshot. */
+const SLICE = 2_000;
 
 /**
  * `--data <file>`: the store as a JSON snapshot on disk. Loaded at start when the file exists;
@@ -111,13 +113,33 @@ export class SnapshotFile {
         body: m.kind === 'otp' ? '(code not kept across restarts)' : '(link not kept across restarts)',
       })),
     };
-    const text = JSON.stringify(persisted);
     const dir = dirname(this.file);
     const temp = join(dir, `.${basename(this.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     // SECURITY: owner-only, since the snapshot holds TOTP secrets of the test users.
     const handle = await open(temp, 'w', 0o600);
     try {
-      await handle.writeFile(text, 'utf8');
+      // Streamed in slices rather than one JSON.stringify: at 100k users one string would be
+      // ~90 MB (twice that with non-Latin names) on top of the store. Each record is serialised
+      // whole; a change made while the slices are written is caught by the next snapshot.
+      await handle.write('{"version":1');
+      const sections: [string, readonly unknown[]][] = [
+        ['users', persisted.users],
+        ['authenticators', persisted.authenticators],
+        ['actions', persisted.actions],
+        ['outbox', persisted.outbox],
+      ];
+      for (const [key, list] of sections) {
+        await handle.write(`,"${key}":[`);
+        for (let i = 0; i < list.length; i += SLICE) {
+          const part = list
+            .slice(i, i + SLICE)
+            .map((item) => JSON.stringify(item))
+            .join(',');
+          await handle.write(i === 0 ? part : `,${part}`);
+        }
+        await handle.write(']');
+      }
+      await handle.write(`,"actionConfigs":${JSON.stringify(persisted.actionConfigs)}}`);
       await handle.sync();
     } finally {
       await handle.close();

@@ -141,25 +141,56 @@ function prng(seed: number): () => number {
   };
 }
 
-const HEX = '0123456789abcdef';
-const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** 32 random bits as 8 hex digits. */
+function hex8(random: () => number): string {
+  return Math.floor(random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
+}
 
 function hex(random: () => number, length: number): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += HEX[Math.floor(random() * 16)];
-  return out;
+  while (out.length < length) out += hex8(random);
+  return out.slice(0, length);
 }
 
 /** A version-4-shaped UUID from the PRNG. */
 function uuid(random: () => number): string {
-  const h = hex(random, 32);
+  const h = hex8(random) + hex8(random) + hex8(random) + hex8(random);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[Math.floor(random() * 4)]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** base64url of `bytes` random bytes (length as a real credential id of that size would have). */
-function b64url(random: () => number, bytes: number): string {
+/** `count` PRNG bytes (few calls, few allocations: this runs a few hundred thousand times at 100k users). */
+function bytes(random: () => number, count: number): Buffer {
+  const buf = Buffer.allocUnsafe(count);
+  for (let i = 0; i < count; i += 4) {
+    const word = Math.floor(random() * 0x1_0000_0000);
+    for (let k = 0; k < 4 && i + k < count; k++) buf[i + k] = (word >>> (8 * k)) & 0xff;
+  }
+  return buf;
+}
+
+/** base64url of `count` random bytes, as a real credential id of that size would look. */
+function b64url(random: () => number, count: number): string {
+  return bytes(random, count).toString('base64url');
+}
+
+/** RFC 4648 base32 of `count` random bytes (a TOTP secret). */
+function base32(random: () => number, count: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const buf = bytes(random, count);
   let out = '';
-  for (let i = 0; i < Math.ceil((bytes * 4) / 3); i++) out += B64URL[Math.floor(random() * 64)];
+  let bits = 0;
+  let value = 0;
+  for (const byte of buf) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
   return out;
 }
 
@@ -204,7 +235,7 @@ class Seeder {
     });
     if (method === 'AUTHENTICATOR_APP' && !authenticator._totpSecret) {
       // A well-formed base32 secret; its QR code was "scanned" long ago.
-      authenticator._totpSecret = Array.from({ length: 32 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[Math.floor(this.random() * 32)]).join('');
+      authenticator._totpSecret = base32(this.random, 20);
     }
     return authenticator;
   }
