@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { Printer } from './output';
 import * as emulator from './commands/emulator';
 import * as tenant from './commands/tenant';
+import * as coverage from './commands/coverage';
 import * as audit from './commands/audit';
 
 /**
@@ -18,7 +19,7 @@ export interface CommandModule {
 }
 
 /** Every command module, in help order. */
-const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit];
+const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, coverage];
 
 /** Builds the commander program over a context (exported for tests and `--help` snapshots). */
 export function buildProgram(ctx: CliContext): Command {

@@ -2,6 +2,7 @@ import { createKeychain } from './keychain';
 import { TenantService, type LocalTenantConfig } from './tenants.service';
 import { AuditLogService } from './audit-log.service';
 import { SettingsService } from './settings.service';
+import { CoverageService, tenantResolverFor } from './coverage.service';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -30,6 +31,8 @@ export interface Services {
   readonly audit: AuditLogService;
   /** Agent name, per-tenant policy, stale threshold, enrollment action code. */
   readonly settings: SettingsService;
+  /** Enrollment coverage: file-to-file runs (CLI) and console runs kept in the data dir. */
+  readonly coverage: CoverageService;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -44,5 +47,12 @@ export function createServices(options: ServiceOptions): Services {
     tenantName: (id) => tenants.get(id).then((t) => t.name, () => undefined),
   });
   const audit = new AuditLogService({ dataDir: options.dataDir, agentName: () => settings.agentName() });
-  return { options, tenants, audit, settings, close: () => Promise.resolve() };
+  const coverage = new CoverageService({
+    dataDir: options.dataDir,
+    tenant: tenantResolverFor(tenants),
+    audit,
+    appVersion: options.appVersion,
+    defaultStaleDays: async () => (await settings.get()).staleAfterDays,
+  });
+  return { options, tenants, audit, settings, coverage, close: () => coverage.close() };
 }

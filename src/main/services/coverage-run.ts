@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import {
   addToSummary,
@@ -208,6 +209,8 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
   request.signal?.addEventListener('abort', onExternalAbort, { once: true });
   if (request.signal?.aborted) controller.abort(new Error('cancelled'));
   const signal = controller.signal;
+  // Every waiting request listens for cancel on this one signal: up to concurrencyMax of them at once.
+  setMaxListeners(runSettings.concurrencyMax * 4 + 16, signal);
   signal.addEventListener('abort', () => wake(), { once: true });
 
   // ---- ordered output ------------------------------------------------------------------------

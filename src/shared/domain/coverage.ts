@@ -234,3 +234,50 @@ export const CoverageProgress = z.object({
   error: z.string().optional(),
 });
 export type CoverageProgress = z.infer<typeof CoverageProgress>;
+
+/** Buckets of authenticator counts, as the summary and the filters name them. */
+export const COUNT_BUCKETS = ['0', '1', '2+'] as const;
+export const CountBucket = z.enum(COUNT_BUCKETS);
+export type CountBucket = z.infer<typeof CountBucket>;
+
+/** A method name as Authsignal spells them (UPPER_SNAKE). */
+export const MethodName = z.string().regex(/^[A-Z][A-Z0-9_]{0,59}$/, 'Use a method name such as PASSKEY or SMS');
+
+/**
+ * Which rows of a report to show. Every field narrows (AND); the list fields match any of their
+ * values (OR). The console keeps filters in the URL and as named saved views.
+ */
+export const CoverageFilter = z
+  .object({
+    status: z.array(CoverageStatus).max(COVERAGE_STATUSES.length).optional(),
+    authenticators: z.array(CountBucket).max(COUNT_BUCKETS.length).optional(),
+    phishingResistant: z.boolean().optional(),
+    stale: z.boolean().optional(),
+    /** Rows with an authenticator of this method. */
+    method: MethodName.optional(),
+    /** Case-insensitive text in the user id, email or reason. */
+    text: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type CoverageFilter = z.infer<typeof CoverageFilter>;
+
+/** The bucket of a row's authenticator count. */
+export function countBucketOf(count: number): CountBucket {
+  return count === 0 ? '0' : count === 1 ? '1' : '2+';
+}
+
+/** True when a row passes a filter. */
+export function matchesFilter(row: CoverageRow, filter: CoverageFilter): boolean {
+  if (filter.status && filter.status.length > 0 && !filter.status.includes(row.status)) return false;
+  if (filter.authenticators && filter.authenticators.length > 0) {
+    if (row.status !== 'ok' || !filter.authenticators.includes(countBucketOf(row.count))) return false;
+  }
+  if (filter.phishingResistant !== undefined && (row.status !== 'ok' || row.phishingResistant !== filter.phishingResistant)) return false;
+  if (filter.stale !== undefined && (row.status !== 'ok' || row.stale !== filter.stale)) return false;
+  if (filter.method !== undefined && !row.methods.includes(filter.method)) return false;
+  if (filter.text !== undefined) {
+    const needle = filter.text.toLowerCase();
+    if (!row.userId.toLowerCase().includes(needle) && !row.email.toLowerCase().includes(needle) && !row.reason.toLowerCase().includes(needle)) return false;
+  }
+  return true;
+}
