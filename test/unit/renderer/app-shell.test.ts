@@ -1,6 +1,6 @@
 import { flushPromises, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { consoleRoutes, navLinks } from '../../../src/renderer/console/router';
+import { buildRoutes, consoleRoutes, navLinks } from '../../../src/renderer/console/router';
 import { mountConsole } from './support/mount-console';
 
 let mounted: VueWrapper | undefined;
@@ -97,6 +97,16 @@ describe('routes', () => {
   it('collects every route file and keeps the catch-all last', () => {
     expect(consoleRoutes.map((r) => r.name ?? r.path)).toContain('tenants');
     expect(consoleRoutes.at(-1)?.name).toBe('not-found');
+  });
+
+  it('opens on the route marked home, else the tenant settings', () => {
+    const notFound = { path: '/:pathMatch(.*)*', name: 'not-found', component: {}, meta: { title: 'x' } };
+    const search = { path: '/search', name: 'search', component: {}, meta: { title: 'Find', home: true } };
+    const built = buildRoutes([notFound, search]);
+    expect(built.home).toEqual({ name: 'search' });
+    expect(built.routes[0]).toEqual({ path: '/', redirect: { name: 'search' } });
+    expect(built.routes.at(-1)).toBe(notFound);
+    expect(buildRoutes([notFound]).home).toEqual({ name: 'tenants' });
   });
 
   it('builds the navigation from meta.nav in section order', () => {

@@ -7,18 +7,26 @@ import {
 } from 'vue-router';
 import type { NavEntry } from './route-meta';
 
-/** Where the console opens. TODO(#4): the search view, once it exists. */
-export const HOME_ROUTE = { name: 'tenants' } as const;
-
 const files = import.meta.glob<{ default: RouteRecordRaw }>('./routes/*.ts', { eager: true });
 
-/** Every view's route, collected from `router/routes/*.ts`, the catch-all last. */
-export const consoleRoutes: RouteRecordRaw[] = [
-  { path: '/', redirect: HOME_ROUTE },
-  ...Object.values(files)
-    .map((m) => m.default)
-    .sort((a, b) => Number(a.path.includes(':pathMatch')) - Number(b.path.includes(':pathMatch'))),
-];
+/**
+ * The route table from the views' route records: `/` redirects to the route marked `meta.home`
+ * (else the tenant settings, which always exist), and the catch-all comes last.
+ */
+export function buildRoutes(records: readonly RouteRecordRaw[]): { routes: RouteRecordRaw[]; home: { name: string } } {
+  const marked = records.find((r) => r.meta?.home && typeof r.name === 'string');
+  const home = { name: typeof marked?.name === 'string' ? marked.name : 'tenants' };
+  const isCatchAll = (r: RouteRecordRaw) => Number(r.path.includes(':pathMatch'));
+  return { routes: [{ path: '/', redirect: home }, ...[...records].sort((a, b) => isCatchAll(a) - isCatchAll(b))], home };
+}
+
+const built = buildRoutes(Object.values(files).map((m) => m.default));
+
+/** Every view's route, collected from `router/routes/*.ts`. */
+export const consoleRoutes: RouteRecordRaw[] = built.routes;
+
+/** Where the console opens (the route with `meta.home`). */
+export const HOME_ROUTE: { name: string } = built.home;
 
 /** A navigation link, resolved from a route's `meta.nav`. */
 export interface NavLink extends NavEntry {

@@ -16,5 +16,7 @@ declare module 'vue-router' {
     title?: string;
     /** Present when the view is listed in the navigation. */
     nav?: NavEntry;
+    /** The view the console opens on (`/`). One route sets it; without one, the tenant settings. */
+    home?: boolean;
   }
 }
