@@ -122,6 +122,10 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
   const checkpointEveryMs = request.checkpointEveryMs ?? 1_000;
   const windowMax = request.windowMax ?? 4_096;
 
+  const inputStat = await stat(request.inputPath).catch(() => null);
+  if (!inputStat?.isFile()) {
+    throw new AppError('not-found', `The input file ${request.inputPath} does not exist or is not a file. Check the path given to --input.`);
+  }
   const existing = await readCheckpoint(checkpointPath);
   let start: StartRecord;
   let position: PositionRecord;
