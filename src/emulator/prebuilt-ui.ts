@@ -83,7 +83,7 @@ function layout(title: string, body: string, attributes = ''): string {
 </head>
 <body${attributes}>
 <div class="card">
-<p class="tenant">Authdesk local tenant (emulator)</p>
+<header><p class="tenant">Authdesk local tenant (emulator)</p></header>
 ${body}
 </div>
 </body>

@@ -1,10 +1,11 @@
 import type { Authsignal as BrowserAuthsignal } from '@authsignal/browser';
 import { Authsignal, VerificationMethod } from '@authsignal/node';
 import { Secret, TOTP } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index';
-import { addVirtualAuthenticator, type AppPage, latestMessage, launchChromium, outboxCount, startAppPage } from '../support/emulator-page';
+import { type ChromiumSession, launchChromium } from '../support/chromium';
+import { addVirtualAuthenticator, type AppPage, latestMessage, outboxCount, startAppPage } from '../support/emulator-page';
 
 // Asymmetric matchers typed as unknown (they are `any` in vitest's types).
 const anyString: unknown = expect.any(String);
@@ -25,7 +26,7 @@ interface SdkResult {
 
 let emu: RunningEmulator;
 let app: AppPage;
-let browser: Browser;
+let chromium: ChromiumSession;
 let page: Page;
 let server: Authsignal;
 
@@ -33,17 +34,17 @@ beforeAll(async () => {
   app = await startAppPage();
   emu = await startEmulator({ tenantId: 'sdk-tenant', allowedOrigins: [app.origin] });
   server = new Authsignal({ apiSecretKey: emu.secret, apiUrl: emu.apiUrl, retries: 0 });
-  browser = await launchChromium();
+  chromium = await launchChromium();
 });
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await emu?.close();
   await app?.close();
 });
 beforeEach(async () => {
   // A fresh page per test: the SDK's token cache is a module-level singleton.
   await page?.close();
-  page = await browser.newPage();
+  page = await chromium.context.newPage();
 });
 
 const uid = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -123,7 +124,7 @@ describe('@authsignal/browser against the emulator', () => {
     expect((await call('emailML', 'enroll', { email })).data).toMatchObject({ userId });
     const polling = call('emailML', 'checkVerificationStatus');
     const link = new URL((await latestMessage(emu, email)).link!);
-    const linkPage = await browser.newPage();
+    const linkPage = await chromium.context.newPage();
     await linkPage.goto(link.toString());
     await linkPage.getByRole('button', { name: 'Confirm and continue' }).click();
     await linkPage.getByRole('heading', { name: 'You’re verified' }).waitFor();

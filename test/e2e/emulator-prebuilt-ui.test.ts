@@ -1,30 +1,26 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Authsignal as BrowserAuthsignal } from '@authsignal/browser';
 import { Authsignal, VerificationMethod } from '@authsignal/node';
 import { Secret, TOTP } from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index';
-import { addVirtualAuthenticator, type AppPage, latestMessage, launchChromium, outboxCount, startAppPage } from '../support/emulator-page';
+import { type ChromiumSession, launchChromium, runAxe } from '../support/chromium';
+import { addVirtualAuthenticator, type AppPage, latestMessage, outboxCount, startAppPage } from '../support/emulator-page';
 
 // The pre-built UI stand-in in real Chromium: what `track`'s url opens. Redirect mode lands back on
 // the app with `token=`, popup mode (through @authsignal/browser's own `launch`) resolves with the
 // token; either token is checked with @authsignal/node's validateChallenge. One Chromium per file.
 
 type AppWindow = typeof window & { Authsignal: typeof BrowserAuthsignal };
-type AxeWindow = typeof window & { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: unknown[] }[] }> } };
 
 // Asymmetric matchers typed as unknown (they are `any` in vitest's types).
 const anyString: unknown = expect.any(String);
 const matching = (pattern: RegExp | string): unknown => expect.stringMatching(pattern);
 const like = (shape: Record<string, unknown>): unknown => expect.objectContaining(shape);
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 let emu: RunningEmulator;
 let app: AppPage;
-let browser: Browser;
+let chromium: ChromiumSession;
 let page: Page;
 let server: Authsignal;
 
@@ -32,16 +28,16 @@ beforeAll(async () => {
   app = await startAppPage();
   emu = await startEmulator({ tenantId: 'prebuilt-tenant', allowedOrigins: [app.origin] });
   server = new Authsignal({ apiSecretKey: emu.secret, apiUrl: emu.apiUrl, retries: 0 });
-  browser = await launchChromium();
+  chromium = await launchChromium();
 });
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await emu?.close();
   await app?.close();
 });
 beforeEach(async () => {
   await page?.close();
-  page = await browser.newPage();
+  page = await chromium.context.newPage();
 });
 
 const uid = (name: string) => `${name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -54,11 +50,9 @@ async function tokenFromRedirect(): Promise<string> {
   return token!;
 }
 
-/** Runs axe-core in the page (CDP evaluation is not subject to the page's CSP) and returns violation ids. */
+/** axe-core violations (WCAG 2.x A/AA and best practice) on the current screen, as `id: targets`. */
 async function axeViolations(): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => (window as AxeWindow).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }));
-  return result.violations.map((v) => v.id);
+  return (await runAxe(page)).map((v) => `${v.id}: ${v.targets.join(', ')}`);
 }
 
 async function enterEmailCode(email: string, before: number): Promise<void> {

@@ -1,32 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import type { RunningEmulator } from '../../src/emulator/index';
 
 /**
  * Test-only helpers for driving the emulator from real Chromium: a tiny "app" page on its own
  * local origin that carries @authsignal/browser (bundled with esbuild, exactly the published
- * 1.16 code), a Chromium launcher with the house flags, CDP's virtual WebAuthn authenticator, and
- * the emulator's outbox over HTTP.
+ * 1.16 code), CDP's virtual WebAuthn authenticator, and the emulator's outbox over HTTP. Chromium
+ * itself comes from ./chromium.ts.
  */
-
-/** Chromium flags from the team rules (no sandbox in containers, no background traffic). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-/** Launches Debian's Chromium (never a downloaded one); Playwright gives each launch a fresh profile. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
 
 let sdkBundle: Promise<string> | undefined;
 
