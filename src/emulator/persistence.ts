@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Store, StoreSnapshot } from './store';
 
@@ -39,7 +39,11 @@ export class SnapshotFile {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        // A new data file: make its folder now, so the first snapshot cannot fail on it.
+        await mkdir(dirname(this.file), { recursive: true });
+        return false;
+      }
       throw error;
     }
     let snapshot: StoreSnapshot;

@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { Authsignal, AuthsignalError } from '@authsignal/node';
+import { chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 
@@ -136,5 +139,34 @@ describe('dashboard', () => {
   it('answers only to this machine’s host names (DNS rebinding)', async () => {
     expect((await getWithHost('/__emulator/', 'evil.example:80')).status).toBe(421);
     expect((await getWithHost('/__emulator/', `localhost:${new URL(emu.origin).port}`)).status).toBe(200);
+  });
+
+  it('passes axe-core (WCAG 2.1 A/AA) in Chromium, with no console or CSP errors', async () => {
+    await sdk.challenge({ verificationMethod: 'EMAIL_OTP', email: 'axe@example.com', userId: 'usr_ada', action: 'signIn' });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      await page.goto(`${emu.origin}/__emulator/`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('control-tenant');
+      const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+      // Evaluated over CDP, which the page's CSP does not govern; the page itself runs no script.
+      await page.evaluate(axe);
+      const violations = await page.evaluate(async () => {
+        const api = (window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: { id: string }[] }> } }).axe;
+        const result = await api.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+        return result.violations.map((v) => v.id);
+      });
+      expect(violations).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
