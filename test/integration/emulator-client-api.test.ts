@@ -290,14 +290,15 @@ describe('protocol', () => {
 
 describe('token expiry', () => {
   it('answers 401 expired_token once the token lifetime has passed', async () => {
-    const short = await startEmulator({ tokenTtlSeconds: 1 });
+    // 2 s, not 1: JWT `exp` is whole seconds, so a 1 s token may already be expired when first used.
+    const short = await startEmulator({ tokenTtlSeconds: 2 });
     try {
       const node = new Authsignal({ apiSecretKey: short.secret, apiUrl: short.apiUrl, retries: 0 });
       const { token } = await node.track({ userId: 'expiring', action: 'signIn', attributes: {} });
       const call = () =>
         fetch(`${short.apiUrl}/client/user-authenticators/totp`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` } });
       expect((await call()).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 2100));
+      await new Promise((r) => setTimeout(r, 3100));
       const expired = await call();
       expect(expired.status).toBe(401);
       expect(await expired.json()).toMatchObject({ error: 'expired_token', errorCode: 'expired_token' });
