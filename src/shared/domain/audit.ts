@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ErrorCode } from '../errors';
+import { AUDIT_ACTIONS } from './audit-actions';
+
+export { AUDIT_ACTIONS, AUDIT_ACTION_DOMAINS } from './audit-actions';
 
 /**
  * The console audit log: one JSON object per line in `<dataDir>/audit/audit.jsonl`, each entry
@@ -17,40 +20,7 @@ export const AUDIT_FORMAT_VERSION = 1;
 /** `prevHash` of the first entry: 64 zeros, so a log that starts anywhere else is visibly cut. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
-/**
- * Every action the console records today. Writers must use one of these (the compiler catches a
- * typo); readers accept any `domain.verb` name so a log written by a newer Authdesk still reads.
- * To add one, append it here: the format does not change.
- */
-export const AUDIT_ACTIONS = [
-  'user.lookup',
-  'user.search',
-  'authenticator.remove',
-  'authenticators.remove-all',
-  'sessions.revoke',
-  'verification.start',
-  'verification.succeed',
-  'verification.fail',
-  'verification.offline',
-  'verification.expire',
-  'enrollment.launch',
-  'enrollment.complete',
-  'enrollment.cancel',
-  'enrollment.fail',
-  'enrollment.link-create',
-  'coverage.run',
-  'coverage.export',
-  'evidence.export',
-  'tenant.add',
-  'tenant.remove',
-  'tenant.rename',
-  'tenant.rotate',
-  'tenant.switch',
-  'settings.update',
-  'log.recovered',
-] as const;
-
-/** An action a writer may record. */
+/** An action a writer may record (the list is in `audit-actions.ts`). */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** Schema of an action a writer may record. */
 export const AuditAction = z.enum(AUDIT_ACTIONS);
