@@ -1,5 +1,6 @@
 import { createKeychain } from './keychain';
 import { TenantService, type LocalTenantConfig } from './tenants.service';
+import { DirectoryService } from './directory.service';
 import { AuditLogService } from './audit-log.service';
 import { SettingsService } from './settings.service';
 import { CoverageService, tenantResolverFor } from './coverage.service';
@@ -33,6 +34,8 @@ export interface Services {
   readonly settings: SettingsService;
   /** Enrollment coverage: file-to-file runs (CLI) and console runs kept in the data dir. */
   readonly coverage: CoverageService;
+  /** The helpdesk directory: search, one user whole, authenticator removal, session revocation. */
+  readonly directory: DirectoryService;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -54,5 +57,6 @@ export function createServices(options: ServiceOptions): Services {
     appVersion: options.appVersion,
     defaultStaleDays: async () => (await settings.get()).staleAfterDays,
   });
-  return { options, tenants, audit, settings, coverage, close: () => coverage.close() };
+  const directory = new DirectoryService({ tenants, audit });
+  return { options, tenants, audit, settings, coverage, directory, close: () => coverage.close() };
 }

@@ -28,13 +28,7 @@ export const SEARCH_FIELDS = ['userId', 'email', 'phoneNumber', 'username'] as c
 export const SearchField = z.enum(SEARCH_FIELDS);
 export type SearchField = z.infer<typeof SearchField>;
 
-/** Human names of the search fields, for "matched by …". */
-export const SEARCH_FIELD_LABELS: Readonly<Record<SearchField, string>> = {
-  userId: 'user id',
-  email: 'email',
-  phoneNumber: 'phone',
-  username: 'username',
-};
+export { SEARCH_FIELD_LABELS, userLabel } from '../lib/user-format';
 
 /** One search hit: enough to tell people apart in a list, and why it matched. */
 export const UserSummary = z.object({
@@ -124,15 +118,4 @@ export const FAILED_ACTION_STATES: readonly UserActionState[] = ['BLOCK', 'CHALL
 /** Known verification methods, for labels; unknown ones still display as their code. */
 export function isKnownMethod(method: string): method is VerificationMethod {
   return VerificationMethod.safeParse(method).success;
-}
-
-/** The best short label for a user: display name, then email, phone, username, id. */
-export function userLabel(user: {
-  userId: string;
-  displayName?: string;
-  email?: string;
-  phoneNumber?: string;
-  username?: string;
-}): string {
-  return user.displayName || user.email || user.phoneNumber || user.username || user.userId;
 }

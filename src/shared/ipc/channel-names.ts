@@ -20,6 +20,12 @@ export const CHANNEL_NAMES = [
   'audit:repair',
   'settings:get',
   'settings:update',
+  'users:search',
+  'users:get',
+  'users:recent',
+  'users:revoke-sessions',
+  'authenticators:remove',
+  'authenticators:remove-all',
 ] as const;
 
 /** Events pushed from main to the console window. */

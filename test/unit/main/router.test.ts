@@ -36,6 +36,12 @@ function spyHandlers() {
     'audit:repair': () => (reached('audit:repair'), { kind: 'none' as const }),
     'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
+    'users:search': () => (reached('users:search'), { seq: 1, superseded: false, query: { text: '', kind: 'empty' as const, lookups: [] }, results: [], failedLookups: [], truncated: false, tookMs: 0 }),
+    'users:get': () => (reached('users:get'), { profile: { userId: 'u', emailVerified: false, phoneNumberVerified: false, custom: {}, isEnrolled: false, enrolledVerificationMethods: [], allowedVerificationMethods: [] }, authenticators: { ok: true as const, value: [] }, actions: { ok: true as const, value: [] }, actionsFrom: 'a', fetchedAt: 'a' }),
+    'users:recent': () => (reached('users:recent'), { users: [] }),
+    'users:revoke-sessions': () => (reached('users:revoke-sessions'), { userId: 'u', revokedAt: 'a' }),
+    'authenticators:remove': () => (reached('authenticators:remove'), { userId: 'u', removed: [], remaining: [], warnings: [], recoveryPaths: [] }),
+    'authenticators:remove-all': () => (reached('authenticators:remove-all'), { userId: 'u', removed: [], remaining: [], warnings: [], recoveryPaths: [] }),
   };
   return { handlers, reached };
 }

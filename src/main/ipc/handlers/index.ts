@@ -2,6 +2,8 @@ import type { Services } from '../../services/container';
 import type { Handlers } from '../router';
 import { appHandlers } from './app';
 import { tenantHandlers } from './tenants';
+import { userHandlers } from './users';
+import { authenticatorHandlers } from './authenticators';
 import { auditHandlers } from './audit';
 import { settingsHandlers } from './settings';
 
@@ -12,5 +14,7 @@ export function createHandlers(services: Services): Handlers {
     ...tenantHandlers(services),
     ...auditHandlers(services),
     ...settingsHandlers(services),
+    ...userHandlers(services),
+    ...authenticatorHandlers(services),
   };
 }

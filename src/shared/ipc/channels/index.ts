@@ -3,6 +3,8 @@ import type { ChannelName, EventName } from '../channel-names';
 import type { ApiMethod, CamelCase, ChannelSpec, DomainOf } from '../contract';
 import { appChannels } from './app';
 import { tenantChannels, tenantEvents } from './tenants';
+import { userChannels } from './users';
+import { authenticatorChannels } from './authenticators';
 import { auditChannels } from './audit';
 import { settingsChannels } from './settings';
 
@@ -16,6 +18,8 @@ export const channels = {
   ...tenantChannels,
   ...auditChannels,
   ...settingsChannels,
+  ...userChannels,
+  ...authenticatorChannels,
 } satisfies Record<ChannelName, ChannelSpec>;
 
 /** Payload schema of every event main pushes to the console. */

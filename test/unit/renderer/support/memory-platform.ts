@@ -6,6 +6,7 @@ import { createRouter, type Handlers } from '../../../../src/main/ipc/router';
 import type { Platform } from '../../../../src/renderer/console/platform/platform';
 import { createPlatform } from '../../../../src/renderer/console/platform/transport';
 import { lazyAuditSettingsHandlers } from './audit-services';
+import { unservedHelpdeskHandlers } from './service-platform';
 
 type TenantList = ChannelOutput<'tenants:list'>;
 
@@ -169,6 +170,8 @@ export function createMemoryPlatform(seed: SeedTenant[] = [], activeIndex = 0): 
     },
     // The audit log and settings: the real services over a throwaway data dir.
     ...lazyAuditSettingsHandlers((id) => profiles.find((p) => p.id === id)?.name),
+    // The helpdesk channels need a real tenant: their tests use service-platform.ts.
+    ...unservedHelpdeskHandlers,
   };
   const router = createRouter(handlers);
 

@@ -1,0 +1,39 @@
+import type { VerificationStamp } from '../../shared/domain/audit';
+
+/**
+ * The seam where caller verification (issue #5) will gate helpdesk changes. Every change the
+ * directory service makes (removing authenticators, revoking sessions) asks the policy first, with
+ * the verification reference the console sent, and stamps the audit entry with what it answers.
+ */
+
+/** The kinds of change the policy is asked about (the audit action each one records). */
+export type ChangeKind = 'authenticator.remove' | 'authenticators.remove-all' | 'sessions.revoke';
+
+/** One change about to be made. */
+export interface ChangeRequest {
+  kind: ChangeKind;
+  /** The tenant profile id. */
+  tenantId: string;
+  userId: string;
+  /** What the console sent: the id of a caller verification (issue #5), if any. */
+  verification?: { id: string };
+}
+
+/**
+ * Decides whether a change may go ahead. Resolves with the verification stamp to record (or
+ * undefined when the change is not covered by one) and throws an `AppError('forbidden', …)` that
+ * says what to do to refuse it.
+ */
+export interface ChangePolicy {
+  authorize(request: ChangeRequest): Promise<VerificationStamp | undefined>;
+}
+
+/**
+ * Today's policy: changes need a reason, a ticket and a typed confirmation (checked by their
+ * schemas) but no caller verification, and none is stamped. TODO(#5): replace with a policy that
+ * looks the verification up, checks it is for this tenant and user, succeeded and has not expired,
+ * and refuses with `forbidden` otherwise.
+ */
+export const unverifiedChangePolicy: ChangePolicy = {
+  authorize: () => Promise.resolve(undefined),
+};

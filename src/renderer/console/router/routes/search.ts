@@ -1,0 +1,9 @@
+import { defineConsoleRoute } from '../define-route';
+
+/** The helpdesk's home: the search box and the recently opened users. */
+export default defineConsoleRoute({
+  path: '/search',
+  name: 'search',
+  component: () => import('../../views/SearchView.vue'),
+  meta: { title: 'Find a user', nav: { label: 'Find a user', section: 'helpdesk', order: 10 } },
+});

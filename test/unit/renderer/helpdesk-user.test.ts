@@ -1,0 +1,146 @@
+import type { VueWrapper } from '@vue/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { absoluteTime, relativeTime } from '../../../src/renderer/console/components/user/time-format';
+import { mountHelpdesk, until } from './support/mount-helpdesk';
+import { createServicePlatform, type ServicePlatform } from './support/service-platform';
+
+let host: ServicePlatform;
+let mounted: VueWrapper | undefined;
+
+beforeAll(async () => {
+  host = await createServicePlatform();
+});
+afterAll(() => host.close());
+afterEach(() => {
+  mounted?.unmount();
+  mounted = undefined;
+  document.body.innerHTML = '';
+});
+
+async function openUser(userId: string) {
+  const m = await mountHelpdesk(host, `/users/${encodeURIComponent(userId)}`);
+  mounted = m.wrapper;
+  await until(() => !!document.querySelector('#profile-title') || !!document.querySelector('[role="alert"]'));
+  return m;
+}
+
+const rows = () => [...document.querySelectorAll<HTMLElement>('tr[data-authenticator-id]')];
+const dialog = () => document.querySelector<HTMLDialogElement>('dialog[open]');
+function fill(label: RegExp, value: string) {
+  const l = [...dialog()!.querySelectorAll('label')].find((x) => label.test(x.textContent ?? ''));
+  const input = (l?.htmlFor ? document.getElementById(l.htmlFor) : l?.querySelector('input')) as HTMLInputElement | HTMLTextAreaElement;
+  if (!input) throw new Error(`no field ${label}`);
+  if (input instanceof HTMLInputElement && input.type === 'checkbox') input.checked = true;
+  else input.value = value;
+  input.dispatchEvent(new Event(input instanceof HTMLInputElement && input.type === 'checkbox' ? 'change' : 'input', { bubbles: true }));
+}
+function click(text: RegExp, root: ParentNode = document) {
+  const b = [...root.querySelectorAll<HTMLButtonElement>('button')].find((x) => text.test(x.textContent ?? ''));
+  if (!b) throw new Error(`no button ${text}`);
+  b.click();
+}
+
+describe('the user view', () => {
+  it('shows the profile, every authenticator with its provider, and last use both ways', async () => {
+    await openUser('google-oauth2|103920485761234567890');
+    expect(document.querySelector('h1')?.textContent).toBe('Tim Berners-Lee');
+    const [passkey] = rows();
+    expect(passkey.dataset.method).toBe('PASSKEY');
+    expect(passkey.querySelector('.auth-name')?.textContent).toBe('Google Password Manager');
+    expect(passkey.textContent).toContain('Synced passkey');
+    const time = passkey.querySelector('td.last-used time')!;
+    const iso = time.getAttribute('datetime')!;
+    expect(Date.parse(iso)).not.toBeNaN();
+    expect(time.textContent).toContain(relativeTime(iso));
+    expect(time.textContent).toContain(absoluteTime(iso));
+  });
+
+  it('shows the actions of the last 30 days with their states', async () => {
+    await openUser('usr_locked');
+    const table = document.querySelector('table.actions')!;
+    expect(table.textContent).toContain('Challenge failed');
+    expect(table.textContent).toContain('Block');
+  });
+
+  it('shows the empty state for an id Authsignal knows nothing about', async () => {
+    await openUser('usr_nobody');
+    expect(document.body.textContent).toContain('Authsignal holds nothing for this id');
+  });
+
+  it('shows a loading state, then an error with a retry when the tenant fails', async () => {
+    host.emulator.setFaults({ errorRate: 1 });
+    try {
+      await openUser('usr_alan');
+      expect(document.querySelector('[role="alert"]')?.textContent).toContain('Could not load this user');
+    } finally {
+      host.emulator.setFaults({ errorRate: 0 });
+    }
+    click(/Try again/);
+    await until(() => !!document.querySelector('#profile-title'));
+  });
+});
+
+describe('removing an authenticator', () => {
+  it('requires reason, ticket, acknowledgement and typed confirmation, warns on the last one, then offers to revoke sessions', async () => {
+    await openUser('usr_margaret');
+    expect(rows()).toHaveLength(1);
+    click(/Remove…/, rows()[0]);
+    await until(() => !!dialog());
+    const warning = dialog()!.querySelector('[data-testid="removal-warning"]')!;
+    expect(warning.getAttribute('role')).toBe('alert');
+    expect(warning.textContent).toContain('last authenticator');
+    expect(warning.textContent).toContain('Verified phone +14155550124');
+    expect(document.activeElement?.tagName).toBe('TEXTAREA');
+
+    click(/^Remove$/, dialog()!);
+    await until(() => !!dialog()!.querySelector('.error-summary'));
+    const summary = dialog()!.querySelector('.error-summary')!.textContent;
+    expect(summary).toContain('at least 10 characters');
+    expect(summary).toContain('ticket reference');
+    expect(summary).toContain('read the warning');
+    expect(summary).toContain('Type the user id or REMOVE');
+    expect(host.calls.some((c) => c.channel === 'authenticators:remove')).toBe(false);
+
+    fill(/Reason/, 'Phone stolen, caller verified by manager');
+    fill(/Ticket/, 'INC-2001');
+    fill(/I have read the warning/, '');
+    fill(/Type the user id/, 'usr_margaret');
+    click(/^Remove$/, dialog()!);
+    await until(() => !!document.querySelector('[data-testid="removal-done"]'));
+    expect(dialog()).toBeNull();
+    const done = document.querySelector('[data-testid="removal-done"]')!;
+    expect(done.textContent).toContain('INC-2001');
+    expect(done.textContent).toMatch(/audit log as entry #\d+/);
+    expect(document.body.textContent).toContain('No authenticators');
+    const call = host.calls.find((c) => c.channel === 'authenticators:remove');
+    expect(call?.input).toMatchObject({ acknowledgedWarnings: ['last-authenticator'], ticket: 'INC-2001' });
+
+    click(/Revoke the user's sessions/);
+    await until(() => !!dialog());
+    const reason = dialog()!.querySelector('textarea')!;
+    expect(reason.value).toBe('Phone stolen, caller verified by manager');
+    click(/^Revoke sessions$/, dialog()!);
+    await until(() => !dialog());
+    const page = await host.services.audit.query({ action: ['authenticator.remove', 'sessions.revoke'], limit: 5 });
+    expect(page.entries.map((e) => e.action)).toEqual(['sessions.revoke', 'authenticator.remove']);
+    expect(page.entries[1].details).toMatchObject({ reason: 'Phone stolen, caller verified by manager', ticket: 'INC-2001' });
+  });
+
+  it('shows main\'s refusal when the list changed under the agent, with a way to reload', async () => {
+    await openUser('usr_katherine');
+    const [only] = rows();
+    // Someone else removes it meanwhile (the tenant changes under the open view).
+    host.emulator.store.removeAuthenticator('usr_katherine', only.dataset.authenticatorId!);
+    click(/Remove…/, only);
+    await until(() => !!dialog());
+    fill(/Reason/, 'Caller asked to remove the email code');
+    fill(/Ticket/, 'INC-2002');
+    fill(/I have read the warning/, '');
+    fill(/Type the user id/, 'REMOVE');
+    click(/^Remove$/, dialog()!);
+    await until(() => !!dialog()!.querySelector('.error-summary'));
+    expect(dialog()!.querySelector('.error-summary')!.textContent).toContain('no longer there');
+    click(/Reload the user/, dialog()!);
+    await until(() => !dialog() && document.body.textContent.includes('No authenticators'));
+  });
+});
