@@ -41,6 +41,8 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // Smaller first load for the console (start-to-interactive budget) and the enroll page.
+      minify: true,
       rollupOptions: {
         input: {
           console: resolve(root, 'src/renderer/console/index.html'),

@@ -45,6 +45,11 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The renderer and the preloads run in a browser context.
+    files: ['src/renderer/**', 'src/preload/**', 'src/extension/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**', 'src/main/cli/**', 'src/emulator/cli.ts'],
     rules: { 'no-console': 'off' },
   },

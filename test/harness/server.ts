@@ -13,7 +13,7 @@ import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { LocalTenantConfig } from '../../src/main/services/tenants.service';
 import { events as eventSchemas, type EventName } from '../../src/shared/ipc';
-import { subscribeAll } from './events';
+import { subscribeAll } from '../../src/main/ipc/events';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
