@@ -99,6 +99,20 @@ describe('fault injection through the SDK', () => {
   });
 });
 
+describe('action configuration', () => {
+  it('decides what track answers per action code, and never challenges an unenrolled user', async () => {
+    const put = async (code: string, defaultUserActionResult: string) =>
+      fetch(`${emu.origin}/__emulator/action-configs/${code}`, { method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ defaultUserActionResult }) });
+    expect((await put('wireTransfer', 'BLOCK')).status).toBe(200);
+    expect((await put('viewBalance', 'ALLOW')).status).toBe(200);
+    expect((await put('bad', 'MAYBE')).status).toBe(400);
+    expect((await sdk.track({ userId: 'usr_ada', action: 'wireTransfer' })).state).toBe('BLOCK');
+    expect((await sdk.track({ userId: 'usr_ada', action: 'viewBalance' })).state).toBe('ALLOW');
+    expect((await sdk.track({ userId: 'usr_ada', action: 'anythingElse' })).state).toBe('CHALLENGE_REQUIRED');
+    expect((await sdk.track({ userId: 'usr_alan', action: 'anythingElse' })).state).toBe('ALLOW');
+  });
+});
+
 describe('outbox', () => {
   it('needs the secret and filters by recipient', async () => {
     await sdk.challenge({ verificationMethod: 'EMAIL_OTP', email: 'outbox-a@example.com' });

@@ -215,6 +215,14 @@ describe('track, validate and actions', () => {
     expect(validated).toMatchObject({ isValid: false, state: 'CHALLENGE_REQUIRED', action: 'signIn', userId: 'usr_ada', idempotencyKey: tracked.idempotencyKey });
   });
 
+  it('refuses a redirectUrl that is not http(s) and an invalid action code', async () => {
+    const script = await failure(sdk.track({ userId: 'usr_ada', action: 'signIn', attributes: { redirectUrl: 'javascript:alert(1)' } }));
+    expect(script.statusCode).toBe(400);
+    expect(script.errorCode).toBe('invalid_request');
+    const code = await failure(sdk.track({ userId: 'usr_ada', action: 'sign in!' }));
+    expect(code.statusCode).toBe(400);
+  });
+
   it('allows an unenrolled user without a challenge', async () => {
     const tracked = await sdk.track({ userId: 'usr_alan', action: 'signIn' });
     expect(tracked).toMatchObject({ state: 'ALLOW', isEnrolled: false });
