@@ -82,6 +82,29 @@ describe('audit verify over real files', () => {
     expect(await log.verify()).toMatchObject({ ok: false, broken: { line: 1, seq: 2, reason: 'seq-gap' } });
   });
 
+  it('verifies an exported slice from its first entry and reports its anchor', async () => {
+    await writeSample();
+    const lines = (await readFile(log.file, 'utf8')).split('\n').filter(Boolean);
+    const slicePath = join(home, 'slice.jsonl');
+    await writeFile(slicePath, lines.slice(2, 5).map((l) => `${l}\n`).join(''));
+    // As a whole log it does not start at the genesis hash.
+    expect(await verifyFile(slicePath)).toMatchObject({ ok: false, broken: { line: 1, seq: 3, reason: 'seq-gap' } });
+    const second = JSON.parse(lines[1]) as { hash: string };
+    const fifth = JSON.parse(lines[4]) as { hash: string };
+    expect(await log.verify({ file: slicePath, slice: true })).toMatchObject({
+      ok: true,
+      entries: 3,
+      lastSeq: 5,
+      lastHash: fifth.hash,
+      slice: { firstSeq: 3, anchorHash: second.hash },
+    });
+    // The slice's own first entry is still checked, and so is the rest of its chain.
+    await writeFile(slicePath, [lines[2].replace('email-otp', 'email-0tp'), lines[3]].map((l) => `${l}\n`).join(''));
+    expect(await verifyFile(slicePath, { slice: true })).toMatchObject({ ok: false, broken: { line: 1, reason: 'hash-mismatch' } });
+    await writeFile(slicePath, [lines[2], lines[4]].map((l) => `${l}\n`).join(''));
+    expect(await verifyFile(slicePath, { slice: true })).toMatchObject({ ok: false, broken: { line: 2, seq: 5, reason: 'seq-gap' } });
+  });
+
   it('catches a re-hashed forgery at the next line (prev mismatch)', async () => {
     await writeSample();
     const { canonicalJson, hashOf } = await import('../../src/main/services/audit-format');
@@ -154,6 +177,12 @@ describe('npx authdesk audit', () => {
     const exported = await cliInProcess(['audit', 'verify', '--file', copy]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain(copy);
+    const part = join(home, 'part.jsonl');
+    await writeFile(part, (await readFile(copy, 'utf8')).split('\n').slice(3).join('\n'));
+    const slice = await cliInProcess(['audit', 'verify', '--file', part, '--slice']);
+    expect(slice.code).toBe(0);
+    expect(slice.stdout).toMatch(/^OK: 4 entries, chain intact from seq 4 \(chained from hash [0-9a-f]{64}\) to seq 7/);
+    expect((await cliInProcess(['audit', 'verify', '--slice'])).code).toBe(2);
     const missing = await cliInProcess(['audit', 'verify', '--file', join(home, 'nope.jsonl')]);
     expect(missing.code).toBe(6);
     expect(missing.stderr).toContain('There is no file at');

@@ -131,12 +131,23 @@ function matcherFor(q: AuditQueryParsed): (e: AuditEntry) => boolean {
   };
 }
 
+/** Options of {@link verifyFile}. */
+export interface VerifyFileOptions {
+  /**
+   * The file is a slice of a log (e.g. in an evidence pack): the chain is checked from its first
+   * entry, whose seq and `prevHash` are taken as given and reported, so they can be compared with a
+   * signed manifest. Without it the chain must start at seq 1 from the genesis hash.
+   */
+  slice?: boolean;
+}
+
 /**
  * Walks a whole log file, streaming, and returns OK with the entry count or the first entry that
  * does not verify (line, seq, reason). A missing file is an empty, valid log.
  */
-export async function verifyFile(file: string): Promise<AuditVerifyResult> {
+export async function verifyFile(file: string, options: VerifyFileOptions = {}): Promise<AuditVerifyResult> {
   let head = GENESIS_HEAD;
+  let slice: { firstSeq: number; anchorHash: string } | undefined;
   let entries = 0;
   let recoveries = 0;
   let line = 0;
@@ -167,6 +178,14 @@ export async function verifyFile(file: string): Promise<AuditVerifyResult> {
           },
         };
       }
+      if (options.slice && line === 1) {
+        // Anchor the chain at the slice's first entry (its own hash is still checked below).
+        const first = checkEntryText(l.text, line);
+        if (first.ok) {
+          head = { seq: first.entry.seq - 1, hash: first.entry.prevHash };
+          slice = { firstSeq: first.entry.seq, anchorHash: first.entry.prevHash };
+        }
+      }
       const check = checkLine(l.text, line, head);
       if (!check.ok) return { ok: false, file, entries, broken: check.broken };
       head = { seq: check.entry.seq, hash: check.entry.hash };
@@ -176,7 +195,7 @@ export async function verifyFile(file: string): Promise<AuditVerifyResult> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  return { ok: true, file, entries, lastSeq: head.seq, lastHash: head.hash, recoveries };
+  return { ok: true, file, entries, lastSeq: head.seq, lastHash: head.hash, recoveries, ...(slice ? { slice } : {}) };
 }
 
 /**
@@ -309,19 +328,19 @@ export class AuditLogService {
 
   /**
    * Walks the whole chain (streaming) and returns OK or the first broken entry. `file` checks a
-   * copy elsewhere (e.g. an exported log). A torn tail on our own log is re-checked under the lock,
+   * copy elsewhere (e.g. an exported log); `slice` checks a part of a log from its first entry. A torn tail on our own log is re-checked under the lock,
    * since another process may simply have been mid-append.
    */
-  async verify(options: { file?: string } = {}): Promise<AuditVerifyResult> {
+  async verify(options: { file?: string; slice?: boolean } = {}): Promise<AuditVerifyResult> {
     const file = options.file === undefined ? this.file : resolve(options.file);
     if (options.file !== undefined && file !== this.file) {
       const exists = await openIfExists(file);
       if (!exists) throw new AppError('not-found', `There is no file at ${file}. Check the path and try again.`);
       await exists.close();
     }
-    const result = await verifyFile(file);
+    const result = await verifyFile(file, { slice: options.slice });
     if (file === this.file && !result.ok && result.broken.reason === 'torn-tail') {
-      return this.locked(() => verifyFile(file));
+      return this.locked(() => verifyFile(file, { slice: options.slice }));
     }
     return result;
   }

@@ -171,6 +171,8 @@ export const AuditVerifyResult = z.discriminatedUnion('ok', [
     lastHash: Sha256Hex,
     /** How many `log.recovered` entries the chain holds (torn tails repaired after a crash). */
     recoveries: z.number().int().nonnegative(),
+    /** Set when a slice of a log was verified: where it starts and the hash it chains from. */
+    slice: z.object({ firstSeq: z.number().int().positive(), anchorHash: Sha256Hex }).optional(),
   }),
   z.object({
     ok: z.literal(false),

@@ -40,9 +40,12 @@ const COLUMNS: readonly Column<AuditEntry>[] = [
 function verifyText(result: AuditVerifyResult): string {
   if (result.ok) {
     const repairs = result.recoveries > 0 ? ` ${result.recoveries} crash repair(s) recorded in the chain.` : '';
+    const from = result.slice
+      ? `seq ${result.slice.firstSeq} (chained from hash ${result.slice.anchorHash})`
+      : 'the genesis hash';
     return result.entries === 0
       ? `OK: the audit log is empty (${result.file}).\n`
-      : `OK: ${result.entries} entries, chain intact from the genesis hash to seq ${result.lastSeq} (hash ${result.lastHash.slice(0, 16)}…).${repairs}\n  ${result.file}\n`;
+      : `OK: ${result.entries} entries, chain intact from ${from} to seq ${result.lastSeq} (hash ${result.lastHash}).${repairs}\n  ${result.file}\n`;
   }
   const { broken } = result;
   return (
@@ -71,8 +74,10 @@ export function register(program: Command, ctx: CliContext): void {
     .command('verify')
     .description('walk the whole hash chain; exits 1 and names the first broken entry (line, seq, reason)')
     .option('--file <path>', 'check this log file instead of the data dir\'s (e.g. an exported copy)')
-    .action(async (opts: { file?: string }, cmd: Command) => {
-      const result = await ctx.services().audit.verify(opts.file === undefined ? {} : { file: opts.file });
+    .option('--slice', 'with --file: the file is part of a log; check it from its first entry and print where it starts')
+    .action(async (opts: { file?: string; slice?: boolean }, cmd: Command) => {
+      if (opts.slice && opts.file === undefined) throw new AppError('validation', '--slice checks an exported part of a log: give it with --file <path>.');
+      const result = await ctx.services().audit.verify(opts.file === undefined ? {} : { file: opts.file, slice: opts.slice === true });
       ctx.printer(cmd).result(result, () => verifyText(result));
       if (!result.ok) ctx.exitCode = EXIT_BROKEN;
     });
