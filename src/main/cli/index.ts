@@ -9,6 +9,7 @@ import * as emulator from './commands/emulator';
 import * as tenant from './commands/tenant';
 import * as coverage from './commands/coverage';
 import * as audit from './commands/audit';
+import * as nativeHost from './commands/native-host';
 
 /**
  * A CLI command module: `src/main/cli/commands/<name>.ts` exports `register`, which adds its
@@ -19,7 +20,7 @@ export interface CommandModule {
 }
 
 /** Every command module, in help order. */
-const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, coverage];
+const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, coverage, nativeHost];
 
 /** Builds the commander program over a context (exported for tests and `--help` snapshots). */
 export function buildProgram(ctx: CliContext): Command {

@@ -31,6 +31,7 @@ import {
   sha256Hex,
   type ChainHead,
 } from './audit-format';
+import { currentCallOrigin } from './call-origin';
 
 /** What a feature records: the action, where, about whom, why, and how it ended. */
 export interface AuditAppendInput {
@@ -247,7 +248,11 @@ export class AuditLogService {
    * tail is torn or damaged (nothing is written then) and `unavailable` when the disk refuses.
    */
   append(input: AuditAppendInput): Promise<AuditEntry> {
-    return this.enqueue(() => this.locked(() => this.appendLocked(input)));
+    // Calls served for the browser extension carry their origin in the async context (call-origin.ts),
+    // so every entry they cause says so, whichever service writes it. Read here, before queueing.
+    const via = currentCallOrigin();
+    const stamped = via ? { ...input, details: { ...input.details, via } } : input;
+    return this.enqueue(() => this.locked(() => this.appendLocked(stamped)));
   }
 
   /**

@@ -4,6 +4,7 @@ import { DirectoryService } from './directory.service';
 import { AuditLogService } from './audit-log.service';
 import { SettingsService } from './settings.service';
 import { CoverageService, tenantResolverFor } from './coverage.service';
+import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -21,6 +22,8 @@ export interface ServiceOptions {
    * `local`, is active when no other tenant is, and its secret stays in memory.
    */
   localTenant?: LocalTenantConfig;
+  /** Browser bridge options besides the data dir (host command, extra manifest targets, tap). */
+  bridge?: Omit<BrowserBridgeOptions, 'dataDir'>;
 }
 
 /** All services. Each domain adds its service here. */
@@ -34,6 +37,8 @@ export interface Services {
   readonly settings: SettingsService;
   /** Enrollment coverage: file-to-file runs (CLI) and console runs kept in the data dir. */
   readonly coverage: CoverageService;
+  /** Browser integration: native host manifests, the bridge socket, pairing and revocation. */
+  readonly bridge: BrowserBridgeService;
   /** The helpdesk directory: search, one user whole, authenticator removal, session revocation. */
   readonly directory: DirectoryService;
   /** Stops background work (timers, servers) so the process can exit. */
@@ -58,5 +63,10 @@ export function createServices(options: ServiceOptions): Services {
     defaultStaleDays: async () => (await settings.get()).staleAfterDays,
   });
   const directory = new DirectoryService({ tenants, audit });
-  return { options, tenants, audit, settings, coverage, directory, close: () => coverage.close() };
+  const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir });
+  const close = async () => {
+    await coverage.close();
+    await bridge.close();
+  };
+  return { options, tenants, audit, settings, coverage, directory, bridge, close };
 }

@@ -6,6 +6,7 @@ import { userHandlers } from './users';
 import { authenticatorHandlers } from './authenticators';
 import { auditHandlers } from './audit';
 import { settingsHandlers } from './settings';
+import { bridgeHandlers } from './bridge';
 
 /** The complete channel -> handler table over the services. Each domain contributes its part. */
 export function createHandlers(services: Services): Handlers {
@@ -14,6 +15,7 @@ export function createHandlers(services: Services): Handlers {
     ...tenantHandlers(services),
     ...auditHandlers(services),
     ...settingsHandlers(services),
+    ...bridgeHandlers(services),
     ...userHandlers(services),
     ...authenticatorHandlers(services),
   };

@@ -7,6 +7,7 @@ import { userChannels } from './users';
 import { authenticatorChannels } from './authenticators';
 import { auditChannels } from './audit';
 import { settingsChannels } from './settings';
+import { bridgeChannels } from './bridge';
 
 /**
  * The schema table: every channel's input and output schema. To add a channel, add its name to
@@ -18,6 +19,7 @@ export const channels = {
   ...tenantChannels,
   ...auditChannels,
   ...settingsChannels,
+  ...bridgeChannels,
   ...userChannels,
   ...authenticatorChannels,
 } satisfies Record<ChannelName, ChannelSpec>;

@@ -1,0 +1,174 @@
+import { execFile } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { posix, win32 } from 'node:path';
+import { promisify } from 'node:util';
+import { NATIVE_HOST_NAME } from '../../shared/bridge/protocol';
+import { writeFileAtomic } from './atomic-file';
+import { bridgeDir } from './browser-bridge/paths';
+
+/** Browsers whose native messaging host manifests Authdesk writes. */
+export const HOST_BROWSERS = ['chrome', 'chromium', 'edge', 'brave'] as const;
+/** A browser Authdesk integrates with. */
+export type HostBrowser = (typeof HOST_BROWSERS)[number];
+
+/** Where one browser looks for our host manifest. */
+export interface HostManifestTarget {
+  browser: HostBrowser | 'custom';
+  /** The manifest file (on Windows: the file the registry value points at). */
+  manifestPath: string;
+  /** Windows only: the HKCU key whose default value must name `manifestPath`. */
+  registryKey?: string;
+}
+
+/** What the target list depends on. */
+export interface TargetContext {
+  platform: NodeJS.Platform;
+  home: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Authdesk's data dir: on Windows the manifests live there (the registry points at them). */
+  dataDir: string;
+}
+
+const file = `${NATIVE_HOST_NAME}.json`;
+
+/**
+ * Per browser and OS, where the user-level host manifest goes (Chromium's documented locations):
+ * Linux `~/.config/<browser>/NativeMessagingHosts`, macOS `~/Library/Application Support/<browser>/
+ * NativeMessagingHosts`, Windows a manifest anywhere plus `HKCU\Software\<browser>\NativeMessagingHosts\<name>`.
+ */
+export function hostManifestTargets(ctx: TargetContext): HostManifestTarget[] {
+  if (ctx.platform === 'win32') {
+    const keys: Record<HostBrowser, string> = {
+      chrome: 'Software\\Google\\Chrome',
+      chromium: 'Software\\Chromium',
+      edge: 'Software\\Microsoft\\Edge',
+      brave: 'Software\\BraveSoftware\\Brave-Browser',
+    };
+    return HOST_BROWSERS.map((browser) => ({
+      browser,
+      manifestPath: win32.join(bridgeDir(ctx.dataDir), 'native-host', browser, file),
+      registryKey: `HKCU\\${keys[browser]}\\NativeMessagingHosts\\${NATIVE_HOST_NAME}`,
+    }));
+  }
+  const dirs: Record<HostBrowser, string> =
+    ctx.platform === 'darwin'
+      ? {
+          chrome: 'Google/Chrome',
+          chromium: 'Chromium',
+          edge: 'Microsoft Edge',
+          brave: 'BraveSoftware/Brave-Browser',
+        }
+      : { chrome: 'google-chrome', chromium: 'chromium', edge: 'microsoft-edge', brave: 'BraveSoftware/Brave-Browser' };
+  const base =
+    ctx.platform === 'darwin'
+      ? posix.join(ctx.home, 'Library', 'Application Support')
+      : ctx.env.XDG_CONFIG_HOME?.trim() || posix.join(ctx.home, '.config');
+  return HOST_BROWSERS.map((browser) => ({ browser, manifestPath: posix.join(base, dirs[browser], 'NativeMessagingHosts', file) }));
+}
+
+/** The target for a browser profile started with `--user-data-dir` (Chromium looks there too). */
+export function userDataDirTarget(userDataDir: string, platform: NodeJS.Platform = process.platform): HostManifestTarget {
+  const path = platform === 'win32' ? win32 : posix;
+  return { browser: 'custom', manifestPath: path.join(userDataDir, 'NativeMessagingHosts', file) };
+}
+
+/**
+ * The manifest Chromium reads. SECURITY: `allowed_origins` pins the extension ids (from the
+ * extension's stable manifest `key`), so no other extension can start the host.
+ */
+export function hostManifest(hostPath: string, extensionIds: readonly string[]): Record<string, unknown> {
+  return {
+    name: NATIVE_HOST_NAME,
+    description: 'Authdesk browser bridge (relays the Authdesk extension to the desktop app)',
+    path: hostPath,
+    type: 'stdio',
+    allowed_origins: extensionIds.map((id) => `chrome-extension://${id}/`),
+  };
+}
+
+/** How to start `authdesk native-host`: an executable and its leading arguments. */
+export interface HostCommand {
+  command: string;
+  args: readonly string[];
+}
+
+/** Writes registry values (Windows); injectable so the plan is testable anywhere. */
+export type RegistryRunner = (args: readonly string[]) => Promise<void>;
+
+const runReg: RegistryRunner = async (args) => {
+  await promisify(execFile)('reg', [...args], { windowsHide: true });
+};
+
+/** Quotes for POSIX sh: the only special character inside single quotes is the quote itself. */
+const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The launcher Chromium runs (a manifest's `path` takes no arguments): a sh script, or a .cmd on
+ * Windows, that starts `authdesk native-host` with AUTHDESK_HOME pinned to this data dir, so the
+ * host finds the socket of the app that wrote it whatever environment the browser has.
+ */
+export function launcherScript(platform: NodeJS.Platform, dataDir: string, host: HostCommand): { name: string; text: string } {
+  if (platform === 'win32') {
+    const q = (s: string) => `"${s.replace(/"/g, '')}"`;
+    return {
+      name: 'authdesk-native-host.cmd',
+      text: ['@echo off', `set "AUTHDESK_HOME=${dataDir.replace(/"/g, '')}"`, `${[host.command, ...host.args].map(q).join(' ')} native-host %*`, ''].join('\r\n'),
+    };
+  }
+  return {
+    name: 'authdesk-native-host',
+    text: [
+      '#!/bin/sh',
+      '# Written by Authdesk when browser integration was switched on; removed when it is switched off.',
+      `AUTHDESK_HOME=${shQuote(dataDir)} exec ${[host.command, ...host.args].map(shQuote).join(' ')} native-host "$@"`,
+      '',
+    ].join('\n'),
+  };
+}
+
+/** What installing wrote. */
+export interface InstalledHost {
+  launcherPath: string;
+  manifests: HostManifestTarget[];
+}
+
+/** How to install or remove the host. */
+export interface InstallOptions extends TargetContext {
+  host: HostCommand;
+  extensionIds: readonly string[];
+  /** Extra targets (e.g. a test browser's `--user-data-dir`). */
+  extraTargets?: readonly HostManifestTarget[];
+  registry?: RegistryRunner;
+}
+
+/**
+ * Writes the launcher and the host manifest for every supported browser (plus extra targets).
+ * Browsers that are not installed simply never read theirs. On Windows each manifest is registered
+ * under HKCU.
+ */
+export async function installNativeHost(options: InstallOptions): Promise<InstalledHost> {
+  const path = options.platform === 'win32' ? win32 : posix;
+  const launcher = launcherScript(options.platform, options.dataDir, options.host);
+  const launcherPath = path.join(bridgeDir(options.dataDir), 'native-host', launcher.name);
+  // SECURITY: owner-only, in the 0700 bridge folder: nobody else can swap the program the browser runs.
+  await writeFileAtomic(launcherPath, launcher.text, { mode: 0o700 });
+  const manifest = `${JSON.stringify(hostManifest(launcherPath, options.extensionIds), null, 2)}\n`;
+  const targets = [...hostManifestTargets(options), ...(options.extraTargets ?? [])];
+  for (const target of targets) {
+    await mkdir(path.dirname(target.manifestPath), { recursive: true });
+    // Browsers read the manifest as the user; 0644 like any config file (it holds no secret).
+    await writeFile(target.manifestPath, manifest, { mode: 0o644 });
+    if (target.registryKey) await (options.registry ?? runReg)(['add', target.registryKey, '/ve', '/t', 'REG_SZ', '/d', target.manifestPath, '/f']);
+  }
+  return { launcherPath, manifests: targets };
+}
+
+/** Removes every manifest (and registry value) and the launcher installNativeHost wrote. */
+export async function uninstallNativeHost(options: Omit<InstallOptions, 'host' | 'extensionIds'>): Promise<void> {
+  const path = options.platform === 'win32' ? win32 : posix;
+  for (const target of [...hostManifestTargets(options), ...(options.extraTargets ?? [])]) {
+    await rm(target.manifestPath, { force: true });
+    if (target.registryKey) await (options.registry ?? runReg)(['delete', target.registryKey, '/f']).catch(() => undefined);
+  }
+  await rm(path.join(bridgeDir(options.dataDir), 'native-host'), { recursive: true, force: true });
+}
