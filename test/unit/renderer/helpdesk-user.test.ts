@@ -126,6 +126,25 @@ describe('removing an authenticator', () => {
     expect(page.entries[1].details).toMatchObject({ reason: 'Phone stolen, caller verified by manager', ticket: 'INC-2001' });
   });
 
+  it('removes all authenticators the agent saw, with the last-authenticator warning', async () => {
+    await openUser('usr_stale');
+    const ids = rows().map((r) => r.dataset.authenticatorId);
+    expect(ids).toHaveLength(2);
+    click(/Remove all authenticators/);
+    await until(() => !!dialog());
+    expect(dialog()!.querySelector('h2')?.textContent).toBe('Remove all 2 authenticators');
+    expect(dialog()!.querySelector('[data-testid="removal-warning"] [data-warning]')?.getAttribute('data-warning')).toBe('last-authenticator');
+    fill(/Reason/, 'Account compromised, re-enrolling from scratch');
+    fill(/Ticket/, 'SEC-77');
+    fill(/I have read the warning/, '');
+    fill(/Type the user id/, 'usr_stale');
+    click(/^Remove all$/, dialog()!);
+    await until(() => !!document.querySelector('[data-testid="removal-done"]'));
+    expect(document.querySelector('#removed-title')?.textContent).toContain('Removed 2 authenticators');
+    const call = host.calls.find((c) => c.channel === 'authenticators:remove-all');
+    expect((call?.input as { expectedAuthenticatorIds: string[] }).expectedAuthenticatorIds.sort()).toEqual([...ids].sort());
+  });
+
   it('shows main\'s refusal when the list changed under the agent, with a way to reload', async () => {
     await openUser('usr_katherine');
     const [only] = rows();
