@@ -8,6 +8,7 @@ import { Printer } from './output';
 import * as emulator from './commands/emulator';
 import * as tenant from './commands/tenant';
 import * as coverage from './commands/coverage';
+import * as evidence from './commands/evidence';
 import * as audit from './commands/audit';
 import * as nativeHost from './commands/native-host';
 
@@ -20,7 +21,7 @@ export interface CommandModule {
 }
 
 /** Every command module, in help order. */
-const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, coverage, nativeHost];
+const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, coverage, evidence, nativeHost];
 
 /** Builds the commander program over a context (exported for tests and `--help` snapshots). */
 export function buildProgram(ctx: CliContext): Command {

@@ -4,6 +4,7 @@ import { DirectoryService } from './directory.service';
 import { AuditLogService } from './audit-log.service';
 import { SettingsService } from './settings.service';
 import { CoverageService, tenantResolverFor } from './coverage.service';
+import { EvidenceService } from './evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
 
 /**
@@ -37,6 +38,8 @@ export interface Services {
   readonly settings: SettingsService;
   /** Enrollment coverage: file-to-file runs (CLI) and console runs kept in the data dir. */
   readonly coverage: CoverageService;
+  /** Signed evidence packs of coverage reports (the signing key lives in the OS keychain). */
+  readonly evidence: EvidenceService;
   /** Browser integration: native host manifests, the bridge socket, pairing and revocation. */
   readonly bridge: BrowserBridgeService;
   /** The helpdesk directory: search, one user whole, authenticator removal, session revocation. */
@@ -62,11 +65,13 @@ export function createServices(options: ServiceOptions): Services {
     appVersion: options.appVersion,
     defaultStaleDays: async () => (await settings.get()).staleAfterDays,
   });
+  // The signing key has its own keychain service, apart from the tenant secrets.
+  const evidence = new EvidenceService({ keychain: createKeychain(`${options.keychainService}.evidence`), audit, appVersion: options.appVersion });
   const directory = new DirectoryService({ tenants, audit });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir });
   const close = async () => {
     await coverage.close();
     await bridge.close();
   };
-  return { options, tenants, audit, settings, coverage, directory, bridge, close };
+  return { options, tenants, audit, settings, coverage, evidence, directory, bridge, close };
 }
