@@ -33,11 +33,17 @@ export interface Router {
 /** Validation issues by path only: zod's messages name types and limits, never received values. */
 export function toIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => ({
-    path: i.path.map(String).join('.'),
+    // SECURITY: record keys in a path are caller-chosen: cap each, so a path never carries a value.
+    path: i.path.map((p) => (String(p).length > MAX_PATH_SEGMENT ? `${String(p).slice(0, MAX_PATH_SEGMENT)}…` : String(p))).join('.'),
     code: i.code,
-    message: i.message,
+    // SECURITY: zod names unrecognized keys in its message; they are caller-chosen text (found by
+    // the IPC fuzzer), so say how many instead of echoing them.
+    message: i.code === 'unrecognized_keys' ? `Unexpected field${i.keys.length === 1 ? '' : 's'} (${i.keys.length}): remove ${i.keys.length === 1 ? 'it' : 'them'}` : i.message,
   }));
 }
+
+/** Longest path segment an issue repeats back. */
+const MAX_PATH_SEGMENT = 64;
 
 function isChannel(name: string): name is ChannelName {
   return (CHANNEL_NAMES as readonly string[]).includes(name);
