@@ -1,0 +1,307 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { z } from 'zod';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
+import { createHandlers } from '../../src/main/ipc/handlers/index';
+import { createRouter, type Router } from '../../src/main/ipc/router';
+import { createServices, type ServiceOptions, type Services } from '../../src/main/services/container';
+import { ERROR_CODES } from '../../src/shared/errors';
+import { CHANNEL_NAMES, EVENT_NAMES, channels, events, type ChannelName } from '../../src/shared/ipc';
+import { resultSchema } from '../../src/shared/ipc/result';
+
+// IPC fuzzing (issue #7, item 1): random and malformed input at EVERY channel of the real router,
+// over the real services (temp data dir, the real keychain under a test service name, a real local
+// tenant over HTTP). Each call must answer a Result, never an `internal` error (that is a bug that
+// escaped a service), validation for what the schema refuses; nothing may crash the process, leave
+// an unhandled rejection, pollute Object.prototype, or put the tenant secret into an answer or a log.
+
+const RUNS_PER_CHANNEL = Number(process.env.AUTHDESK_FUZZ_RUNS ?? 100);
+const REMOTE_ID = 'fuzz-remote';
+
+let emulator: RunningEmulator;
+let services: Services;
+let router: Router;
+let dataDir: string;
+let home: string;
+let realUserId: string;
+let remoteAdded = false;
+const unexpected: string[] = [];
+const unhandled: unknown[] = [];
+const logLines: string[] = [];
+const restoreConsole: (() => void)[] = [];
+const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+const savedHome = process.env.HOME;
+
+beforeAll(async () => {
+  process.on('unhandledRejection', onUnhandled);
+  process.on('uncaughtException', onUnhandled);
+  emulator = await startEmulator({ port: 0, host: '127.0.0.1', seed: 5, secret: `sk_fuzz_${Date.now()}_do_not_leak_0123456789` });
+  dataDir = await mkdtemp(join(tmpdir(), 'authdesk-fuzz-'));
+  // SECURITY: bridge:set-enabled is a valid input the fuzzer finds at once; it writes native host
+  // manifests under HOME, so HOME is a throwaway folder for this worker.
+  home = await mkdtemp(join(tmpdir(), 'authdesk-fuzz-home-'));
+  process.env.HOME = home;
+  // Every console line main could print while fuzzing is kept to prove the secret is in none.
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const spy = vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      logLines.push(args.map((a) => (a instanceof Error ? `${a.name}: ${a.message} ${String(a.stack)}` : typeof a === 'string' ? a : safeJson(a))).join(' '));
+    });
+    restoreConsole.push(() => spy.mockRestore());
+  }
+  // Spread, not a literal: newer containers also take bridge options (a throwaway home), older ones ignore them.
+  const extra = { bridge: { home } };
+  const options: ServiceOptions = {
+    ...extra,
+    dataDir,
+    keychainService: `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-fuzz-${process.pid}`,
+    appVersion: '0.0.0-fuzz',
+    localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
+  };
+  services = createServices(options);
+  router = createRouter(createHandlers(services), (channel, error) => {
+    unexpected.push(`${channel}: ${error instanceof Error ? `${error.name}: ${error.message} ${String(error.stack)}` : String(error)}`);
+  });
+  realUserId = [...emulator.store.userIds()][0] ?? 'user-1';
+  // A remote profile too, so its secret sits in the real keychain while the fuzzer runs. Without a
+  // Secret Service (outside `npm test`) the vault refuses with keychain-unavailable; fuzzing goes on.
+  const added = await router.handle(
+    'tenants:add',
+    { name: 'Fuzz remote', apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret, makeActive: false },
+    { transport: 'test' },
+  );
+  remoteAdded = added.ok;
+  // Under `npm test` a private Secret Service always runs, so there the profile must have been saved.
+  if (!added.ok && process.env.AUTHDESK_TEST_SESSION !== '1') expect(added.error.code).toBe('keychain-unavailable');
+  else expect(added).toMatchObject({ ok: true, value: { id: REMOTE_ID, hasSecret: true } });
+});
+
+afterAll(async () => {
+  for (const restore of restoreConsole) restore();
+  if (remoteAdded) await services?.tenants.remove(REMOTE_ID).catch(() => undefined);
+  await services?.close();
+  await emulator?.close();
+  process.env.HOME = savedHome;
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
+  process.off('unhandledRejection', onUnhandled);
+  process.off('uncaughtException', onUnhandled);
+});
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Keys of every object schema inside a (union of) object schema(s), so inputs come close to valid. */
+function keysOf(schema: z.ZodType, seen = new Set<z.ZodType>()): string[] {
+  if (seen.has(schema)) return [];
+  seen.add(schema);
+  const def = (schema as unknown as { def: Record<string, unknown> }).def;
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  const nested: z.ZodType[] = [];
+  for (const key of ['options', 'in', 'out', 'innerType', 'schema', 'left', 'right']) {
+    const v = def[key];
+    if (Array.isArray(v)) nested.push(...v.filter((x): x is z.ZodType => x instanceof z.ZodType));
+    else if (v instanceof z.ZodType) nested.push(v);
+  }
+  return [...new Set(nested.flatMap((s) => keysOf(s, seen)))];
+}
+
+/** Builds an object whose keys are own data properties, even `__proto__` (as JSON.parse and structured clone do). */
+function ownObject(entries: readonly (readonly [string, unknown])[]): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  for (const [k, v] of entries) Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return target;
+}
+
+const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__'];
+
+/** Values that look almost right: real ids, enum members, a working URL, boundary strings. */
+function plausible(): fc.Arbitrary<unknown> {
+  return fc.constantFrom<unknown>(
+    'local',
+    REMOTE_ID,
+    realUserId,
+    'email-otp',
+    'sms-otp',
+    'prebuilt-ui',
+    'guided',
+    'link',
+    'us',
+    'eu',
+    'au',
+    true,
+    false,
+    emulator.apiUrl,
+    emulator.tenantId,
+    'ver_AAAAAAAAAAAA',
+    'enr_AAAAAAAAAAAA',
+    '123456',
+    ' ',
+    '',
+    'x'.repeat(501),
+    'a\u0000b',
+    'line\r\nforged: entry',
+    '../../etc/passwd',
+    '%2e%2e%2f',
+    '\u202e\u0000\ud800',
+    '👩‍💻'.repeat(200),
+    '<img src=x onerror=alert(1)>',
+    "'; DROP TABLE users; --",
+  );
+}
+
+/** Hostile leaves: wrong types, extremes, huge and odd unicode strings. */
+function leaf(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    plausible(),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+    fc.constantFrom<unknown>(NaN, Infinity, -Infinity, -0, Number.MAX_SAFE_INTEGER + 2, 1e308, -1, 0, null, undefined),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.bigInt(),
+    fc.date({ noInvalidDate: false }),
+    fc.nat({ max: 3 }).map((n) => 'A'.repeat(10 ** (n + 2) * 3)), // up to 300 000 characters
+  );
+}
+
+/** Deeply nested objects and arrays, beyond what any schema expects. */
+function deep(): fc.Arbitrary<unknown> {
+  return fc.tuple(fc.integer({ min: 50, max: 5000 }), fc.boolean()).map(([depth, asArray]) => {
+    let v: unknown = 'bottom';
+    for (let i = 0; i < depth; i++) v = asArray ? [v] : { a: v };
+    return v;
+  });
+}
+
+/** Random inputs for one channel: anything at all, and objects with its own keys plus hostile ones. */
+function inputsFor(name: ChannelName): fc.Arbitrary<unknown> {
+  const keys = keysOf(channels[name].input);
+  const key = fc.oneof(
+    { weight: 4, arbitrary: keys.length > 0 ? fc.constantFrom(...keys) : fc.constant('id') },
+    { weight: 1, arbitrary: fc.constantFrom(...POLLUTION_KEYS) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+  );
+  const value = fc.letrec<{ v: unknown }>((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      { weight: 6, arbitrary: leaf() },
+      { weight: 1, arbitrary: fc.array(tie('v'), { maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.array(fc.tuple(key, tie('v')), { maxLength: 4 }).map(ownObject) },
+    ),
+  })).v;
+  const nearlyValid = fc.array(fc.tuple(key, value), { maxLength: keys.length + 2 }).map(ownObject);
+  return fc.oneof(
+    { weight: 5, arbitrary: nearlyValid },
+    { weight: 1, arbitrary: nearlyValid.map((o) => [o]) }, // an array where an object belongs
+    { weight: 1, arbitrary: deep() },
+    { weight: 1, arbitrary: leaf() },
+    {
+      weight: 2,
+      arbitrary: fc.anything({
+        key: fc.oneof(fc.string(), fc.constantFrom(...POLLUTION_KEYS)),
+        maxDepth: 3,
+        withBigInt: true,
+        withDate: true,
+        withMap: true,
+        withSet: true,
+        withNullPrototype: true,
+        withObjectString: true,
+        withSparseArray: true,
+        withTypedArray: true,
+        withUnicodeString: true,
+      }),
+    },
+  );
+}
+
+const AnyResult = resultSchema(z.unknown());
+const prototypeKeys = () => Object.getOwnPropertyNames(Object.prototype).sort().join(',');
+
+/** Everything a call produced that could carry the secret, as text. */
+function mustNotLeak(text: string): void {
+  expect(text).not.toContain(emulator.secret);
+}
+
+describe('the channel table', () => {
+  it('has exactly one schema and one handler for every channel name, and no extra', () => {
+    const names = [...CHANNEL_NAMES].sort();
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[a-z]+(-[a-z]+)*:[a-z]+(-[a-z]+)*$/);
+    expect(Object.keys(channels).sort()).toEqual(names);
+    for (const name of names) {
+      const spec = (channels as Record<string, { input?: unknown; output?: unknown }>)[name];
+      expect(spec.input, `${name} has no input schema`).toBeInstanceOf(z.ZodType);
+      expect(spec.output, `${name} has no output schema`).toBeInstanceOf(z.ZodType);
+    }
+    const handlers = createHandlers(services) as unknown as Record<string, unknown>;
+    expect(Object.keys(handlers).sort()).toEqual(names);
+    for (const name of names) expect(typeof handlers[name], `${name} has no handler`).toBe('function');
+    expect([...router.channels].sort()).toEqual(names);
+    expect(Object.keys(events).sort()).toEqual([...EVENT_NAMES].sort());
+    for (const name of EVENT_NAMES) expect(events[name]).toBeInstanceOf(z.ZodType);
+  });
+
+  it('refuses unknown and look-alike channel names with a validation error', async () => {
+    const names = ['', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'tenants:list\u0000', 'TENANTS:LIST', 'tenants:list ', ' tenants:list', 'tenants', 'tenants:', ':list', 'tenants:get-secret', 'app:info/../tenants:list'];
+    for (const name of names) {
+      const result = await router.handle(name, {}, { transport: 'test' });
+      expect(result, name).toEqual({ ok: false, error: { code: 'validation', message: 'Unknown channel' } });
+    }
+  });
+});
+
+describe('every channel under random and malformed input', () => {
+  const prototypeBefore = prototypeKeys();
+
+  it.each([...CHANNEL_NAMES])('%s answers a Result, validation for what its schema refuses, and never leaks', async (name) => {
+    const spec = channels[name];
+    unexpected.splice(0);
+    unhandled.splice(0);
+    await fc.assert(
+      fc.asyncProperty(inputsFor(name), async (input) => {
+        const result = await router.handle(name, input, { transport: 'test' });
+        // The answer is a well-formed Result; it must survive the JSON/structured-clone trip to the page.
+        expect(AnyResult.safeParse(result).success).toBe(true);
+        const wire = JSON.stringify(result);
+        mustNotLeak(wire);
+        if (!spec.input.safeParse(input ?? {}).success) {
+          expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
+        }
+        if (!result.ok) {
+          expect(ERROR_CODES).toContain(result.error.code);
+          // An internal error is a bug that escaped a service: fuzzing must not find one.
+          expect(result.error.code, result.error.message).not.toBe('internal');
+          expect(result.error.message.length).toBeGreaterThan(10);
+          for (const issue of result.error.issues ?? []) {
+            // Issues carry paths and schema words, never a received value (a huge or marked one here).
+            expect(issue.message.length).toBeLessThan(400);
+            expect(issue.message).not.toContain('AAAAAAAAAAAAAAAAAAAA');
+            // Caller-chosen keys are neither quoted in a message nor repeated at length in a path.
+            expect(issue.message).not.toMatch(/__defineGetter__|hasOwnProperty|valueOf/);
+            for (const segment of issue.path.split('.')) expect(segment.length).toBeLessThanOrEqual(65);
+          }
+        }
+        expect(prototypeKeys()).toBe(prototypeBefore);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      }),
+      { numRuns: RUNS_PER_CHANNEL, seed: Number(process.env.AUTHDESK_FUZZ_SEED ?? Date.now() % 2 ** 31), endOnFailure: true },
+    );
+    // Let anything a handler left running settle, so a late rejection is caught against this channel.
+    await new Promise((r) => setImmediate(r));
+    expect(unexpected).toEqual([]);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('never printed the secret in any log line while fuzzing', () => {
+    for (const line of logLines) mustNotLeak(line);
+  });
+});
