@@ -6,12 +6,14 @@ import { subscribeAll } from '../ipc/events';
 import { createHandlers } from '../ipc/handlers/index';
 import { createRouter } from '../ipc/router';
 import { createServices, type Services } from '../services/container';
+import { startEnrollPageServer, type EnrollPageServer } from '../services/enroll-page-server';
 import { resolveDataDir, resolveKeychainService } from '../services/paths';
 import { consoleSource, createConsoleWindow } from './console-window';
 import { installWebContentsGuard } from './guards';
 import { registerEnrollWindowChannels, registerIpcTransport, type IpcTransport } from './ipc-transport';
 import { installAppMenu } from './menu';
 import { buildCsp, registerAppSchemePrivileges, rendererRoot, serveAppProtocol } from './protocol';
+import { createElectronEnrollmentHost } from './enrollment-windows';
 import { configureSandboxedWindows, enrollBindingFor } from './sandboxed-window';
 
 /** How long the embedded local tenant may take to start before the app opens without it. */
@@ -37,7 +39,7 @@ export interface DesktopApp {
 type LocalTenantStart = { tenant: RunningEmulator } | { error: unknown };
 
 /** Starts the embedded local tenant with a per-run secret; never rejects. */
-async function startLocalTenant(start: typeof startEmulator): Promise<LocalTenantStart> {
+async function startLocalTenant(start: typeof startEmulator, allowedOrigins: string[]): Promise<LocalTenantStart> {
   // SECURITY: a fresh random secret each run: the loopback tenant is reachable by any local process,
   // so its Server API must not answer to a predictable or stored key.
   const secret = randomBytes(32).toString('base64url');
@@ -46,7 +48,8 @@ async function startLocalTenant(start: typeof startEmulator): Promise<LocalTenan
     timer = setTimeout(() => reject(new Error('The local tenant did not start in time')), LOCAL_TENANT_TIMEOUT_MS);
   });
   try {
-    return { tenant: await Promise.race([start({ port: 0, host: '127.0.0.1', secret, seed: 'demo' }), timeout]) };
+    // The guided enroll page's origin is trusted for WebAuthn, so passkeys can be enrolled there.
+    return { tenant: await Promise.race([start({ port: 0, host: '127.0.0.1', secret, seed: 'demo', allowedOrigins }), timeout]) };
   } catch (error) {
     return { error };
   } finally {
@@ -88,11 +91,19 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
   app.on('second-instance', () => focus(consoleWindow));
   installWebContentsGuard();
 
-  // Start the local tenant while Electron gets ready.
-  const localTenantStarting = startLocalTenant(deps.startEmulator ?? startEmulator);
+  const appPath = app.getAppPath();
+  // The guided enroll page for the local tenant, on http://localhost:<port> (see enroll-page-server.ts),
+  // then the local tenant, which must trust that page's origin for WebAuthn: both while Electron gets ready.
+  let localApiOrigin: string | null = null;
+  const enrollPagesStarting: Promise<EnrollPageServer | null> = startEnrollPageServer({
+    root: rendererRoot(appPath),
+    connectSrc: () => (localApiOrigin ? [localApiOrigin] : []),
+  }).catch(() => null);
+  const localTenantStarting = enrollPagesStarting.then((pages) =>
+    startLocalTenant(deps.startEmulator ?? startEmulator, pages ? [pages.origin] : []),
+  );
   await app.whenReady();
 
-  const appPath = app.getAppPath();
   const devTools = !app.isPackaged;
   const preloadDir = join(appPath, 'out', 'preload');
   const root = rendererRoot(appPath);
@@ -101,8 +112,10 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
   configureSandboxedWindows({ rendererRoot: root, preloadDir, devTools });
   installAppMenu({ isMac: process.platform === 'darwin', devTools });
 
+  const enrollPages = await enrollPagesStarting;
   const started = await localTenantStarting;
   const localTenant = 'tenant' in started ? started.tenant : null;
+  localApiOrigin = localTenant?.origin ?? null;
   const services = createServices({
     dataDir,
     keychainService: resolveKeychainService(env),
@@ -110,6 +123,10 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
     ...(localTenant
       ? { localTenant: { apiUrl: localTenant.apiUrl, tenantId: localTenant.tenantId, secret: localTenant.secret } }
       : {}),
+    enrollmentHost: createElectronEnrollmentHost({
+      localGuidedPage: enrollPages ? { url: enrollPages.url, origin: enrollPages.origin } : null,
+      parent: () => consoleWindow,
+    }),
   });
   const router = createRouter(createHandlers(services), (channel, error) => {
     // Only the error's kind: its message could quote upstream data.
@@ -145,7 +162,7 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
 
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> =>
-    (closing ??= (stopEvents(), Promise.allSettled([services.close(), localTenant?.close()]).then(() => undefined)));
+    (closing ??= (stopEvents(), Promise.allSettled([services.close(), localTenant?.close(), enrollPages?.close()]).then(() => undefined)));
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

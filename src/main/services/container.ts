@@ -4,6 +4,9 @@ import { DirectoryService } from './directory.service';
 import { AuditLogService } from './audit-log.service';
 import { SettingsService } from './settings.service';
 import { CoverageService, tenantResolverFor } from './coverage.service';
+import { VerificationService } from './verification.service';
+import { EnrollmentService } from './enrollment.service';
+import type { EnrollmentHost } from './enrollment-host';
 import { EvidenceService } from './evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
 
@@ -23,6 +26,10 @@ export interface ServiceOptions {
    * `local`, is active when no other tenant is, and its secret stays in memory.
    */
   localTenant?: LocalTenantConfig;
+  /** Opens sandboxed enrollment windows (the Electron shell, or the browser harness); none in the CLI. */
+  enrollmentHost?: EnrollmentHost | null;
+  /** How long a caller verification covers changes (default 10 minutes); tests shorten it. */
+  verificationLifetimeMs?: number;
   /** Browser bridge options besides the data dir (host command, extra manifest targets, tap). */
   bridge?: Omit<BrowserBridgeOptions, 'dataDir'>;
 }
@@ -38,6 +45,10 @@ export interface Services {
   readonly settings: SettingsService;
   /** Enrollment coverage: file-to-file runs (CLI) and console runs kept in the data dir. */
   readonly coverage: CoverageService;
+  /** Caller verification: held in memory only, required before removals and enrollments by policy. */
+  readonly verification: VerificationService;
+  /** Enrollment through the pre-built UI, the guided page or a link, after caller verification. */
+  readonly enrollment: EnrollmentService;
   /** Signed evidence packs of coverage reports (the signing key lives in the OS keychain). */
   readonly evidence: EvidenceService;
   /** Browser integration: native host manifests, the bridge socket, pairing and revocation. */
@@ -69,9 +80,18 @@ export function createServices(options: ServiceOptions): Services {
   const evidence = new EvidenceService({ keychain: createKeychain(`${options.keychainService}.evidence`), audit, appVersion: options.appVersion });
   const directory = new DirectoryService({ tenants, audit });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir });
+  const verification = new VerificationService({
+    tenants,
+    audit,
+    policyFor: (id) => settings.policyFor(id),
+    lifetimeMs: options.verificationLifetimeMs,
+  });
+  const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
   const close = async () => {
+    enrollment.close();
+    verification.close();
     await coverage.close();
     await bridge.close();
   };
-  return { options, tenants, audit, settings, coverage, evidence, directory, bridge, close };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, close };
 }

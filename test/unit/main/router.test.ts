@@ -16,6 +16,37 @@ const summary = {
   hasSecret: true,
 };
 
+const verification = {
+  id: 'ver_abcdefgh',
+  userId: 'u1',
+  tenantId: 'p1',
+  method: 'offline' as const,
+  status: 'verified' as const,
+  startedAt: '2026-01-01T00:00:00.000Z',
+};
+const verificationOptions = { userId: 'u1', required: true, enrolled: false, targets: [], prebuiltAvailable: false, unverifiable: true, current: null };
+const enrollment = {
+  id: 'enr_abcdefgh',
+  userId: 'u1',
+  mode: 'link' as const,
+  status: 'open' as const,
+  firstEnrollment: true,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  expiresAt: '2026-01-01T00:10:00.000Z',
+  added: [],
+};
+const closed = { available: false, reason: 'Verify the caller first' };
+const enrollmentOptions = {
+  userId: 'u1',
+  enrolled: false,
+  verificationRequired: true,
+  verification: null,
+  actionCode: 'authdesk-enroll',
+  modes: { 'prebuilt-window': closed, 'guided-window': closed, link: closed },
+  webauthnInGuided: closed,
+  current: null,
+};
+
 /** A complete handler table whose every handler records that it was reached. */
 function spyHandlers() {
   const reached = vi.fn();
@@ -36,6 +67,16 @@ function spyHandlers() {
     'audit:repair': () => (reached('audit:repair'), { kind: 'none' as const }),
     'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
+    'verification:options': () => (reached('verification:options'), verificationOptions),
+    'verification:start': () => (reached('verification:start'), verification),
+    'verification:submit-code': () => (reached('verification:submit-code'), verification),
+    'verification:check': () => (reached('verification:check'), verification),
+    'verification:record-offline': () => (reached('verification:record-offline'), verification),
+    'verification:cancel': () => (reached('verification:cancel'), verification),
+    'enrollment:options': () => (reached('enrollment:options'), enrollmentOptions),
+    'enrollment:start': () => (reached('enrollment:start'), enrollment),
+    'enrollment:check': () => (reached('enrollment:check'), enrollment),
+    'enrollment:cancel': () => (reached('enrollment:cancel'), enrollment),
     'users:search': () => (reached('users:search'), { seq: 1, superseded: false, query: { text: '', kind: 'empty' as const, lookups: [] }, results: [], failedLookups: [], truncated: false, tookMs: 0 }),
     'users:get': () => (reached('users:get'), { profile: { userId: 'u', emailVerified: false, phoneNumberVerified: false, custom: {}, isEnrolled: false, enrolledVerificationMethods: [], allowedVerificationMethods: [] }, authenticators: { ok: true as const, value: [] }, actions: { ok: true as const, value: [] }, actionsFrom: 'a', fetchedAt: 'a' }),
     'users:recent': () => (reached('users:recent'), { users: [] }),

@@ -6,6 +6,8 @@ import { userHandlers } from './users';
 import { authenticatorHandlers } from './authenticators';
 import { auditHandlers } from './audit';
 import { settingsHandlers } from './settings';
+import { verificationHandlers } from './verification';
+import { enrollmentHandlers } from './enrollment';
 import { bridgeHandlers } from './bridge';
 
 /** The complete channel -> handler table over the services. Each domain contributes its part. */
@@ -15,6 +17,8 @@ export function createHandlers(services: Services): Handlers {
     ...tenantHandlers(services),
     ...auditHandlers(services),
     ...settingsHandlers(services),
+    ...verificationHandlers(services),
+    ...enrollmentHandlers(services),
     ...bridgeHandlers(services),
     ...userHandlers(services),
     ...authenticatorHandlers(services),

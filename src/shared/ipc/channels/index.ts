@@ -7,6 +7,8 @@ import { userChannels } from './users';
 import { authenticatorChannels } from './authenticators';
 import { auditChannels } from './audit';
 import { settingsChannels } from './settings';
+import { verificationChannels } from './verification';
+import { enrollmentChannels } from './enrollment';
 import { bridgeChannels } from './bridge';
 
 /**
@@ -19,6 +21,8 @@ export const channels = {
   ...tenantChannels,
   ...auditChannels,
   ...settingsChannels,
+  ...verificationChannels,
+  ...enrollmentChannels,
   ...bridgeChannels,
   ...userChannels,
   ...authenticatorChannels,

@@ -1,0 +1,355 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Secret, TOTP, URI } from 'otpauth';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
+import { createHandlers } from '../../src/main/ipc/handlers/index';
+import { createRouter } from '../../src/main/ipc/router';
+import { createServices, type Services } from '../../src/main/services/container';
+import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment-host';
+import { EnrollmentService } from '../../src/main/services/enrollment.service';
+import type { AuditEntry } from '../../src/shared/domain/audit';
+import type { EnrollmentOptions, EnrollmentView, GuidedSession } from '../../src/shared/domain/enrollment';
+import type { VerificationOptions, VerificationView } from '../../src/shared/domain/verification';
+import type { Result } from '../../src/shared/ipc/result';
+import { latestMessage, outboxCount } from '../support/emulator-page';
+
+// Enrollment over the real router and services against the local tenant over HTTP. The windows are
+// played by a scripted host that does, over the real Client API, what the user does in the window
+// (the same journeys run in Chromium in test/e2e/enrollment-*.test.ts); everything the service
+// decides (verification required, binding, token validation, the before/after diff, the audit
+// trail) runs for real.
+
+let emulator: RunningEmulator;
+let dataDir: string;
+let services: Services;
+let call: <T>(channel: string, input: unknown) => Promise<Result<T>>;
+
+/** A host whose windows are records the test drives. */
+class ScriptedHost implements EnrollmentHost {
+  readonly opened: (EnrollmentWindowRequest & { closed: boolean })[] = [];
+  guidedPage() {
+    return { url: 'http://localhost:1/enroll/index.html', origin: 'http://localhost:1', webauthn: { available: true } };
+  }
+  open(request: EnrollmentWindowRequest) {
+    const win = { ...request, closed: false };
+    this.opened.push(win);
+    return {
+      close: () => {
+        if (win.closed) return;
+        win.closed = true;
+        request.onClosed();
+      },
+    };
+  }
+  last() {
+    const win = this.opened.at(-1);
+    if (!win) throw new Error('no window opened');
+    return win;
+  }
+}
+let host: ScriptedHost;
+/** A user nobody enrolled yet (users are implicit in Authsignal). */
+const freshUser = () => `new-hire-${Math.random().toString(36).slice(2, 8)}`;
+
+async function build(): Promise<void> {
+  dataDir = await mkdtemp(join(process.env.AUTHDESK_TEST_TMP ?? tmpdir(), 'enrollment-'));
+  host = new ScriptedHost();
+  services = createServices({
+    dataDir,
+    keychainService: `authdesk-enrollment-test-${process.pid}`,
+    appVersion: '0.0.0-test',
+    localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
+    enrollmentHost: host,
+  });
+  const router = createRouter(createHandlers(services), (channel, error) => console.error(channel, error));
+  call = async <T>(channel: string, input: unknown) =>
+    JSON.parse(JSON.stringify(await router.handle(channel, JSON.parse(JSON.stringify(input)), { transport: 'test' }))) as Result<T>;
+}
+
+async function ok<T>(channel: string, input: unknown): Promise<T> {
+  const result = await call<T>(channel, input);
+  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+async function auditEntries(): Promise<AuditEntry[]> {
+  const text = await readFile(join(dataDir, 'audit', 'audit.jsonl'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEntry);
+}
+
+async function dataDirText(): Promise<string> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    // Lock directories come and go while the log writes; what vanished held nothing.
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else out.push(await readFile(full, 'utf8').catch(() => ''));
+    }
+  };
+  await walk(dataDir);
+  return out.join('\n');
+}
+
+/** The Client API as the user's page calls it, with a Bearer token. */
+async function client(token: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${emulator.apiUrl}/client${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Verifies the caller with a code to their first verified email. */
+async function verifyByEmail(userId: string, email: string): Promise<VerificationView> {
+  const options = await ok<VerificationOptions>('verification:options', { userId });
+  const target = options.targets.find((t) => t.method === 'email-otp')!;
+  const before = await outboxCount(emulator, email);
+  const view = await ok<VerificationView>('verification:start', { userId, method: 'email-otp', targetRef: target.ref });
+  const { code } = await latestMessage(emulator, email, before);
+  return ok<VerificationView>('verification:submit-code', { verificationId: view.id, code });
+}
+
+/** Enrolls TOTP with a token and returns the token the successful verify hands back, and the secret. */
+async function enrollTotp(token: string): Promise<{ token: string; secret: string }> {
+  const enrolled = await client(token, '/user-authenticators/totp');
+  expect(enrolled.status).toBe(200);
+  const code = URI.parse(enrolled.json.uri as string).generate();
+  const verified = await client(token, '/verify/totp', { verificationCode: code });
+  expect(verified.json).toMatchObject({ isVerified: true });
+  return { token: verified.json.accessToken as string, secret: enrolled.json.secret as string };
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: 'demo' });
+});
+afterEach(async () => {
+  await services?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+afterAll(async () => {
+  await emulator?.close();
+});
+
+describe('enrollment needs a verified caller', () => {
+  it('offers nothing before the caller is verified, and refuses (and records) a start', async () => {
+    await build();
+    const options = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+    expect(options).toMatchObject({ enrolled: true, verificationRequired: true, verification: null, actionCode: 'authdesk-enroll' });
+    for (const mode of ['prebuilt-window', 'guided-window', 'link'] as const) {
+      expect(options.modes[mode]).toMatchObject({ available: false, reason: expect.stringMatching(/Verify the caller first/) as unknown });
+    }
+    const refused = await call('enrollment:start', { userId: 'usr_dorothy', mode: 'prebuilt-window' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(host.opened).toHaveLength(0);
+    expect(await auditEntries()).toMatchObject([{ action: 'enrollment.launch', outcome: 'error', error: { code: 'forbidden' }, subject: { userId: 'usr_dorothy' } }]);
+  });
+
+  it('with the policy off, still hands a token that may add authenticators only to a verified caller', async () => {
+    await build();
+    await services.settings.update({ tenantPolicies: { local: { requireCallerVerification: false } } });
+    const options = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+    expect(options.modes.link.available).toBe(true);
+    expect(options.modes['prebuilt-window'].available).toBe(true);
+    expect(options.modes['guided-window']).toMatchObject({ available: false, reason: expect.stringMatching(/verified caller/) as unknown });
+    expect(await call('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(host.opened).toHaveLength(0);
+  });
+});
+
+describe('pre-built UI in a window', () => {
+  it('an enrolled user must pass a challenge before adding; the token that comes back is validated and the new authenticator found', async () => {
+    await build();
+    // Dorothy has only an authenticator app; the caller is verified by a code to her verified email.
+    const verification = await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'prebuilt-window' });
+    expect(view).toMatchObject({ status: 'open', mode: 'prebuilt-window', firstEnrollment: false, verification: { id: verification.id, method: 'email-otp' } });
+    expect(view.link).toBeUndefined();
+    const win = host.last();
+    expect(win).toMatchObject({ kind: 'prebuilt', redirectUrl: `https://authdesk.invalid/enrollment/done/${view.id}` });
+    expect(win.allowedOrigins.sort()).toEqual([emulator.origin, emulator.uiOrigin].sort());
+    const token = new URL(win.url).searchParams.get('token')!;
+    // The pre-built UI was told to land on settings after the challenge (the binding rule).
+    const context = (await fetch(`${emulator.uiOrigin}/prebuilt/api/context`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json())) as unknown;
+    expect(context).toMatchObject({ redirectToSettings: true, actionCode: 'authdesk-enroll', state: 'CHALLENGE_REQUIRED' });
+
+    // Adding before the challenge is refused by the tenant: the caller check in the console does not count.
+    const early = await client(token, '/user-authenticators/totp');
+    expect(early).toMatchObject({ status: 403, json: { errorCode: 'insufficient_scope' } });
+
+    // The challenge with her authenticator app (her seeded secret), then a new method.
+    const secret = emulator.store.listAuthenticators('usr_dorothy')[0]._totpSecret!;
+    const passed = await client(token, '/verify/totp', { verificationCode: new TOTP({ secret: Secret.fromBase32(secret) }).generate() });
+    expect(passed.json).toMatchObject({ isVerified: true });
+    const before = await outboxCount(emulator, 'dorothy.new@example.com');
+    const accessToken = passed.json.accessToken as string;
+    await client(accessToken, '/user-authenticators/email-otp', { email: 'dorothy.new@example.com' });
+    const { code } = await latestMessage(emulator, 'dorothy.new@example.com', before);
+    const added = await client(accessToken, '/verify/email-otp', { verificationCode: code });
+    expect(added.json).toMatchObject({ isVerified: true });
+
+    // The window intercepts the redirect with the token the pre-built UI appends.
+    win.onRedirect!(added.json.accessToken as string);
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('completed');
+    const done = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+    expect(done.added).toEqual([{ id: expect.any(String) as unknown, method: 'EMAIL_OTP', name: 'Email code' }]);
+    expect(win.closed).toBe(true);
+
+    const entries = await auditEntries();
+    const launch = entries.find((e) => e.action === 'enrollment.launch')!;
+    const complete = entries.find((e) => e.action === 'enrollment.complete')!;
+    expect(launch).toMatchObject({ outcome: 'ok', details: { mode: 'prebuilt-window', actionCode: 'authdesk-enroll' }, verification: { id: verification.id } });
+    expect(complete).toMatchObject({ details: { added: [{ method: 'EMAIL_OTP' }] }, verification: { id: verification.id } });
+    // Closing after completion is not a cancellation.
+    expect(entries.some((e) => e.action === 'enrollment.cancel')).toBe(false);
+    const disk = await dataDirText();
+    expect(disk).not.toContain(token);
+    expect(disk).not.toContain(accessToken);
+  });
+
+  it('accepts no token of another user or action, and fails when the window returns without one', async () => {
+    await build();
+    await ok('verification:record-offline', { userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_alan', mode: 'prebuilt-window' });
+    expect(view.firstEnrollment).toBe(true);
+    // A valid token, but of another user's action.
+    const other = await services.tenants.withClient((c) => c.track({ userId: 'usr_ben', action: 'authdesk-enroll' }));
+    const { token: foreign } = await enrollTotp(other.token);
+    host.last().onRedirect!(foreign);
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('failed');
+    const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+    expect(failed.failure).toMatch(/another user or action/);
+    expect(failed.added).toEqual([]);
+    expect(host.last().closed).toBe(true);
+    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.fail', outcome: 'error', subject: { userId: 'usr_alan' } });
+
+    const second = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_alan', mode: 'prebuilt-window' });
+    host.last().onRedirect!(null);
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: second.id })).status).toBe('failed');
+  });
+
+  it('records a window the agent or the user closed as cancelled', async () => {
+    await build();
+    await ok('verification:record-offline', { userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_alan', mode: 'prebuilt-window' });
+    expect(await call('enrollment:start', { userId: 'usr_alan', mode: 'link' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    const cancelled = await ok<EnrollmentView>('enrollment:cancel', { enrollmentId: view.id });
+    expect(cancelled.status).toBe('cancelled');
+    expect(host.last().closed).toBe(true);
+    const view2 = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_alan', mode: 'prebuilt-window' });
+    host.last().onClosed(); // the user closed it
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view2.id })).status).toBe('cancelled');
+    const reasons = async () => (await auditEntries()).filter((e) => e.action === 'enrollment.cancel').map((e) => e.details.reason);
+    await expect.poll(reasons).toEqual(['cancelled-by-agent', 'window-closed']);
+  });
+});
+
+describe('guided page in a window', () => {
+  it('gets a token scoped add:authenticators for a verified enrolled caller; a bogus result is refused; a real one completes', async () => {
+    await build();
+    await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    const options = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+    expect(options.modes['guided-window'].available).toBe(true);
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
+    const win = host.last();
+    expect(win).toMatchObject({ kind: 'guided', url: 'http://localhost:1/enroll/index.html' });
+    expect(win.allowedOrigins).toEqual(['http://localhost:1', emulator.origin]);
+    expect(win.url).not.toContain('token');
+    const session = win.bridge!.session() as GuidedSession;
+    expect(session).toMatchObject({
+      sessionId: view.id,
+      tenantId: emulator.tenantId,
+      baseUrl: emulator.apiUrl,
+      firstEnrollment: false,
+      localTenant: true,
+      user: { userId: 'usr_dorothy', label: 'Dorothy Vaughan', email: 'dorothy@example.com' },
+    });
+    expect(session.methods.map((m) => m.method)).toEqual(['EMAIL_OTP', 'SMS', 'AUTHENTICATOR_APP', 'PASSKEY', 'SECURITY_KEY']);
+
+    // The token may add straight away: Authdesk verified the caller.
+    await expect(Promise.resolve(win.bridge!.complete({ method: 'AUTHENTICATOR_APP', token: 'not-a-token' }))).rejects.toMatchObject({ code: 'conflict' });
+    await expect(Promise.resolve(win.bridge!.complete({ method: 'HACK', token: 'x' }))).rejects.toMatchObject({ code: 'validation' });
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('open');
+    const before = await outboxCount(emulator, 'dorothy@example.com');
+    await client(session.token, '/user-authenticators/email-otp', { email: 'dorothy@example.com' });
+    const { code } = await latestMessage(emulator, 'dorothy@example.com', before);
+    const verified = await client(session.token, '/verify/email-otp', { verificationCode: code });
+    const result = (await win.bridge!.complete({ method: 'EMAIL_OTP', token: verified.json.accessToken })) as { added: { method: string }[] };
+    expect(result.added).toMatchObject([{ method: 'EMAIL_OTP' }]);
+    expect(win.closed).toBe(true);
+    expect(() => win.bridge!.session()).toThrow(/over/);
+    const actions = (await auditEntries()).map((e) => `${e.action}:${e.outcome}`);
+    expect(actions).toEqual([
+      'verification.start:ok',
+      'verification.succeed:ok',
+      'enrollment.launch:ok',
+      'enrollment.fail:error',
+      'enrollment.complete:ok',
+    ]);
+    expect(await dataDirText()).not.toContain(session.token);
+  });
+
+  it('gives a first enrollment an unscoped token and says when passkeys cannot run on the page', async () => {
+    await build();
+    host.guidedPage = () => ({ url: 'app://authdesk/enroll/index.html', origin: 'app://authdesk', webauthn: { available: false, reason: 'bound to its own domain' } });
+    const userId = freshUser();
+    await ok('verification:record-offline', { userId, note: 'Checked the staff badge on a video call today.' });
+    await ok<EnrollmentView>('enrollment:start', { userId, mode: 'guided-window' });
+    const session = host.last().bridge!.session() as GuidedSession;
+    expect(session.firstEnrollment).toBe(true);
+    expect(session.methods.filter((m) => !m.available)).toEqual([
+      { method: 'PASSKEY', available: false, reason: 'bound to its own domain' },
+      { method: 'SECURITY_KEY', available: false, reason: 'bound to its own domain' },
+    ]);
+    const { token } = await enrollTotp(session.token);
+    await expect(Promise.resolve(host.last().bridge!.complete({ method: 'AUTHENTICATOR_APP', token }))).resolves.toMatchObject({ added: [{ method: 'AUTHENTICATOR_APP' }] });
+  });
+});
+
+describe('a link for the user device', () => {
+  it('waits, then completes when the user enrolls on their own device', async () => {
+    await build();
+    const userId = freshUser();
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link' });
+    expect(view).toMatchObject({ status: 'open', mode: 'link', progress: 'waiting', firstEnrollment: true });
+    const link = new URL(view.link!);
+    expect(link.origin).toBe(emulator.uiOrigin);
+    expect(host.opened).toHaveLength(0);
+    const token = link.searchParams.get('token')!;
+    const checked = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+    expect(checked).toMatchObject({ status: 'open', progress: 'waiting' });
+    expect(checked.link).toBeUndefined();
+    await enrollTotp(token);
+    await expect
+      .poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status, { interval: 500, timeout: 5000 })
+      .toBe('completed');
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).added).toMatchObject([{ method: 'AUTHENTICATOR_APP' }]);
+    const entries = await auditEntries();
+    expect(entries.map((e) => e.action)).toEqual(['verification.offline', 'enrollment.link-create', 'enrollment.complete']);
+    expect(await dataDirText()).not.toContain(token);
+  });
+
+  it('expires with the token, and says so', async () => {
+    await build();
+    const short = new EnrollmentService({
+      tenants: services.tenants,
+      audit: services.audit,
+      settings: services.settings,
+      verification: services.verification,
+      linkLifetimeMs: 150,
+    });
+    const userId = freshUser();
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
+    const view = await short.start(userId, 'link');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await short.check(view.id)).toMatchObject({ status: 'expired', failure: expect.stringMatching(/expired/) as unknown });
+    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.fail', error: { code: 'expired' }, details: { reason: 'link-expired' } });
+  });
+});
