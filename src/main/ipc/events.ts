@@ -12,6 +12,7 @@ export type EventSources = {
  */
 export const eventSources: EventSources = {
   'tenants:list-changed': (services, listener) => services.tenants.onChange(listener),
+  'coverage:progress-changed': (services, listener) => services.coverage.onProgress(listener),
 };
 
 /** Subscribes `emit` to every event; returns the function that unsubscribes all of them. */

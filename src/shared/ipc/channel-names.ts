@@ -41,10 +41,17 @@ export const CHANNEL_NAMES = [
   'users:revoke-sessions',
   'authenticators:remove',
   'authenticators:remove-all',
+  'coverage:upload',
+  'coverage:start',
+  'coverage:cancel',
+  'coverage:status',
+  'coverage:rows',
+  'coverage:export',
+  'evidence:export',
 ] as const;
 
 /** Events pushed from main to the console window. */
-export const EVENT_NAMES = ['tenants:list-changed'] as const;
+export const EVENT_NAMES = ['tenants:list-changed', 'coverage:progress-changed'] as const;
 
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -47,6 +47,19 @@ const enrollmentOptions = {
   current: null,
 };
 
+const coverageRun = {
+  runId: '00000000-0000-4000-8000-000000000000',
+  inputName: 'users.csv',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  state: 'running' as const,
+  progress: null,
+  summary: null,
+  total: 0,
+  tenant: { id: null, name: null, host: '' },
+  staleDays: 180,
+  resumable: false,
+};
+
 /** A complete handler table whose every handler records that it was reached. */
 function spyHandlers() {
   const reached = vi.fn();
@@ -83,6 +96,13 @@ function spyHandlers() {
     'users:revoke-sessions': () => (reached('users:revoke-sessions'), { userId: 'u', revokedAt: 'a' }),
     'authenticators:remove': () => (reached('authenticators:remove'), { userId: 'u', removed: [], remaining: [], warnings: [], recoveryPaths: [] }),
     'authenticators:remove-all': () => (reached('authenticators:remove-all'), { userId: 'u', removed: [], remaining: [], warnings: [], recoveryPaths: [] }),
+    'coverage:upload': () => (reached('coverage:upload'), { uploadId: 'u', bytes: 0, done: false }),
+    'coverage:start': () => (reached('coverage:start'), coverageRun),
+    'coverage:cancel': () => (reached('coverage:cancel'), coverageRun),
+    'coverage:status': () => (reached('coverage:status'), { run: null, runs: [] }),
+    'coverage:rows': () => (reached('coverage:rows'), { total: 0, offset: 0, rows: [] }),
+    'coverage:export': () => (reached('coverage:export'), { fileName: 'r.csv', mimeType: 'text/csv', chunk: '', nextOffset: null, bytes: 0 }),
+    'evidence:export': () => (reached('evidence:export'), { path: 'p', files: [], keyFingerprint: 'f', auditEntries: 0 }),
   };
   return { handlers, reached };
 }

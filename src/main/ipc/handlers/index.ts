@@ -9,6 +9,7 @@ import { settingsHandlers } from './settings';
 import { verificationHandlers } from './verification';
 import { enrollmentHandlers } from './enrollment';
 import { bridgeHandlers } from './bridge';
+import { coverageHandlers } from './coverage';
 
 /** The complete channel -> handler table over the services. Each domain contributes its part. */
 export function createHandlers(services: Services): Handlers {
@@ -20,6 +21,7 @@ export function createHandlers(services: Services): Handlers {
     ...verificationHandlers(services),
     ...enrollmentHandlers(services),
     ...bridgeHandlers(services),
+    ...coverageHandlers(services),
     ...userHandlers(services),
     ...authenticatorHandlers(services),
   };

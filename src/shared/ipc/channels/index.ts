@@ -10,6 +10,7 @@ import { settingsChannels } from './settings';
 import { verificationChannels } from './verification';
 import { enrollmentChannels } from './enrollment';
 import { bridgeChannels } from './bridge';
+import { coverageChannels, coverageEvents } from './coverage';
 
 /**
  * The schema table: every channel's input and output schema. To add a channel, add its name to
@@ -24,6 +25,7 @@ export const channels = {
   ...verificationChannels,
   ...enrollmentChannels,
   ...bridgeChannels,
+  ...coverageChannels,
   ...userChannels,
   ...authenticatorChannels,
 } satisfies Record<ChannelName, ChannelSpec>;
@@ -31,6 +33,7 @@ export const channels = {
 /** Payload schema of every event main pushes to the console. */
 export const events = {
   ...tenantEvents,
+  ...coverageEvents,
 } satisfies Record<EventName, z.ZodType>;
 
 // The table must not hold a channel that CHANNEL_NAMES lacks (satisfies only checks the other way).
