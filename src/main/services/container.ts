@@ -61,7 +61,13 @@ export interface Services {
 
 /** Builds the container. */
 export function createServices(options: ServiceOptions): Services {
-  const tenants = new TenantService({ dataDir: options.dataDir, keychain: createKeychain(options.keychainService), localTenant: options.localTenant });
+  // Tenant changes are recorded in the log (a thunk: the log is built below and never calls the vault).
+  const tenants: TenantService = new TenantService({
+    dataDir: options.dataDir,
+    keychain: createKeychain(options.keychainService),
+    localTenant: options.localTenant,
+    audit: () => audit,
+  });
   // The log reads the agent name from settings at each append; settings record their changes in the log.
   const settings: SettingsService = new SettingsService({
     dataDir: options.dataDir,

@@ -10,12 +10,14 @@ import {
   type ConnectionTest,
   type TenantSummary,
 } from '../../shared/domain/tenant';
+import type { AuditTenant } from '../../shared/domain/audit';
 import { AppError } from '../../shared/errors';
 import { TenantAddInput, TenantTestInput, type TenantList } from '../../shared/ipc/channels/tenants';
 import { TenantName, TenantSecret } from '../../shared/domain/tenant';
 import { readJsonFile, writeJsonAtomic } from './atomic-file';
 import { createAuthsignalClient, withAuthsignal } from './authsignal-client';
 import type { Keychain } from './keychain';
+import type { AuditLogService } from './audit-log.service';
 
 /** File name of the profile list inside the data dir. */
 export const TENANTS_FILE = 'tenants.json';
@@ -72,7 +74,19 @@ export interface TenantServiceOptions {
   probeTimeoutMs?: number;
   /** Clock, for tests of timestamps. */
   now?: () => Date;
+  /**
+   * The audit log every change (add, rename, switch, rotate, remove) is recorded in. A thunk, like
+   * the settings service's: the container builds the log after the vault, and the log never calls
+   * back into the vault, so there is no cycle. Absent, nothing is recorded (tests of the vault alone).
+   */
+  audit?: () => TenantAuditRecorder;
 }
+
+/** The part of the audit log the vault needs: a narrow seam, so tests can see what it records. */
+export type TenantAuditRecorder = Pick<AuditLogService, 'record' | 'append'>;
+
+/** The audit actions of the vault. */
+type TenantAuditAction = 'tenant.add' | 'tenant.remove' | 'tenant.rename' | 'tenant.rotate' | 'tenant.switch';
 
 /** Parsed `tenants:add` input. */
 export type TenantAddRequest = z.input<typeof TenantAddInput>;
@@ -141,6 +155,7 @@ export class TenantService {
   private readonly localCreatedAt: string;
   private readonly probeTimeoutMs: number;
   private readonly now: () => Date;
+  private readonly audit?: () => TenantAuditRecorder;
   private readonly listeners = new Set<(list: TenantList) => void>();
   private readonly clients = new Map<string, { key: string; client: Authsignal }>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -151,6 +166,7 @@ export class TenantService {
     this.local = options.localTenant;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
+    this.audit = options.audit;
     this.localCreatedAt = this.now().toISOString();
   }
 
@@ -195,84 +211,118 @@ export class TenantService {
   async add(request: TenantAddRequest): Promise<TenantSummary> {
     const input = TenantAddInput.parse(request);
     const location = input.region ? { region: input.region } : { apiUrl: apiUrlOf({ apiUrl: input.apiUrl }) };
-    // Fail on a taken name before spending a network round trip (checked again under the lock).
-    this.assertNameFree(await this.read(), input.name);
-    if (input.testFirst) {
-      await this.probe(apiUrlOf(location), input.secret).catch((error: AppError) => {
-        throw refuse(error, 'Nothing was saved');
-      });
-    }
-    const id = await this.exclusive(async () => {
-      const file = await this.read();
-      this.assertNameFree(file, input.name);
-      const id = uniqueId(slugify(input.name), file);
-      const at = this.now().toISOString();
-      const profile: TenantProfile = { id, name: input.name, ...location, tenantId: input.tenantId, createdAt: at, updatedAt: at };
-      await this.keychain.set(id, input.secret);
-      try {
-        await this.write({ ...file, profiles: [...file.profiles, profile], activeId: input.makeActive ? id : file.activeId });
-      } catch (error) {
-        await this.keychain.delete(id).catch(() => false);
-        throw error;
+    // SECURITY: the entry is built field by field from the parsed input; the secret is never passed.
+    const details = { name: input.name, ...location, tenantId: input.tenantId, testFirst: input.testFirst, makeActive: input.makeActive };
+    // The profile id exists only once it is allocated under the lock; a failure before that (a
+    // taken name, a failed connection test) is still recorded, against no profile.
+    let allocated = false;
+    try {
+      // Fail on a taken name before spending a network round trip (checked again under the lock).
+      this.assertNameFree(await this.read(), input.name);
+      if (input.testFirst) {
+        await this.probe(apiUrlOf(location), input.secret).catch((error: AppError) => {
+          throw refuse(error, 'Nothing was saved');
+        });
       }
-      return id;
-    });
-    this.emit();
-    return this.get(id);
+      const id = await this.exclusive(async () => {
+        const file = await this.read();
+        this.assertNameFree(file, input.name);
+        const id = uniqueId(slugify(input.name), file);
+        allocated = true;
+        const at = this.now().toISOString();
+        const profile: TenantProfile = { id, name: input.name, ...location, tenantId: input.tenantId, createdAt: at, updatedAt: at };
+        await this.audited('tenant.add', { id, name: input.name }, details, async () => {
+          await this.keychain.set(id, input.secret);
+          try {
+            await this.write({ ...file, profiles: [...file.profiles, profile], activeId: input.makeActive ? id : file.activeId });
+          } catch (error) {
+            await this.keychain.delete(id).catch(() => false);
+            throw error;
+          }
+        });
+        return id;
+      });
+      this.emit();
+      return await this.get(id);
+    } catch (error) {
+      if (!allocated) await this.recordRefusal('tenant.add', null, details, error);
+      throw error;
+    }
   }
 
   /** Renames a profile (its id, and so its keychain entry, stays the same). */
   async rename(id: string, name: string): Promise<TenantSummary> {
-    const newName = TenantName.parse(name);
-    this.assertNotLocal(id, 'renamed');
-    await this.mutate((file) => {
-      const profile = this.profileIn(file, id);
-      this.assertNameFree(file, newName, id);
-      return { ...file, profiles: file.profiles.map((p) => (p === profile ? { ...p, name: newName, updatedAt: this.now().toISOString() } : p)) };
+    const tenant = await this.auditTenantOf(id);
+    return this.audited('tenant.rename', tenant, { from: tenant.name, to: name }, async () => {
+      const newName = TenantName.parse(name);
+      this.assertNotLocal(id, 'renamed');
+      await this.mutate((file) => {
+        const profile = this.profileIn(file, id);
+        this.assertNameFree(file, newName, id);
+        return { ...file, profiles: file.profiles.map((p) => (p === profile ? { ...p, name: newName, updatedAt: this.now().toISOString() } : p)) };
+      });
+      return this.get(id);
     });
-    return this.get(id);
   }
 
   /** Makes a profile the one the console works on (`local` selects the built-in local tenant). */
   async setActive(id: string): Promise<TenantList> {
-    if (id === LOCAL_TENANT_ID) {
-      if (!this.local) throw this.notFound(id);
-      await this.mutate((file) => ({ ...file, activeId: null }));
-    } else {
-      await this.mutate((file) => ({ ...file, activeId: this.profileIn(file, id).id }));
-    }
-    return this.list();
+    const tenant = await this.auditTenantOf(id);
+    const from = await this.read().then((file) => this.activeIdOf(file), () => null);
+    return this.audited('tenant.switch', tenant, { from }, async () => {
+      if (id === LOCAL_TENANT_ID) {
+        if (!this.local) throw this.notFound(id);
+        await this.mutate((file) => ({ ...file, activeId: null }));
+      } else {
+        await this.mutate((file) => ({ ...file, activeId: this.profileIn(file, id).id }));
+      }
+      return this.list();
+    });
   }
 
   /** Replaces a profile's secret; by default only after the new secret passed a connection test. */
   async rotateSecret(id: string, secret: string, testFirst = true): Promise<TenantSummary> {
-    const newSecret = TenantSecret.parse(secret);
-    this.assertNotLocal(id, 'given a new secret');
-    const profile = this.profileIn(await this.read(), id);
-    if (testFirst) {
-      await this.probe(apiUrlOf(profile), newSecret).catch((error: AppError) => {
-        throw refuse(error, 'The old secret was kept');
-      });
-    }
-    await this.mutate(async (file) => {
-      const current = this.profileIn(file, id);
-      await this.keychain.set(id, newSecret);
-      this.clients.delete(id);
-      return { ...file, profiles: file.profiles.map((p) => (p === current ? { ...p, updatedAt: this.now().toISOString() } : p)) };
-    });
-    return this.get(id);
+    const tenant = await this.auditTenantOf(id);
+    // SECURITY: only whether it was tested and the new secret's short fingerprint (what the console
+    // shows) are recorded, never the secret: auditors can tell which secret went in, nobody can use it.
+    return this.audited(
+      'tenant.rotate',
+      tenant,
+      { testFirst },
+      async () => {
+        const newSecret = TenantSecret.parse(secret);
+        this.assertNotLocal(id, 'given a new secret');
+        const profile = this.profileIn(await this.read(), id);
+        if (testFirst) {
+          await this.probe(apiUrlOf(profile), newSecret).catch((error: AppError) => {
+            throw refuse(error, 'The old secret was kept');
+          });
+        }
+        await this.mutate(async (file) => {
+          const current = this.profileIn(file, id);
+          await this.keychain.set(id, newSecret);
+          this.clients.delete(id);
+          return { ...file, profiles: file.profiles.map((p) => (p === current ? { ...p, updatedAt: this.now().toISOString() } : p)) };
+        });
+        return this.get(id);
+      },
+      (summary) => ({ details: { fingerprint: summary.secretFingerprint ?? null } }),
+    );
   }
 
   /** Removes a profile and its keychain entry. The keychain goes first: no orphaned secret is left. */
   async remove(id: string): Promise<TenantList> {
-    this.assertNotLocal(id, 'removed');
-    await this.mutate(async (file) => {
-      this.profileIn(file, id);
-      await this.keychain.delete(id);
-      this.clients.delete(id);
-      return { ...file, profiles: file.profiles.filter((p) => p.id !== id), activeId: file.activeId === id ? null : file.activeId };
+    const tenant = await this.auditTenantOf(id);
+    return this.audited('tenant.remove', tenant, {}, async () => {
+      this.assertNotLocal(id, 'removed');
+      await this.mutate(async (file) => {
+        this.profileIn(file, id);
+        await this.keychain.delete(id);
+        this.clients.delete(id);
+        return { ...file, profiles: file.profiles.filter((p) => p.id !== id), activeId: file.activeId === id ? null : file.activeId };
+      });
+      return this.list();
     });
-    return this.list();
   }
 
   /**
@@ -336,6 +386,35 @@ export class TenantService {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * Runs a change through the audit log's `record`: refused up front when the log cannot record
+   * (fail closed: no unrecorded change), then recorded with its outcome, ok or error.
+   */
+  private audited<T>(
+    action: TenantAuditAction,
+    tenant: AuditTenant | null,
+    details: Record<string, unknown>,
+    run: () => Promise<T>,
+    finish?: (value: T) => { details: Record<string, unknown> },
+  ): Promise<T> {
+    const audit = this.audit?.();
+    return audit ? audit.record({ action, tenant, details }, run, finish) : run();
+  }
+
+  /** Records a change refused before it touched anything; the refusal itself is what is reported. */
+  private async recordRefusal(action: TenantAuditAction, tenant: AuditTenant | null, details: Record<string, unknown>, error: unknown): Promise<void> {
+    await this.audit?.()
+      .append({ action, tenant, details, error })
+      .catch(() => undefined);
+  }
+
+  /** The `{ id, name }` an entry names; the id alone when the profile does not exist (the change will fail). */
+  private async auditTenantOf(id: string): Promise<AuditTenant> {
+    if (id === LOCAL_TENANT_ID && this.local) return { id, name: 'Local tenant' };
+    const profile = await this.read().then((file) => file.profiles.find((p) => p.id === id), () => undefined);
+    return { id, name: profile?.name ?? id };
+  }
 
   private async credentialsOf(id: string): Promise<{ apiUrl: string; secret: string }> {
     if (id === LOCAL_TENANT_ID && this.local) return { apiUrl: this.local.apiUrl, secret: this.local.secret };
