@@ -112,6 +112,8 @@ async function main() {
     results.push(await run('lint', 'npx', ['--no-install', 'eslint', '.', '--max-warnings', '0']));
     results.push(await run('typecheck', process.execPath, ['scripts/typecheck.mjs']));
     results.push(await run('build', 'npx', ['--no-install', 'electron-vite', 'build']));
+    // The browser extension (out/extension + the store zip); its e2e loads the unpacked build.
+    results.push(await run('build:extension', 'npx', ['--no-install', 'vite', 'build', '-c', 'vite.extension.config.ts']));
   }
   const unitJson = join(work, 'vitest-main.json');
   results.push(

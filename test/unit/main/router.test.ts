@@ -61,6 +61,9 @@ const coverageRun = {
 };
 
 /** A complete handler table whose every handler records that it was reached. */
+/** What the bridge:* spies answer (browser integration off, nothing paired). */
+const bridgeStatus = { enabled: false, listening: false, socketPath: '/s', extensionIds: [], manifests: [], paired: [], pending: [] };
+
 function spyHandlers() {
   const reached = vi.fn();
   const list = { tenants: [summary], activeId: 'p1' };
@@ -80,6 +83,11 @@ function spyHandlers() {
     'audit:repair': () => (reached('audit:repair'), { kind: 'none' as const }),
     'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
+    'bridge:status': () => (reached('bridge:status'), bridgeStatus),
+    'bridge:set-enabled': () => (reached('bridge:set-enabled'), bridgeStatus),
+    'bridge:confirm-pairing': () => (reached('bridge:confirm-pairing'), bridgeStatus),
+    'bridge:reject-pairing': () => (reached('bridge:reject-pairing'), bridgeStatus),
+    'bridge:revoke': () => (reached('bridge:revoke'), bridgeStatus),
     'verification:options': () => (reached('verification:options'), verificationOptions),
     'verification:start': () => (reached('verification:start'), verification),
     'verification:submit-code': () => (reached('verification:submit-code'), verification),
