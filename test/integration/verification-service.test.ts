@@ -263,3 +263,63 @@ describe('what a verification covers', () => {
     await again.close();
   });
 });
+
+describe('the directory under the policy', () => {
+  const removal = (userId: string, authenticatorId: string) => ({
+    userId,
+    authenticatorId,
+    reason: 'Caller lost the phone this was on',
+    ticket: 'INC-5005',
+    confirmation: 'REMOVE',
+    acknowledgedWarnings: [],
+  });
+
+  it('refuses a removal until the caller is verified, then stamps it; revoking sessions needs none', async () => {
+    await build();
+    const detail = await ok<{ authenticators: { ok: true; value: { id: string; method: string }[] } }>('users:get', { userId: 'usr_many' });
+    const sms = detail.authenticators.value.find((a) => a.method === 'SMS')!;
+    const refused = await call('authenticators:remove', removal('usr_many', sms.id));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/Verify the caller first/) as unknown } });
+    expect(emulator.store.getAuthenticator('usr_many', sms.id)).toBeDefined();
+
+    const revoked = await call('users:revoke-sessions', { userId: 'usr_many', reason: 'Signing the user out everywhere', ticket: 'INC-5005' });
+    expect(revoked.ok).toBe(true);
+
+    const { view, code } = await sendCode('usr_many', 'edsger@example.com');
+    const verified = await ok<VerificationView>('verification:submit-code', { verificationId: view.id, code });
+    const removed = await call('authenticators:remove', removal('usr_many', sms.id));
+    expect(removed).toMatchObject({ ok: true, value: { removed: [sms.id] } });
+    expect(emulator.store.getAuthenticator('usr_many', sms.id)).toBeUndefined();
+    const entries = await auditEntries();
+    const byAction = (a: string) => entries.filter((e) => e.action === a);
+    expect(byAction('authenticator.remove').map((e) => [e.outcome, e.verification?.id])).toEqual([
+      ['error', undefined],
+      ['ok', view.id],
+    ]);
+    expect(byAction('authenticator.remove')[1].verification).toEqual({ id: view.id, method: 'email-otp', expiresAt: verified.expiresAt });
+    expect(byAction('sessions.revoke')).toMatchObject([{ outcome: 'ok' }]);
+    expect(byAction('sessions.revoke')[0].verification).toBeUndefined();
+  });
+
+  it('masks contact details in main until the caller is verified', async () => {
+    await build();
+    type Detail = { profile: { email?: string; phoneNumber?: string }; authenticators: { ok: true; value: { email?: string; phoneNumber?: string; name: string }[] } };
+    const masked = await ok<Detail>('users:get', { userId: 'usr_stale' });
+    expect(masked.profile).toMatchObject({ email: 'c•••••s@example.com', phoneNumber: '+•••••••••26' });
+    expect(JSON.stringify(masked)).not.toContain('charles@example.com');
+    expect(JSON.stringify(masked)).not.toContain('4155550126');
+    // A search shows back the field the agent typed, and masks the others.
+    const search = await ok<{ results: { email?: string; phoneNumber?: string }[] }>('users:search', { query: 'charles@example.com', seq: 1 });
+    expect(search.results).toMatchObject([{ email: 'charles@example.com', phoneNumber: '+•••••••••26' }]);
+    const recent = await ok<{ users: { userId: string; label?: string }[] }>('users:recent', {});
+    expect(JSON.stringify(recent)).not.toContain('4155550126');
+
+    const { view, code } = await sendCode('usr_stale', '+14155550126', 'sms-otp');
+    await ok('verification:submit-code', { verificationId: view.id, code });
+    const full = await ok<Detail>('users:get', { userId: 'usr_stale' });
+    expect(full.profile).toMatchObject({ email: 'charles@example.com', phoneNumber: '+14155550126' });
+    expect(full.authenticators.value.find((a) => a.phoneNumber)?.phoneNumber).toBe('+14155550126');
+    // Another user stays masked.
+    expect((await ok<Detail>('users:get', { userId: 'usr_locked' })).profile.email).toBe('k•••n@example.com');
+  });
+});

@@ -84,7 +84,6 @@ export function createServices(options: ServiceOptions): Services {
   });
   // The signing key has its own keychain service, apart from the tenant secrets.
   const evidence = new EvidenceService({ keychain: createKeychain(`${options.keychainService}.evidence`), audit, appVersion: options.appVersion });
-  const directory = new DirectoryService({ tenants, audit });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir });
   const verification = new VerificationService({
     tenants,
@@ -93,6 +92,8 @@ export function createServices(options: ServiceOptions): Services {
     lifetimeMs: options.verificationLifetimeMs,
   });
   const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
+  // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live.
+  const directory = new DirectoryService({ tenants, audit, policy: verification.changePolicy() });
   const close = async () => {
     enrollment.close();
     verification.close();

@@ -4,13 +4,16 @@ import type { z } from 'zod';
 import type { AuditEntry, AuditTenant, VerificationStamp } from '../../shared/domain/audit';
 import type { AuthenticatorView } from '../../shared/domain/authenticator-view';
 import type { TenantPolicy } from '../../shared/domain/settings';
-import type { UserProfile } from '../../shared/domain/user';
+import type { RecentUser, UserDetail, UserProfile, UserSummary } from '../../shared/domain/user';
 import {
   VERIFICATION_ACTION_CODE,
   VERIFICATION_LIFETIME_MS,
   isLive,
   maskEmail,
   maskPhone,
+  maskRecentUser,
+  maskUserDetail,
+  maskUserSummary,
   type CallerVerificationMethod,
   type VerificationOptions,
   type VerificationStatus,
@@ -20,6 +23,7 @@ import {
 import { AppError, isAppError } from '../../shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '../../shared/ipc/channels/verification';
 import type { AuditAppendInput } from './audit-log.service';
+import type { ChangePolicy } from './change-policy';
 import { pathSegment, toAuthenticatorView, toProfile } from './directory-views';
 import type { TenantInfo } from './tenants.service';
 
@@ -423,6 +427,21 @@ export class VerificationService {
     throw new AppError('forbidden', notVerified(required));
   }
 
+  /**
+   * The directory service's change policy. Removing authenticators needs a verified caller (when
+   * the tenant requires it); revoking sessions does not, but is stamped when a verification is live.
+   * SECURITY: revoking sessions only signs the user out everywhere, which is what an agent must be
+   * able to do at once for a user who may be under attack; it cannot hand anyone access.
+   */
+  changePolicy(): ChangePolicy {
+    return {
+      authorize: async (change) =>
+        change.kind === 'sessions.revoke'
+          ? ((await this.liveStamp(change.tenantId, change.userId)) ?? undefined)
+          : this.cover(change.tenantId, change.userId, change.verification),
+    };
+  }
+
   /** The live verification's stamp for a user, or null. */
   async liveStamp(tenantId: string, userId: string): Promise<VerificationStamp | null> {
     await this.sweep();
@@ -437,6 +456,41 @@ export class VerificationService {
   async disclosesContacts(tenantId: string, userId: string): Promise<boolean> {
     if (!(await this.policyFor(tenantId)).requireCallerVerification) return true;
     return (await this.liveStamp(tenantId, userId)) !== null;
+  }
+
+  /**
+   * Masks what the console may not see yet. Contact details (email, phone) of a user are shown in
+   * full only when the tenant does not require caller verification or while that user's caller is
+   * verified; otherwise every email and phone in the answer is partly masked.
+   * SECURITY: done in main, before the answer crosses IPC, so the console (and anyone looking over
+   * the agent's shoulder, or an impostor fishing for "what address do you have for me?") never
+   * holds an unverified caller's full contact details. The agent still picks where a code goes,
+   * from masked targets main resolves itself.
+   */
+  async redactUser(detail: UserDetail): Promise<UserDetail> {
+    const disclose = await this.discloser();
+    return disclose(detail.profile.userId) ? detail : maskUserDetail(detail);
+  }
+
+  /** Search hits: contact fields masked except the one the agent typed (see {@link redactUser}). */
+  async redactSummaries<T extends { results: UserSummary[] }>(result: T): Promise<T> {
+    const disclose = await this.discloser();
+    return { ...result, results: result.results.map((u) => (disclose(u.userId) ? u : maskUserSummary(u))) };
+  }
+
+  /** Recent users: a label that is an email or phone is masked (see {@link redactUser}). */
+  async redactRecent(users: RecentUser[]): Promise<RecentUser[]> {
+    const disclose = await this.discloser();
+    return users.map((u) => (disclose(u.userId) ? u : maskRecentUser(u)));
+  }
+
+  /** Who may be shown in full in the active tenant, decided once per answer. */
+  private async discloser(): Promise<(userId: string) => boolean> {
+    const tenant = await this.tenants.activeTenant();
+    if (!tenant) return () => false;
+    if (!(await this.policyFor(tenant.id)).requireCallerVerification) return () => true;
+    await this.sweep();
+    return (userId) => this.liveFor(tenant.id, userId) !== undefined;
   }
 
   /** Stops the expiry timers so the process can exit. */

@@ -81,6 +81,11 @@ describe('the user view', () => {
 });
 
 describe('removing an authenticator', () => {
+  // These tests are about the removal dialog and main's guardrails; caller verification, which the
+  // tenant policy requires before a removal by default, has its own tests (verification-*.test.ts).
+  beforeAll(() => host.services.settings.update({ tenantPolicies: { local: { requireCallerVerification: false } } }));
+  afterAll(() => host.services.settings.update({ tenantPolicies: { local: null } }));
+
   it('requires reason, ticket, acknowledgement and typed confirmation, warns on the last one, then offers to revoke sessions', async () => {
     await openUser('usr_margaret');
     expect(rows()).toHaveLength(1);
