@@ -149,6 +149,19 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
   };
   consoleWindow = openConsole();
 
+  // Browser integration (#8): the extension's lookups reach the same router, marked as coming from
+  // the extension; "Open in Authdesk" brings this window up on the user. The route is built from an
+  // encoded id on our own console URL, so the request can only pick which user is shown.
+  void services.bridge
+    .attach((channel, input) => router.handle(channel, input, { transport: 'extension' }))
+    .catch((error: unknown) => console.error(`Browser bridge did not start: ${error instanceof Error ? error.message : typeof error}`));
+  services.bridge.onOpen((request) => {
+    if (!consoleWindow || consoleWindow.isDestroyed()) consoleWindow = openConsole();
+    const route = request.userId ? `#/users/${encodeURIComponent(request.userId)}` : '#/search';
+    void consoleWindow.loadURL(`${source.url}${route}`);
+    focus(consoleWindow);
+  });
+
   if (!localTenant) {
     const reason = 'error' in started && started.error instanceof Error ? started.error.message : 'unknown error';
     console.error(`Local tenant failed to start: ${reason}`);

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AUTHDESK_EXTENSION_ID } from '../../../shared/bridge/extension-id';
 import type { BridgeChannel } from '../../../shared/bridge/protocol';
@@ -55,10 +56,20 @@ export interface BridgeStatusView {
 export type OpenListener = (request: { userId?: string; query?: string }) => void;
 
 const PENDING_TTL_MS = 10 * 60 * 1000;
-const defaultHostCommand = (): HostCommand => ({
-  command: process.execPath,
-  args: [join(import.meta.dirname ?? process.cwd(), '../../../../bin/authdesk')],
-});
+/**
+ * This Node and the nearest `bin/authdesk` above this module (the source tree or out/main). A
+ * packaged Electron app cannot run itself as Node (the runAsNode fuse is off), so it must pass its
+ * own host command. TODO(#8): ship a self-contained host binary with the packaged app.
+ */
+function defaultHostCommand(): HostCommand {
+  let dir = import.meta.dirname ?? process.cwd();
+  for (let i = 0; i < 6; i++) {
+    const bin = join(dir, 'bin', 'authdesk');
+    if (existsSync(bin)) return { command: process.execPath, args: [bin] };
+    dir = dirname(dir);
+  }
+  throw new AppError('unavailable', 'The Authdesk native host was not found next to this build. Reinstall Authdesk, then switch browser integration on again.');
+}
 
 /**
  * Browser integration (issue #8): switching it on writes the native messaging host manifests and
