@@ -22,12 +22,15 @@ export const AgentName = z
   .min(1, 'Enter the name you want the audit log to show')
   .max(80, 'Use at most 80 characters');
 
-/** An Authsignal action code: letters, digits, dashes and underscores. */
+/**
+ * An Authsignal action code: 1 to 64 letters, digits, dashes and underscores (Authsignal's own rule,
+ * `^[a-zA-Z0-9_-]{1,64}$`), so a code saved here is never refused by the tenant at enrollment time.
+ */
 export const ActionCode = z
   .string()
   .trim()
   .min(1, 'Enter an action code such as authdesk-enroll')
-  .max(100, 'Use at most 100 characters')
+  .max(64, 'Use at most 64 characters (Authsignal’s limit for action codes)')
   .regex(/^[A-Za-z0-9_-]+$/, 'An action code has only letters, digits, dashes and underscores');
 
 /** Days after which an unused authenticator counts as stale. */
