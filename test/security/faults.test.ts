@@ -300,3 +300,30 @@ describe('idempotency: a retried call after a lost answer is the same action', (
     expect(after.length - before).toBe(1);
   });
 });
+
+describe('request paths: a user id never leaves its path segment', () => {
+  const HOSTILE = ['../admin', 'a/../../v1/users', 'a/b', 'a?limit=1000', 'a#frag', '%2e%2e', '%2e%2e%2fadmin', 'a%2Fb', 'ünï/cødé', 'x\\..\\y'];
+
+  it.runIf(has('users:get'))('each hostile id reaches the tenant as exactly one encoded segment, and "." / ".." are refused', async () => {
+    for (const id of ['.', '..']) {
+      const result = await call('users:get', { userId: id });
+      expect(result, id).toMatchObject({ ok: false, error: { code: 'validation' } });
+      expect((result as { error: ErrorInfo }).error.message).toMatch(/cannot be used as a user id/);
+    }
+    for (const id of HOSTILE) {
+      relay.seen.splice(0);
+      const result = await call('users:get', { userId: id });
+      // Unknown users are empty users in Authsignal; either way the answer is a Result, never internal.
+      if (!result.ok) expect(['not-found', 'validation'], `${id}: ${result.error.message}`).toContain(result.error.code);
+      expect(relay.seen.length, id).toBeGreaterThan(0);
+      for (const line of relay.seen) {
+        const path = line.split(' ')[1].split('?')[0];
+        const m = /^\/v1\/users\/([^/]+)(\/.*)?$/.exec(path);
+        expect(m, `${id} -> ${line}`).not.toBeNull();
+        expect(decodeURIComponent(m![1]), line).toBe(id);
+        // No query string smuggled in by the id.
+        expect(line.includes('?') ? line.split('?')[1] : '', line).not.toContain('limit=1000');
+      }
+    }
+  });
+});
