@@ -96,7 +96,8 @@ describe('tenant settings in Chromium', () => {
     await row.or(page.locator('.error-summary')).first().waitFor();
     expect(await page.locator('.error-summary').allTextContents()).toEqual([]);
     await expect(row.textContent()).resolves.toMatch(/Active.*Stored in keychain.*Fingerprint [0-9a-f]{8}/s);
-    await expect(page.locator('.status-notice').textContent()).resolves.toContain('“E2E tenant” connected and saved');
+    // The list event can render the row before the add call's own answer sets the notice: wait for it.
+    await page.locator('.status-notice', { hasText: '“E2E tenant” connected and saved' }).waitFor({ timeout: 10_000 });
     // No longer on the local tenant: the banner goes, the switcher follows.
     await page.getByRole('region', { name: 'Local demo tenant' }).waitFor({ state: 'detached' });
     await expect(page.getByLabel('Tenant', { exact: true }).inputValue()).resolves.toBe('e2e-tenant');
