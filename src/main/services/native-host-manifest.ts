@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { posix, win32 } from 'node:path';
 import { promisify } from 'node:util';
 import { NATIVE_HOST_NAME } from '../../shared/bridge/protocol';
+import { AppError } from '../../shared/errors';
 import { writeFileAtomic } from './atomic-file';
 import { bridgeDir } from './browser-bridge/paths';
 
@@ -126,6 +127,16 @@ export function launcherScript(platform: NodeJS.Platform, dataDir: string, host:
   };
 }
 
+/** `reg` arguments that point a browser's HKCU key at our manifest (Windows). */
+export function registryAddArgs(target: HostManifestTarget): string[] {
+  return ['add', target.registryKey ?? '', '/ve', '/t', 'REG_SZ', '/d', target.manifestPath, '/f'];
+}
+
+/** `reg` arguments that remove that key again. */
+export function registryDeleteArgs(target: HostManifestTarget): string[] {
+  return ['delete', target.registryKey ?? '', '/f'];
+}
+
 /** What installing wrote. */
 export interface InstalledHost {
   launcherPath: string;
@@ -147,6 +158,8 @@ export interface InstallOptions extends TargetContext {
  * under HKCU.
  */
 export async function installNativeHost(options: InstallOptions): Promise<InstalledHost> {
+  // Paths are built for the target OS; writing them only makes sense on that OS.
+  if (options.platform !== process.platform) throw new AppError('validation', `Browser integration for ${options.platform} is installed on that system.`);
   const path = options.platform === 'win32' ? win32 : posix;
   const launcher = launcherScript(options.platform, options.dataDir, options.host);
   const launcherPath = path.join(bridgeDir(options.dataDir), 'native-host', launcher.name);
@@ -158,17 +171,18 @@ export async function installNativeHost(options: InstallOptions): Promise<Instal
     await mkdir(path.dirname(target.manifestPath), { recursive: true });
     // Browsers read the manifest as the user; 0644 like any config file (it holds no secret).
     await writeFile(target.manifestPath, manifest, { mode: 0o644 });
-    if (target.registryKey) await (options.registry ?? runReg)(['add', target.registryKey, '/ve', '/t', 'REG_SZ', '/d', target.manifestPath, '/f']);
+    if (target.registryKey) await (options.registry ?? runReg)(registryAddArgs(target));
   }
   return { launcherPath, manifests: targets };
 }
 
 /** Removes every manifest (and registry value) and the launcher installNativeHost wrote. */
 export async function uninstallNativeHost(options: Omit<InstallOptions, 'host' | 'extensionIds'>): Promise<void> {
+  if (options.platform !== process.platform) return;
   const path = options.platform === 'win32' ? win32 : posix;
   for (const target of [...hostManifestTargets(options), ...(options.extraTargets ?? [])]) {
     await rm(target.manifestPath, { force: true });
-    if (target.registryKey) await (options.registry ?? runReg)(['delete', target.registryKey, '/f']).catch(() => undefined);
+    if (target.registryKey) await (options.registry ?? runReg)(registryDeleteArgs(target)).catch(() => undefined);
   }
   await rm(path.join(bridgeDir(options.dataDir), 'native-host'), { recursive: true, force: true });
 }

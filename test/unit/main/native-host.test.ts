@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameReader } from '../../../src/main/services/browser-bridge/framing';
-import { hostManifestTargets, installNativeHost, launcherScript, uninstallNativeHost } from '../../../src/main/services/native-host-manifest';
+import { hostManifestTargets, installNativeHost, launcherScript, registryAddArgs, registryDeleteArgs, uninstallNativeHost } from '../../../src/main/services/native-host-manifest';
 import { MAX_FRAME_BYTES, NATIVE_HOST_NAME } from '../../../src/shared/bridge/protocol';
 
 const dirs: string[] = [];
@@ -73,7 +73,7 @@ describe('host manifests', () => {
     expect(launcherScript('win32', 'C:\\data', { command: 'C:\\node.exe', args: ['C:\\cli.js'] }).text).toContain('"C:\\node.exe" "C:\\cli.js" native-host %*');
   });
 
-  it('installs for every browser (0700 launcher) and removes them all again; on Windows registers each under HKCU', async () => {
+  it('installs for every browser (0700 launcher) and removes them all again; plans the HKCU registry values on Windows', async () => {
     const home = await mkdtemp(join(tmpdir(), 'authdesk-home-'));
     dirs.push(home);
     const dataDir = join(home, 'data');
@@ -87,13 +87,10 @@ describe('host manifests', () => {
     for (const t of installed.manifests) await expect(stat(t.manifestPath)).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(stat(installed.launcherPath)).rejects.toMatchObject({ code: 'ENOENT' });
 
-    // Windows: `reg` cannot run here, so its arguments are recorded (the paths still go to disk).
-    const calls: string[][] = [];
-    const registry = (args: readonly string[]) => Promise.resolve(void calls.push([...args]));
-    await installNativeHost({ platform: 'win32', home, env: {}, dataDir, host: { command: 'node.exe', args: [] }, extensionIds: ['b'.repeat(32)], registry });
-    expect(calls).toHaveLength(4);
-    expect(calls[0]).toEqual(['add', `HKCU\\Software\\Google\\Chrome\\NativeMessagingHosts\\${NATIVE_HOST_NAME}`, '/ve', '/t', 'REG_SZ', '/d', expect.stringContaining(NATIVE_HOST_NAME) as string, '/f']);
-    await uninstallNativeHost({ platform: 'win32', home, env: {}, dataDir, registry });
-    expect(calls.slice(4).map((c) => c[0])).toEqual(['delete', 'delete', 'delete', 'delete']);
+    // Windows paths and registry values are planned, never written here (they are not paths on this OS).
+    await expect(installNativeHost({ platform: 'win32', home, env: {}, dataDir, host: { command: 'node.exe', args: [] }, extensionIds: [] })).rejects.toMatchObject({ code: 'validation' });
+    const [chrome] = hostManifestTargets(ctx('win32'));
+    expect(registryAddArgs(chrome)).toEqual(['add', `HKCU\\Software\\Google\\Chrome\\NativeMessagingHosts\\${NATIVE_HOST_NAME}`, '/ve', '/t', 'REG_SZ', '/d', `C:\\Users\\ada\\AppData\\Roaming\\authdesk\\browser-bridge\\native-host\\chrome\\${NATIVE_HOST_NAME}.json`, '/f']);
+    expect(registryDeleteArgs(chrome)).toEqual(['delete', `HKCU\\Software\\Google\\Chrome\\NativeMessagingHosts\\${NATIVE_HOST_NAME}`, '/f']);
   });
 });
