@@ -60,8 +60,14 @@ function hostOf(apiUrl: string | undefined): string {
 /** Text from the server or from axios, cut short and with the secret removed should it ever echo. */
 function safeText(text: string | undefined, secret: string | undefined): string {
   if (!text) return '';
-  // SECURITY: server and transport text is shown to people; scrub the secret in case it is echoed.
-  const scrubbed = secret && secret.length > 0 ? text.split(secret).join('[redacted]') : text;
+  // SECURITY: server and transport text is shown to people; scrub the secret in case it is echoed,
+  // also in the forms it travels in (the SDK sends it as HTTP Basic credentials `secret:`), and any
+  // echoed Authorization value: a hostile endpoint echoing headers got them on screen (IPC fuzz/faults, #7).
+  let scrubbed = text.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+/gi, '$1 [redacted]');
+  if (secret && secret.length > 0) {
+    const forms = [secret, Buffer.from(`${secret}:`).toString('base64'), Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
+    for (const form of forms) scrubbed = scrubbed.split(form).join('[redacted]');
+  }
   return scrubbed.length > 200 ? `${scrubbed.slice(0, 200)}…` : scrubbed;
 }
 
