@@ -46,12 +46,15 @@ interface Relay {
   seen: string[];
   /** The next `count` requests matching `pattern` are forwarded, then their connection is reset unanswered. */
   loseAnswers(pattern: RegExp, count: number): void;
+  /** Requests matching `pattern` get this answer instead (a hostile or broken endpoint); null stops. */
+  forge(answer: { pattern: RegExp; status: number; body: (headers: IncomingHttpHeaders) => string } | null): void;
   close(): Promise<void>;
 }
 
 async function startRelay(target: string): Promise<Relay> {
   const upstream = new URL(target);
   let lose: { pattern: RegExp; count: number } | undefined;
+  let forged: { pattern: RegExp; status: number; body: (headers: IncomingHttpHeaders) => string } | null = null;
   const seen: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,6 +62,11 @@ async function startRelay(target: string): Promise<Relay> {
     req.on('end', () => {
       const line = `${req.method} ${req.url}`;
       seen.push(line);
+      if (forged?.pattern.test(line)) {
+        res.writeHead(forged.status, { 'content-type': 'application/json' });
+        res.end(forged.body(req.headers));
+        return;
+      }
       const drop = lose && lose.count > 0 && lose.pattern.test(line);
       if (drop && lose) lose.count--;
       const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host };
@@ -82,6 +90,7 @@ async function startRelay(target: string): Promise<Relay> {
     apiUrl: `http://127.0.0.1:${port}/v1`,
     seen,
     loseAnswers: (pattern, count) => void (lose = { pattern, count }),
+    forge: (answer) => void (forged = answer),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -323,6 +332,29 @@ describe('request paths: a user id never leaves its path segment', () => {
         expect(decodeURIComponent(m![1]), line).toBe(id);
         // No query string smuggled in by the id.
         expect(line.includes('?') ? line.split('?')[1] : '', line).not.toContain('limit=1000');
+      }
+    }
+  });
+});
+
+describe('a hostile endpoint that echoes the credentials', () => {
+  afterEach(() => relay.forge(null));
+
+  it('never gets the secret (raw or as the Basic credentials it arrived in) into a message', async () => {
+    const basic = Buffer.from(`${emulator.secret}:`).toString('base64');
+    const forms = [emulator.secret, basic, encodeURIComponent(emulator.secret)];
+    for (const status of [400, 401, 404, 409, 429, 500]) {
+      relay.forge({
+        pattern: /^(GET|POST) \/v1\//,
+        status,
+        // Everything a careless or hostile server might echo back.
+        body: (h) => JSON.stringify({ error: `bad_${emulator.secret}`, errorDescription: `You sent ${String(h.authorization)} (${emulator.secret}) ${basic}` }),
+      });
+      for (const [channel, run] of operations()) {
+        const result = await run();
+        const text = JSON.stringify(result);
+        for (const form of forms) expect(text, `${channel} under a ${status}`).not.toContain(form);
+        expect(failuresOf(result).length, `${channel} under a forged ${status}`).toBeGreaterThan(0);
       }
     }
   });
