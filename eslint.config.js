@@ -75,6 +75,11 @@ export default tseslint.config(
     'The renderer talks to main only through its Platform; it imports ../shared and nothing from main.',
   ),
   zone(
+    ['src/extension/**'],
+    ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
+    'The extension is a browser page: it reaches the desktop only over the bridge, never main code.',
+  ),
+  zone(
     ['src/main/electron/**', 'src/main/index.ts'],
     ['keytar', '**/renderer/**'],
     'keytar belongs in src/main/services only; the Electron shell reaches secrets through services.',
