@@ -164,7 +164,7 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     await report.sync();
     await report.close();
     report = await open(request.outPath, 'a', 0o600);
-    writer = await CheckpointWriter.reopen(checkpointPath, existing.validBytes);
+    writer = await closingOnFailure(report, () => CheckpointWriter.reopen(checkpointPath, existing.validBytes));
   } else {
     if (existing && !existing.ended) {
       throw new AppError(
@@ -187,8 +187,11 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     };
     report = await open(request.outPath, 'w', 0o600);
     const header = csvHeader();
-    await report.write(header);
-    await report.sync();
+    const opened = report;
+    await closingOnFailure(opened, async () => {
+      await opened.write(header);
+      await opened.sync();
+    });
     position = {
       t: 'cp',
       at: asOf,
@@ -197,8 +200,12 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
       csvBytes: Buffer.byteLength(header),
       summary: emptySummary(asOf, settings.staleDays),
     };
-    writer = await CheckpointWriter.create(checkpointPath, start);
-    await writer.append(position);
+    writer = await closingOnFailure(report, () => CheckpointWriter.create(checkpointPath, start));
+    const created = writer;
+    await closingOnFailure(report, () => created.append(position)).catch(async (error: unknown) => {
+      await created.close().catch(() => undefined);
+      throw error;
+    });
   }
 
   const runSettings = CoverageRunOptions.parse(start.settings);
@@ -214,7 +221,11 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
   if (request.signal?.aborted) controller.abort(new Error('cancelled'));
   const signal = controller.signal;
   // Every waiting request listens for cancel on this one signal: up to concurrencyMax of them at once.
-  setMaxListeners(runSettings.concurrencyMax * 4 + 16, signal);
+  try {
+    setMaxListeners(runSettings.concurrencyMax * 4 + 16, signal);
+  } catch {
+    // Not Node's AbortSignal (a DOM emulation in tests): it has no listener limit to raise.
+  }
   signal.addEventListener('abort', () => wake(), { once: true });
 
   // ---- ordered output ------------------------------------------------------------------------
@@ -493,6 +504,16 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     progress: last,
     requests: stats,
   };
+}
+
+/** Runs `fn`; if it fails, closes `handle` (so a failed start leaks no file descriptor) and rethrows. */
+async function closingOnFailure<T>(handle: FileHandle, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The result of resuming a run that had already finished: nothing to do. */

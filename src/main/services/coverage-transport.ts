@@ -181,7 +181,6 @@ export class CoverageTransport {
           method: 'GET',
           headers: this.headers,
           agent: this.agent,
-          signal,
           timeout: this.timeoutMs,
         },
         (res: IncomingMessage) => {
@@ -205,6 +204,14 @@ export class CoverageTransport {
       );
       req.once('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
       req.once('error', reject);
+      // Cancel by hand rather than http's `signal` option, which accepts only Node's own AbortSignal
+      // class: any AbortSignal-like cancel works here (the renderer tests run main under happy-dom).
+      const onAbort = () => req.destroy(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
       req.end();
     });
   }

@@ -234,17 +234,22 @@ export class CoverageService {
         signal: controller.signal,
         onProgress: (progress) => {
           active.progress = progress;
-          this.emit(progress);
+          // The last word (completed, cancelled, failed) is sent once the run is really over (below),
+          // so whoever reacts to it by asking for the status sees the finished run.
+          if (progress.state === 'running' || progress.state === 'throttled') this.emit(progress);
         },
       }),
-    ).then(
-      () => undefined,
-      (error: unknown) => {
-        active.error = isAppError(error) ? error : new AppError('internal', 'The coverage run stopped on an unexpected error. Resume it.', { cause: error });
-      },
-    ).finally(() => {
-      if (this.active === active) this.active = null;
-    });
+    )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          active.error = isAppError(error) ? error : new AppError('internal', 'The coverage run stopped on an unexpected error. Resume it.', { cause: error });
+        },
+      )
+      .finally(() => {
+        if (this.active === active) this.active = null;
+        this.emit(finalProgress(runId, active.progress, active.error));
+      });
     // Wait for the first checkpoint so the run shows up in the list with its totals.
     await this.waitForStart(runId, active);
     return this.info(runId);
@@ -501,6 +506,26 @@ export class CoverageService {
   private uploadPath(uploadId: string): string {
     return join(this.root, 'uploads', `${uploadId}.csv`);
   }
+}
+
+/** The progress event that closes a console run: its last progress, or one made up from its error. */
+function finalProgress(runId: string, last: CoverageProgress | null, error: AppError | null): CoverageProgress {
+  const base: CoverageProgress = last ?? {
+    runId,
+    state: 'failed',
+    done: 0,
+    failed: 0,
+    invalid: 0,
+    total: null,
+    rowsPerSecond: 0,
+    etaSeconds: null,
+    allowedRate: 0,
+    http429: 0,
+    retries: 0,
+    elapsedSeconds: 0,
+  };
+  if (!error) return base;
+  return { ...base, state: base.state === 'cancelled' ? 'cancelled' : 'failed', error: error.message };
 }
 
 /** Report rows from a byte offset (a row start) on. */

@@ -1,0 +1,9 @@
+import { defineConsoleRoute } from '../define-route';
+
+/** Enrollment coverage across a list of users, its report, exports and evidence packs. */
+export default defineConsoleRoute({
+  path: '/admin/coverage',
+  name: 'coverage',
+  component: () => import('../../views/CoverageView.vue'),
+  meta: { title: 'Enrollment coverage', nav: { label: 'Coverage', section: 'admin', order: 10 } },
+});
