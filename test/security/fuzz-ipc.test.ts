@@ -305,3 +305,33 @@ describe('every channel under random and malformed input', () => {
     for (const line of logLines) mustNotLeak(line);
   });
 });
+
+describe('concurrent calls (a double click, two windows, a retry storm)', () => {
+  it.runIf(process.env.AUTHDESK_TEST_SESSION === '1')('five adds of one name at once keep one profile, with the secret of the call that won', async () => {
+    const secrets = [0, 1, 2, 3, 4].map((i) => (i === 2 ? emulator.secret : `sk_race_wrong_${i}_0123456789abcdef`));
+    const results = await Promise.all(
+      secrets.map((secret) =>
+        router.handle('tenants:add', { name: 'Race', apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret, testFirst: false, makeActive: false }, { transport: 'test' }),
+      ),
+    );
+    try {
+      const winners = results.flatMap((r, i) => (r.ok ? [i] : []));
+      expect(winners).toHaveLength(1);
+      for (const r of results) if (!r.ok) expect(r.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/already exists\. Pick another name/) as unknown });
+      const list = await services.tenants.list();
+      expect(list.tenants.filter((t) => t.name === 'Race')).toHaveLength(1);
+      // The keychain holds the winner's secret: the profile works exactly when the winner had the right one.
+      const tested = await router.handle('tenants:test', { id: 'race' }, { transport: 'test' });
+      expect(tested).toMatchObject({ ok: true, value: { ok: winners[0] === 2 } });
+      // Rotations at once: every one answers, and the profile ends on one of the secrets, consistent with its test.
+      const rotated = await Promise.all(
+        [emulator.secret, 'sk_race_rotate_wrong_0123456789'].map((secret) => router.handle('tenants:rotate-secret', { id: 'race', secret, testFirst: false }, { transport: 'test' })),
+      );
+      expect(rotated.map((r) => r.ok)).toEqual([true, true]);
+      const after = await router.handle('tenants:test', { id: 'race' }, { transport: 'test' });
+      expect(after.ok).toBe(true);
+    } finally {
+      await services.tenants.remove('race').catch(() => undefined);
+    }
+  });
+});
