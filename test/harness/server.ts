@@ -10,7 +10,7 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter } from '../../src/main/ipc/router';
-import { createServices, type Services } from '../../src/main/services/container';
+import { createServices, type ServiceOptions, type Services } from '../../src/main/services/container';
 import type { LocalTenantConfig } from '../../src/main/services/tenants.service';
 import { events as eventSchemas, type EventName } from '../../src/shared/ipc';
 import { subscribeAll } from '../../src/main/ipc/events';
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   /** Default 0 (a free port). */
   port?: number;
   appVersion?: string;
+  /** Enrollment windows (test/harness/enrollment-host.ts opens them in Chromium) and a shorter verification lifetime. */
+  services?: Pick<ServiceOptions, 'enrollmentHost' | 'verificationLifetimeMs'>;
 }
 
 /** One exchange over the bridge, as it crossed the wire (kept in memory only, for leak checks). */
@@ -160,6 +162,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
     keychainService: options.keychainService ?? (process.env.AUTHDESK_KEYCHAIN_SERVICE?.trim() || 'authdesk-harness'),
     appVersion: options.appVersion ?? '0.0.0-harness',
     ...(options.localTenant ? { localTenant: options.localTenant } : {}),
+    ...options.services,
   });
   const router = createRouter(createHandlers(services), (channel, error) => {
     // Only the error's kind, as in the desktop app: its message could quote upstream data.
