@@ -359,3 +359,47 @@ describe('a hostile endpoint that echoes the credentials', () => {
     }
   });
 });
+
+describe('social engineering: a removal needs a live verification of this very caller', () => {
+  const OTHER = 'other-user';
+
+  it.runIf(has('authenticators:remove', 'verification:start', 'verification:cancel'))('refuses no, a made-up, a pending, a cancelled or another user\'s verification, and removes nothing', async () => {
+    emulator.store.updateUser(OTHER, { email: 'other.user@example.com', emailVerified: true });
+    for (const id of ['other-a', 'other-b']) {
+      emulator.store.addAuthenticator({ userAuthenticatorId: id, userId: OTHER, verificationMethod: 'EMAIL_OTP', email: 'other.user@example.com', createdAt: new Date().toISOString(), verifiedAt: new Date().toISOString() });
+    }
+    const remove = (verification?: { id: string }) =>
+      call('authenticators:remove', {
+        userId: OTHER,
+        authenticatorId: 'other-b',
+        reason: 'Caller says they lost this inbox',
+        ticket: 'INC-9001',
+        confirmation: 'REMOVE',
+        acknowledgedWarnings: [],
+        ...(verification ? { verification } : {}),
+      });
+    // The fault-user's caller verified; the attacker on the phone claims to be other-user.
+    const verifiedForSomeoneElse = await verifyCaller();
+    const pending = await call('verification:start', { userId: OTHER, method: 'prebuilt-ui' });
+    expect(pending.ok).toBe(true);
+    const pendingId = (pending as { value: { id: string } }).value.id;
+    const toCancel = await call('verification:start', { userId: OTHER, method: 'prebuilt-ui' });
+    const cancelledId = (toCancel as { value: { id: string } }).value.id;
+    expect(await call('verification:cancel', { verificationId: cancelledId })).toMatchObject({ ok: true });
+    const attempts: [string, { id: string } | undefined][] = [
+      ['none', undefined],
+      ['made up', { id: 'ver_AAAAAAAAAAAAAAAA' }],
+      ['pending', { id: pendingId }],
+      ['cancelled', { id: cancelledId }],
+      ["another user's", verifiedForSomeoneElse ? { id: verifiedForSomeoneElse } : undefined],
+    ];
+    for (const [name, verification] of attempts) {
+      const result = await remove(verification);
+      expect(result.ok, `${name} verification was accepted`).toBe(false);
+      const error = (result as { error: ErrorInfo }).error;
+      expect(error.code, `${name}: ${error.message}`).toBe('forbidden');
+      expect(error.message, name).toMatch(/[Vv]erif/);
+    }
+    expect(emulator.store.listAuthenticators(OTHER).map((a) => a.userAuthenticatorId).sort()).toEqual(['other-a', 'other-b']);
+  });
+});
