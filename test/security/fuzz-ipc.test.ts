@@ -113,6 +113,22 @@ function keysOf(schema: z.ZodType, seen = new Set<z.ZodType>()): string[] {
   return [...new Set(nested.flatMap((s) => keysOf(s, seen)))];
 }
 
+/** Visits every schema inside `schema` (object fields, arrays, records, unions, pipes, wrappers). */
+function walkSchema(schema: z.ZodType, path: string, visit: (path: string, s: z.ZodType, key?: string) => void, key?: string, seen = new Set<z.ZodType>()): void {
+  if (seen.has(schema)) return;
+  seen.add(schema);
+  visit(path, schema, key);
+  const def = (schema as unknown as { def: Record<string, unknown> & { type: string } }).def;
+  if (schema instanceof z.ZodObject) {
+    for (const [k, v] of Object.entries(schema.shape)) walkSchema(v as z.ZodType, `${path}.${k}`, visit, k, seen);
+  }
+  for (const k of ['options', 'in', 'out', 'innerType', 'element', 'valueType', 'left', 'right', 'items', 'rest']) {
+    const v = def[k];
+    if (Array.isArray(v)) for (const x of v) if (x instanceof z.ZodType) walkSchema(x, path, visit, undefined, seen);
+    if (v instanceof z.ZodType) walkSchema(v, path, visit, undefined, seen);
+  }
+}
+
 /** Builds an object whose keys are own data properties, even `__proto__` (as JSON.parse and structured clone do). */
 function ownObject(entries: readonly (readonly [string, unknown])[]): Record<string, unknown> {
   const target: Record<string, unknown> = {};
@@ -248,6 +264,34 @@ describe('the channel table', () => {
     expect([...router.channels].sort()).toEqual(names);
     expect(Object.keys(events).sort()).toEqual([...EVENT_NAMES].sort());
     for (const name of EVENT_NAMES) expect(events[name]).toBeInstanceOf(z.ZodType);
+  });
+
+  it('lets no answer or event carry an unchecked value or a field named like a credential', () => {
+    // SECURITY: the router shapes every answer by its output schema, which strips unknown keys; that
+    // only protects if no schema lets anything through (any, unknown, loose objects) and no field is
+    // meant to hold a credential. `link` is the one token carrier, by design (a link for the user).
+    const CREDENTIAL = /secret$|^secret|token|password|passphrase|otp|totp|privateKey|apiKey|authorization|cookie|^code$/i;
+    const ALLOWED = new Set(['hasSecret', 'secretFingerprint', 'code']);
+    const problems = (schema: z.ZodType, path: string) => {
+      const out: string[] = [];
+      walkSchema(schema, path, (p, s, key) => {
+        const type = (s as unknown as { def: { type: string } }).def.type;
+        if (type === 'any' || type === 'unknown') out.push(`${p}: ${type}`);
+        const catchall = (s as unknown as { def: { catchall?: z.ZodType } }).def.catchall;
+        if (type === 'object' && catchall && (catchall as unknown as { def: { type: string } }).def.type !== 'never') out.push(`${p}: loose object`);
+        // `code` is an error or action code everywhere it appears (an OTP code never leaves main).
+        if (key !== undefined && CREDENTIAL.test(key) && !ALLOWED.has(key)) out.push(`${p}: credential-like field`);
+      });
+      return out;
+    };
+    // The walker finds what it looks for (so an empty list below means something).
+    expect(problems(z.object({ a: z.unknown(), token: z.string() }), 'probe')).toEqual(['probe.a: unknown', 'probe.token: credential-like field']);
+    expect(problems(z.looseObject({}), 'probe')).toEqual(['probe: loose object']);
+    const found = [
+      ...CHANNEL_NAMES.flatMap((name) => problems(channels[name].output, name)),
+      ...EVENT_NAMES.flatMap((name) => problems(events[name], name)),
+    ];
+    expect(found).toEqual([]);
   });
 
   it('refuses unknown and look-alike channel names with a validation error', async () => {
