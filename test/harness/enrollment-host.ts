@@ -117,13 +117,14 @@ export class HarnessEnrollmentHost implements EnrollmentHost {
         if (request.redirectUrl && isRedirect(request.redirectUrl, url)) {
           // SECURITY (as in the Electron host): the token goes to main only; the navigation never happens.
           request.onRedirect?.(new URL(url).searchParams.get('token'));
-          await route.abort();
+          await route.fulfill({ status: 204 });
           setImmediate(() => void close());
           return;
         }
         if (!allowed.has(new URL(url).origin)) {
           refusedNavigations.push(new URL(url).origin);
-          return route.abort();
+          // A 204 answer cancels a navigation and keeps the page, as will-navigate's preventDefault does.
+          return route.fulfill({ status: 204 });
         }
       }
       return route.continue();
