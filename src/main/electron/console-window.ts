@@ -43,7 +43,8 @@ export function createConsoleWindow(options: { preloadDir: string; source: Conso
     }),
   });
   // SECURITY: the console never leaves its own origin; no remote page ever gets its preload.
-  setNavigationPolicy(win.webContents, { allowedOrigins: options.source.origins });
+  // Its "email the link" buttons may open the OS mail client (mailto: only; see NavigationPolicy).
+  setNavigationPolicy(win.webContents, { allowedOrigins: options.source.origins, mailto: true });
   win.once('ready-to-show', () => win.show());
   void win.loadURL(options.source.url);
   return win;

@@ -21,6 +21,12 @@ export interface NavigationPolicy {
    * navigation: the policy owner has taken it (the enrollment windows' redirect interception).
    */
   readonly intercept?: (url: string) => boolean;
+  /**
+   * May hand `mailto:` links to the OS mail client (the console's "email the enrollment link").
+   * SECURITY: only the console sets it; a page in a sandboxed enrollment window cannot open the
+   * agent's mail client, and a message still needs the agent to press send.
+   */
+  readonly mailto?: boolean;
 }
 
 // Keyed by the web contents itself so a policy dies with its window.
@@ -58,6 +64,23 @@ export async function openExternalSafe(url: string): Promise<boolean> {
   if (!isExternalUrlAllowed(url)) return false;
   // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK -- the one call site: exact-host https allowlist checked just above, URL re-serialised from its parse
   await shell.openExternal(new URL(url).href);
+  return true;
+}
+
+/**
+ * Opens a `mailto:` URL in the OS mail client. Returns whether it did.
+ * SECURITY: the mailto: scheme only, re-serialised from its parse, so no other handler is reached.
+ */
+export async function openMailtoSafe(url: string): Promise<boolean> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'mailto:') return false;
+  // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK -- mailto: only, checked just above, re-serialised from its parse; reached only from the console (NavigationPolicy.mailto)
+  await shell.openExternal(parsed.href);
   return true;
 }
 
@@ -112,7 +135,10 @@ function guardNavigation(
   if (isNavigationAllowed(contents, url)) return false;
   // SECURITY: a window never leaves its allowed origins; a click on a docs link goes to the OS browser.
   event.preventDefault();
-  if (frame.openAllowedExternally) void openExternalSafe(url);
+  if (frame.openAllowedExternally) {
+    if (policy?.mailto && /^mailto:/i.test(url)) void openMailtoSafe(url);
+    else void openExternalSafe(url);
+  }
   return true;
 }
 
