@@ -1,6 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAxe, seriousViolations } from '../support/chromium';
+import { addVirtualAuthenticator } from '../support/emulator-page';
 import { enrollmentPanel, nextWindow, panel, startEnrollmentBed, verifyByEmailCode, type EnrollmentBed } from './enrollment-support';
 
 // Issue #5, journey 1, in real Chromium through the browser harness against the local tenant: the
@@ -11,7 +12,8 @@ import { enrollmentPanel, nextWindow, panel, startEnrollmentBed, verifyByEmailCo
 
 let bed: EnrollmentBed;
 beforeAll(async () => {
-  bed = await startEnrollmentBed();
+  // Enrollment windows have a platform authenticator (CDP), for the passkey at the end.
+  bed = await startEnrollmentBed({ prepare: async (page) => void (await addVirtualAuthenticator(page)) });
 });
 afterAll(async () => {
   await bed?.close();
@@ -87,14 +89,38 @@ describe('verify by email code, then guided authenticator app', () => {
     expect(bed.emulator.store.listAuthenticators('usr_katherine').map((a) => a.verificationMethod).sort()).toEqual(['AUTHENTICATOR_APP', 'EMAIL_OTP']);
   });
 
+  it('enrolls a passkey on the guided page too: the local tenant trusts the page origin for WebAuthn', async () => {
+    const button = enrollmentPanel(bed.page).locator('button[data-mode="guided-window"]');
+    await expect.poll(() => button.isDisabled()).toBe(false);
+    await button.click();
+    const win = await nextWindow(bed);
+    await win.page.locator('button[data-method="PASSKEY"]').click();
+    await win.page.getByRole('heading', { name: 'Passkey' }).waitFor();
+    expect(await win.page.locator('.say').textContent()).toContain('create a passkey');
+    await win.page.getByTestId('webauthn-start').click();
+    await win.closed;
+    await bed.page.locator('tr[data-method="PASSKEY"][data-new="true"]').waitFor();
+    // The previous enrollment's highlight moved to the new one.
+    expect(await bed.page.locator('tr[data-new="true"]').count()).toBe(1);
+    expect(win.logs.filter((l) => /error/i.test(l))).toEqual([]);
+  });
+
   it('recorded every step with the verification that covered it', async () => {
     const page = await bed.harness.services.audit.query({ action: ['verification.*', 'enrollment.*'], userId: 'usr_katherine', limit: 20 });
     const entries = [...page.entries].reverse();
-    expect(entries.map((e) => e.action)).toEqual(['verification.start', 'verification.succeed', 'enrollment.launch', 'enrollment.complete']);
+    expect(entries.map((e) => e.action)).toEqual([
+      'verification.start',
+      'verification.succeed',
+      'enrollment.launch',
+      'enrollment.complete',
+      'enrollment.launch',
+      'enrollment.complete',
+    ]);
     const stamp = entries[1].verification!;
     expect(stamp.method).toBe('email-otp');
     expect(entries[2].verification).toEqual(stamp);
     expect(entries[3]).toMatchObject({ verification: stamp, details: { mode: 'guided-window', added: [{ method: 'AUTHENTICATOR_APP' }] } });
+    expect(entries[5]).toMatchObject({ verification: stamp, details: { mode: 'guided-window', added: [{ method: 'PASSKEY' }] } });
   });
 
   it('wrote no token, code or secret to the data dir or any log', async () => {
