@@ -165,6 +165,7 @@ export class CoverageService {
     let uploadId = input.uploadId;
     if (uploadId === undefined) {
       if (input.seq !== 0) throw new AppError('validation', 'An upload starts with chunk 0. Pick the file again.');
+      await this.dropAbandonedUploads(uploadsDir);
       uploadId = randomUUID();
       this.uploads.set(uploadId, { seq: 0, bytes: 0, name: input.name ?? 'users.csv' });
     }
@@ -352,7 +353,8 @@ export class CoverageService {
         details: { runId, format, rows: checkpoint.last.summary.rows },
       });
     }
-    const base = meta.inputName.replace(/\.[^.]*$/, '') || 'users';
+    // SECURITY: the name came from the renderer (the picked file's name); only safe characters reach a file name.
+    const base = meta.inputName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 60) || 'users';
     return {
       fileName: `coverage-${base}-${runId.slice(0, 8)}.${format}`,
       mimeType: format === 'csv' ? 'text/csv' : 'application/json',
@@ -376,6 +378,14 @@ export class CoverageService {
   private async withDefaults(options: CoverageRunOptions | undefined): Promise<CoverageRunOptions> {
     if (options?.staleDays !== undefined || !this.options.defaultStaleDays) return options ?? {};
     return { ...options, staleDays: await this.options.defaultStaleDays() };
+  }
+
+  /** Removes upload files no upload of this process is writing (left by a closed window or a crash). */
+  private async dropAbandonedUploads(dir: string): Promise<void> {
+    const live = new Set([...this.uploads.keys()].map((id) => `${id}.csv`));
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!live.has(name)) await rm(join(dir, name), { force: true }).catch(() => undefined);
+    }
   }
 
   private userAgent(): string {
@@ -424,7 +434,8 @@ export class CoverageService {
     const checkpoint = checkpointPathFor(this.reportPath(runId));
     for (let i = 0; i < 600; i++) {
       if (active.progress !== null || this.active !== active) break;
-      if (await stat(checkpoint).then(() => true, () => false)) break;
+      // The file appears before its first position record: wait until it reads as a checkpoint.
+      if (await readCheckpoint(checkpoint).then(Boolean, () => false)) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     if (active.error && this.active !== active) throw active.error;
