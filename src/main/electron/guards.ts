@@ -95,7 +95,17 @@ function isGranted(permission: string, requestingUrl: string | undefined, isMain
 }
 
 /**
- * Deny-all permission handlers (but {@link isGranted}) and cancelled downloads on a session. Idempotent.
+ * The one download allowed: an export (coverage report CSV/JSON) the console page built itself as a
+ * `blob:` of our own origin, saved through a save dialog.
+ * SECURITY: the blob's origin and the downloading page must both be our app origin, so neither a
+ * remote URL nor a page of another origin (an enrollment window) can drop a file on the disk.
+ */
+export function isConsoleExport(downloadUrl: string, pageUrl: string): boolean {
+  return downloadUrl.startsWith(`blob:${APP_ORIGIN}/`) && originOf(pageUrl) === APP_ORIGIN;
+}
+
+/**
+ * Deny-all permission handlers (but {@link isGranted}) and cancelled downloads (but {@link isConsoleExport}) on a session. Idempotent.
  * SECURITY: nothing else Authdesk does needs a web permission (WebAuthn needs none in Electron), so
  * a compromised or hostile page gets no camera, microphone, notifications, clipboard reads, HID…
  */
@@ -109,8 +119,15 @@ export function hardenSession(ses: Session): void {
     isGranted(permission, details.requestingUrl ?? origin, details.isMainFrame),
   );
   ses.setDevicePermissionHandler(() => false);
-  // SECURITY: no page may write files to the agent's disk; exports are written by main.
-  ses.on('will-download', (event) => event.preventDefault());
+  ses.on('will-download', (event, item, contents) => {
+    if (isConsoleExport(item.getURL(), contents.getURL())) {
+      // The person picks where the export goes; nothing is written without that choice.
+      item.setSaveDialogOptions({ title: 'Save export', defaultPath: item.getFilename() });
+      return;
+    }
+    // SECURITY: no other download at all: no remote file, and nothing from an enrollment window.
+    event.preventDefault();
+  });
 }
 
 function isNavigationAllowed(contents: WebContents, url: string): boolean {

@@ -110,6 +110,10 @@ export class FakeWebContents extends EventEmitter {
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
     this.windowOpenHandler = handler;
   }
+  /** The top frame's URL, as Electron's `webContents.getURL()`. */
+  getURL() {
+    return this.mainFrame.url;
+  }
   isDestroyed() {
     return this.destroyed;
   }

@@ -10,6 +10,7 @@ import {
 } from './fake-electron';
 import {
   installWebContentsGuard,
+  isConsoleExport,
   isExternalUrlAllowed,
   openExternalSafe,
   setNavigationPolicy,
@@ -100,12 +101,41 @@ describe('web-contents-created guard', () => {
       }
       expect((ses.devicePermissionHandler as unknown as (...a: unknown[]) => boolean)({ deviceType: 'usb' })).toBe(false);
       const download = fakeEvent();
-      ses.emit('will-download', download, {}, win.webContents);
+      const item = { getURL: () => 'https://evil.example/payload.exe', getFilename: () => 'payload.exe', setSaveDialogOptions: vi.fn() };
+      ses.emit('will-download', download, item, win.webContents);
       expect(download.defaultPrevented).toBe(true);
+      expect(item.setSaveDialogOptions).not.toHaveBeenCalled();
       // Hardened once per session, however many windows share it.
       expect(ses.listenerCount('will-download')).toBe(1);
     }
     expect(wins[0].webContents.session).not.toBe(wins[1].webContents.session);
+  });
+});
+
+describe('downloads', () => {
+  const item = (url: string) => ({ getURL: () => url, getFilename: () => 'coverage.csv', setSaveDialogOptions: vi.fn() });
+  const contents = (url: string) => ({ getURL: () => url });
+
+  it('lets the console save an export it built as a blob of our origin, through a save dialog', () => {
+    const win = windowWithPolicy(['app://authdesk']);
+    const event = fakeEvent();
+    const export_ = item('blob:app://authdesk/4f1c2b7e-1111-4222-8333-944455556666');
+    win.webContents.session.emit('will-download', event, export_, contents('app://authdesk/console/index.html#/admin/coverage'));
+    expect(event.defaultPrevented).toBe(false);
+    expect(export_.setSaveDialogOptions).toHaveBeenCalledWith({ title: 'Save export', defaultPath: 'coverage.csv' });
+  });
+
+  it.each([
+    ['a remote file from the console', 'https://evil.example/x.csv', 'app://authdesk/console/index.html'],
+    ['a blob of another origin', 'blob:http://localhost:4010/abc', 'app://authdesk/console/index.html'],
+    ['our blob from an enrollment page', 'blob:app://authdesk/abc', 'http://localhost:4010/prebuilt/start'],
+    ['a data: URL', 'data:text/csv,a', 'app://authdesk/console/index.html'],
+  ])('cancels %s', (_name, url, page) => {
+    expect(isConsoleExport(url, page)).toBe(false);
+    const win = windowWithPolicy(['app://authdesk']);
+    const event = fakeEvent();
+    win.webContents.session.emit('will-download', event, item(url), contents(page));
+    expect(event.defaultPrevented).toBe(true);
   });
 });
 
