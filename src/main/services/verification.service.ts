@@ -112,6 +112,18 @@ export function verificationTargets(facts: UserFacts): ResolvedTarget[] {
   return out;
 }
 
+/**
+ * A challenge's `expiresAt` as epoch milliseconds. The SDK types it as a number without a unit
+ * (the local tenant sends milliseconds); a value that can only be seconds is scaled, an ISO string
+ * parsed, anything else ignored (the caller then uses the token lifetime).
+ */
+export function epochMs(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Date.parse(value)) : NaN;
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  // Before 2001-09-09 in milliseconds is after the year 33000 in seconds: it is seconds.
+  return n < 1e12 ? n * 1000 : n;
+}
+
 interface VerificationRecord {
   id: string;
   tenant: AuditTenant;
@@ -255,8 +267,7 @@ export class VerificationService {
       record.challengeId = answer.challengeId;
       record.target = target.masked;
       record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey };
-      const expires = typeof answer.expiresAt === 'number' ? answer.expiresAt : Date.parse(String(answer.expiresAt));
-      record.pendingUntil = Number.isFinite(expires) && expires > 0 ? expires : this.now().getTime() + this.linkLifetimeMs;
+      record.pendingUntil = epochMs(answer.expiresAt) ?? this.now().getTime() + this.linkLifetimeMs;
     }, tenant.id);
   }
 
