@@ -40,7 +40,14 @@ const MIN_REASON = 10;
 // The release-data check downloads Electron's release list from GitHub: the gate must work offline,
 // and dependency freshness is `npm audit`'s job.
 const EXCLUDED_CHECKS = ['availablesecurityfixesglobalcheck'];
-const LAYERS = { 'out/main': ['src/main', 'src/emulator', 'src/shared'], 'out/preload': ['src/preload', 'src/shared'], 'out/renderer': ['src/renderer', 'src/shared'] };
+// The extension bundle reuses the console's platform code and views, so its findings are explained
+// by the same sources (plus its own).
+const LAYERS = {
+  'out/main': ['src/main', 'src/emulator', 'src/shared'],
+  'out/preload': ['src/preload', 'src/shared'],
+  'out/renderer': ['src/renderer', 'src/shared'],
+  'out/extension': ['src/extension', 'src/renderer', 'src/shared'],
+};
 
 const toPosix = (p) => p.split(sep).join('/');
 
