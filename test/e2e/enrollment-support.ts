@@ -2,7 +2,6 @@
 // guided page's loopback server, the browser harness with its enrollment host, one Chromium, the
 // console open in its own context, and what the leak check needs: every token, code and secret the
 // journeys saw, every log line of this process and of every page, and the harness data dir.
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -12,6 +11,7 @@ import type { EnrollmentWindowRequest } from '../../src/main/services/enrollment
 import { HarnessEnrollmentHost, type HarnessWindow } from '../harness/enrollment-host';
 import { startHarness, type RunningHarness } from '../harness/server';
 import { CHROMIUM_ARGS } from '../support/chromium';
+import { filesUnder } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
 
 /** Options of {@link startEnrollmentBed}. */
@@ -57,17 +57,6 @@ function captureConsole(): () => void {
     };
   });
   return () => METHODS.forEach((m, i) => (console[m] = originals[i]));
-}
-
-/** Every file under `dir`, as text (lock directories may vanish while walking). */
-async function filesUnder(dir: string): Promise<{ file: string; text: string }[]> {
-  const out: { file: string; text: string }[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
-    else out.push({ file: full, text: await readFile(full, 'utf8').catch(() => '') });
-  }
-  return out;
 }
 
 /** Starts everything; close it in afterAll. */

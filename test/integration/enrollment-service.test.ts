@@ -1,18 +1,16 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP, URI } from 'otpauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import { createHandlers } from '../../src/main/ipc/handlers/index';
-import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment-host';
 import { EnrollmentService } from '../../src/main/services/enrollment.service';
-import type { AuditEntry } from '../../src/shared/domain/audit';
 import type { EnrollmentOptions, EnrollmentView, GuidedSession } from '../../src/shared/domain/enrollment';
 import type { VerificationOptions, VerificationView } from '../../src/shared/domain/verification';
 import type { Result } from '../../src/shared/ipc/result';
+import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
 
 // Enrollment over the real router and services against the local tenant over HTTP. The windows are
@@ -25,6 +23,7 @@ let emulator: RunningEmulator;
 let dataDir: string;
 let services: Services;
 let call: <T>(channel: string, input: unknown) => Promise<Result<T>>;
+let ok: <T>(channel: string, input: unknown) => Promise<T>;
 
 /** A host whose windows are records the test drives. */
 class ScriptedHost implements EnrollmentHost {
@@ -63,38 +62,11 @@ async function build(): Promise<void> {
     localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
     enrollmentHost: host,
   });
-  const router = createRouter(createHandlers(services), (channel, error) => console.error(channel, error));
-  call = async <T>(channel: string, input: unknown) =>
-    JSON.parse(JSON.stringify(await router.handle(channel, JSON.parse(JSON.stringify(input)), { transport: 'test' }))) as Result<T>;
+  ({ call, ok } = routerOver(services));
 }
 
-async function ok<T>(channel: string, input: unknown): Promise<T> {
-  const result = await call<T>(channel, input);
-  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
-  return result.value;
-}
-
-async function auditEntries(): Promise<AuditEntry[]> {
-  const text = await readFile(join(dataDir, 'audit', 'audit.jsonl'), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AuditEntry);
-}
-
-async function dataDirText(): Promise<string> {
-  const out: string[] = [];
-  const walk = async (dir: string) => {
-    // Lock directories come and go while the log writes; what vanished held nothing.
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else out.push(await readFile(full, 'utf8').catch(() => ''));
-    }
-  };
-  await walk(dataDir);
-  return out.join('\n');
-}
+const auditEntries = () => entriesOf(dataDir);
+const dataDirText = async () => (await filesUnder(dataDir)).map((f) => f.text).join('\n');
 
 /** The Client API as the user's page calls it, with a Bearer token. */
 async function client(token: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

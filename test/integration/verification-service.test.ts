@@ -1,14 +1,12 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import { createHandlers } from '../../src/main/ipc/handlers/index';
-import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type Services } from '../../src/main/services/container';
-import type { AuditEntry } from '../../src/shared/domain/audit';
 import type { VerificationOptions, VerificationView } from '../../src/shared/domain/verification';
 import type { Result } from '../../src/shared/ipc/result';
+import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
 
 // Caller verification over the real router and services against the local tenant over HTTP: the
@@ -19,6 +17,7 @@ let emulator: RunningEmulator;
 let dataDir: string;
 let services: Services;
 let call: <T>(channel: string, input: unknown) => Promise<Result<T>>;
+let ok: <T>(channel: string, input: unknown) => Promise<T>;
 
 /** Builds the services and the router, with a verification lifetime a test may shorten. */
 async function build(lifetimeMs?: number): Promise<void> {
@@ -31,39 +30,13 @@ async function build(lifetimeMs?: number): Promise<void> {
     localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
     verificationLifetimeMs: lifetimeMs,
   });
-  const router = createRouter(createHandlers(services), (channel, error) => console.error(channel, error));
-  // JSON both ways, as over IPC.
-  call = async <T>(channel: string, input: unknown) =>
-    JSON.parse(JSON.stringify(await router.handle(channel, JSON.parse(JSON.stringify(input)), { transport: 'test' }))) as Result<T>;
+  ({ call, ok } = routerOver(services));
 }
 
-async function ok<T>(channel: string, input: unknown): Promise<T> {
-  const result = await call<T>(channel, input);
-  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
-  return result.value;
-}
-
-async function auditEntries(): Promise<AuditEntry[]> {
-  const text = await readFile(join(dataDir, 'audit', 'audit.jsonl'), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AuditEntry);
-}
+const auditEntries = () => entriesOf(dataDir);
 
 /** Everything Authdesk wrote to its data dir, as one string. */
-async function dataDirText(): Promise<string> {
-  const out: string[] = [];
-  const walk = async (dir: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else out.push(await readFile(full, 'utf8'));
-    }
-  };
-  await walk(dataDir);
-  return out.join('\n');
-}
+const dataDirText = async () => (await filesUnder(dataDir)).map((f) => f.text).join('\n');
 
 /** Sends a code to the user's first target of `method` and returns the verification and the code the outbox got. */
 async function sendCode(userId: string, to: string, method: 'email-otp' | 'sms-otp' = 'email-otp') {

@@ -1,6 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { protocol, type Session } from 'electron';
+import { buildPageCsp } from '../services/page-csp';
 import { APP_HOST, APP_SCHEME } from './origin';
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -32,20 +33,8 @@ export function registerAppSchemePrivileges(): void {
 
 /** The Content-Security-Policy for a page we serve; `connectSrc` adds origins the page may call. */
 export function buildCsp(connectSrc: readonly string[] = []): string {
-  return [
-    // SECURITY: nothing loads unless listed; scripts only from our own bundle, never inline or eval.
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src ${["'self'", ...connectSrc].join(' ')}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-src 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  // One policy for every page Authdesk serves, here and from the local enroll page server.
+  return buildPageCsp(connectSrc);
 }
 
 /** Options of one app:// handler (the console's, or one enrollment window's). */

@@ -2,6 +2,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { buildPageCsp } from './page-csp';
 
 /**
  * Serves the built guided-enrollment page (out/renderer/enroll and its assets) on a loopback port,
@@ -53,20 +54,7 @@ export interface EnrollPageServer {
 
 /** The Content-Security-Policy of the page: its own files, plus calls to the tenant's API only. */
 export function enrollPageCsp(connectSrc: readonly string[]): string {
-  return [
-    // SECURITY: nothing loads or runs unless it is the page's own bundle; no inline script or eval.
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src ${["'self'", ...connectSrc].join(' ')}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-src 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return buildPageCsp(connectSrc);
 }
 
 /**
