@@ -88,23 +88,35 @@ describe('authdesk tenant (spawned)', () => {
     expect(spawnSync('secret-tool', ['lookup', 'service', service, 'account', 'demo'], { encoding: 'utf8' }).stdout).toBe(SECRET);
   });
 
-  it('without --no-test refuses to save when nothing listens, with exit 5 and the way out', async () => {
-    const refused = await add('demo', ['--api-url', 'http://127.0.0.1:1/v1']);
+  it('saves when nothing listens and says the connection test failed, with the way out; --strict saves nothing', async () => {
+    const saved = await add('demo', ['--api-url', 'http://127.0.0.1:1/v1']);
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toContain('Saved tenant "demo" (id demo)');
+    expect(saved.stderr).toMatch(/Warning: saved, but the connection test failed: Could not reach 127\.0\.0\.1:1 .*authdesk tenant test demo/s);
+    expect(await keychain.get('demo')).toBe(SECRET);
+
+    const refused = await add('strict', ['--api-url', 'http://127.0.0.1:1/v1', '--strict']);
     expect(refused.code).toBe(5);
-    expect(refused.stderr).toMatch(/Nothing was saved: Could not reach 127\.0\.0\.1:1 .*--no-test/s);
-    expect(await keychain.list()).toEqual([]);
-    await expect(readFile(join(home, 'tenants.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(refused.stderr).toMatch(/Nothing was saved: Could not reach 127\.0\.0\.1:1 /s);
+    expect(await keychain.get('strict')).toBeNull();
   });
 
-  it('tests first against the emulator: a bad secret exits 3, a good one saves and tests OK', async () => {
-    const bad = await add('emu', ['--api-url', emu.apiUrl], 'not-the-right-secret');
-    expect(bad.code).toBe(3);
-    expect(bad.stderr).toMatch(/check the secret and the region/i);
-    expect(bad.stderr).not.toContain('not-the-right-secret');
+  it('tests against the emulator: --strict refuses a bad secret (exit 3); by default it is saved with the warning; a good one tests OK', async () => {
+    const strictBad = await add('emu', ['--api-url', emu.apiUrl, '--strict'], 'not-the-right-secret');
+    expect(strictBad.code).toBe(3);
+    expect(strictBad.stderr).toMatch(/check the secret and the region/i);
+    expect(strictBad.stderr).not.toContain('not-the-right-secret');
+    expect(await keychain.get('emu')).toBeNull();
+
+    const lenientBad = await add('emu-typo', ['--api-url', emu.apiUrl, '--json'], 'not-the-right-secret');
+    expect(lenientBad.code).toBe(0);
+    expect(JSON.parse(lenientBad.stdout)).toMatchObject({ id: 'emu-typo', connection: { ok: false, code: 'unauthorized' } });
+    expect(lenientBad.stdout + lenientBad.stderr).not.toContain('not-the-right-secret');
+    await authdesk(['tenant', 'remove', 'emu-typo']);
 
     const good = await add('emu', ['--api-url', emu.apiUrl, '--json'], `${SECRET}\n`);
     expect(good.code).toBe(0);
-    expect(JSON.parse(good.stdout)).toMatchObject({ id: 'emu', hasSecret: true, active: true });
+    expect(JSON.parse(good.stdout)).toMatchObject({ id: 'emu', hasSecret: true, active: true, connection: { ok: true } });
     expect(await keychain.get('emu')).toBe(SECRET); // the newline `echo` adds is not part of it
 
     const tested = await authdesk(['tenant', 'test', '--json']);

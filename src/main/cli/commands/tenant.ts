@@ -62,23 +62,47 @@ export function register(program: Command, ctx: CliContext): void {
 
   tenant
     .command('add')
-    .description('add a tenant profile; tests the connection first unless --no-test')
+    .description('add a tenant profile, then test the connection (--strict: test first, save only if it works)')
     .argument('<name>', 'a name for the profile, e.g. "Prod EU"')
     .addOption(new Option('--region <region>', 'hosted region of the tenant').choices(REGIONS))
     .option('--api-url <url>', 'custom Server API URL ending in /v1 (instead of --region)')
     .requiredOption('--tenant-id <id>', 'tenant id from the Authsignal portal (for the client SDK)')
-    .option('--no-test', 'save without testing the connection first')
+    .option('--strict', 'test the connection first and save nothing if it fails')
+    .option('--no-test', 'save without testing the connection at all')
     .option('--no-activate', 'do not make it the active tenant')
-    .action(async (name: string, opts: { region?: string; apiUrl?: string; tenantId: string; test: boolean; activate: boolean }, cmd: Command) => {
-      const out = ctx.printer(cmd);
-      const input = { name, region: opts.region, apiUrl: opts.apiUrl, tenantId: opts.tenantId, testFirst: opts.test, makeActive: opts.activate };
-      // Check everything else before asking for the secret, so nobody pastes it in vain.
-      const checked = TenantAddInput.parse({ ...input, secret: 'placeholder' });
-      const secret = await readSecret(ctx.io, SECRET_PROMPT);
-      if (opts.test) out.note(`Testing the connection to ${new URL(apiUrlOf(checked)).host}…`);
-      const added = await ctx.services().tenants.add({ ...checked, secret });
-      out.result(added, () => `Saved tenant "${added.name}" (id ${added.id})${opts.test ? ', connection tested' : ', not tested'}.\n${describe(added)}`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { region?: string; apiUrl?: string; tenantId: string; test: boolean; strict?: boolean; activate: boolean },
+        cmd: Command,
+      ) => {
+        const out = ctx.printer(cmd);
+        // Scripts provision profiles before the tenant is reachable (or with the secret to fix later),
+        // so the default saves and then reports the test; --strict is for callers that want all or nothing.
+        const strict = opts.strict === true && opts.test;
+        const input = { name, region: opts.region, apiUrl: opts.apiUrl, tenantId: opts.tenantId, testFirst: strict, makeActive: opts.activate };
+        // Check everything else before asking for the secret, so nobody pastes it in vain.
+        const checked = TenantAddInput.parse({ ...input, secret: 'placeholder' });
+        const secret = await readSecret(ctx.io, SECRET_PROMPT);
+        const host = new URL(apiUrlOf(checked)).host;
+        if (strict) out.note(`Testing the connection to ${host}…`);
+        const tenants = ctx.services().tenants;
+        const added = await tenants.add({ ...checked, secret });
+        const connection = opts.test && !strict ? await tenants.test({ id: added.id }) : undefined;
+        const tested = strict ? ', connection tested' : connection?.ok ? ', connection tested' : opts.test ? '' : ', not tested';
+        out.result(connection ? { ...added, connection } : added, () => `Saved tenant "${added.name}" (id ${added.id})${tested}.\n${describe(added)}`);
+        if (connection && !connection.ok) {
+          const fix =
+            connection.code === 'unauthorized' || connection.code === 'forbidden'
+              ? `Put the right secret in with \`authdesk tenant rotate ${added.id}\` (or remove the profile and add it with the right region or URL)`
+              : 'Once the tenant is reachable';
+          out.note(
+            `Warning: saved, but the connection test failed: ${connection.message}\n` +
+              `${fix}, then check it with \`authdesk tenant test ${added.id}\`.`,
+          );
+        }
+      },
+    );
 
   tenant
     .command('list')
