@@ -93,6 +93,42 @@ export interface HostCommand {
   args: readonly string[];
 }
 
+/** The packaged app as its own native host: the manifest's `path` names this program directly. */
+export interface AppExecutableHost {
+  executable: string;
+}
+
+/** What the manifest starts: a dev launcher around `authdesk native-host`, or the packaged app. */
+export type NativeHostProgram = HostCommand | AppExecutableHost;
+
+/** What the choice of host program depends on (from Electron's `app` and `process`). */
+export interface PackagedAppInfo {
+  isPackaged: boolean;
+  /** `process.execPath`: the app's own executable when packaged. */
+  execPath: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The program a packaged app names in its host manifests, or undefined in a dev checkout (which
+ * keeps the launcher around this Node and bin/authdesk). The packaged Electron binary cannot run
+ * bin/authdesk (its RunAsNode fuse is off), so it is the host itself: started with an extension
+ * origin as its argument it relays and quits (src/main/electron/native-host-mode.ts).
+ * - Linux AppImage: `process.execPath` is inside a mount that exists only while that run lasts, so
+ *   the manifest names the AppImage file itself ($APPIMAGE).
+ * - Windows: Chromium starts hosts through `cmd.exe /d /c "<path>" ...` with the pipes redirected,
+ *   so the path may be an .exe: it is Authdesk.exe itself, no .bat wrapper (which would be one more
+ *   file, in a user-writable folder, between the browser and the app).
+ * - macOS: the binary inside the bundle (Contents/MacOS/Authdesk), which is `process.execPath`.
+ * The host finds the app's socket through the data dir the platform default (or AUTHDESK_HOME in
+ * the browser's environment) names, like the app.
+ */
+export function packagedHostProgram(info: PackagedAppInfo): AppExecutableHost | undefined {
+  if (!info.isPackaged) return undefined;
+  const appImage = info.env.APPIMAGE?.trim();
+  return { executable: appImage || info.execPath };
+}
+
 /** Writes registry values (Windows); injectable so the plan is testable anywhere. */
 export type RegistryRunner = (args: readonly string[]) => Promise<void>;
 
@@ -139,13 +175,14 @@ export function registryDeleteArgs(target: HostManifestTarget): string[] {
 
 /** What installing wrote. */
 export interface InstalledHost {
+  /** The manifests' `path`: the launcher written, or the packaged app's executable. */
   launcherPath: string;
   manifests: HostManifestTarget[];
 }
 
 /** How to install or remove the host. */
 export interface InstallOptions extends TargetContext {
-  host: HostCommand;
+  host: NativeHostProgram;
   extensionIds: readonly string[];
   /** Extra targets (e.g. a test browser's `--user-data-dir`). */
   extraTargets?: readonly HostManifestTarget[];
@@ -153,18 +190,25 @@ export interface InstallOptions extends TargetContext {
 }
 
 /**
- * Writes the launcher and the host manifest for every supported browser (plus extra targets).
- * Browsers that are not installed simply never read theirs. On Windows each manifest is registered
- * under HKCU.
+ * Writes the host manifest for every supported browser (plus extra targets), and in a dev checkout
+ * the launcher it names. Browsers that are not installed simply never read theirs. On Windows each
+ * manifest is registered under HKCU.
  */
 export async function installNativeHost(options: InstallOptions): Promise<InstalledHost> {
   // Paths are built for the target OS; writing them only makes sense on that OS.
   if (options.platform !== process.platform) throw new AppError('validation', `Browser integration for ${options.platform} is installed on that system.`);
   const path = options.platform === 'win32' ? win32 : posix;
-  const launcher = launcherScript(options.platform, options.dataDir, options.host);
-  const launcherPath = path.join(bridgeDir(options.dataDir), 'native-host', launcher.name);
-  // SECURITY: owner-only, in the 0700 bridge folder: nobody else can swap the program the browser runs.
-  await writeFileAtomic(launcherPath, launcher.text, { mode: 0o700 });
+  let launcherPath: string;
+  if ('executable' in options.host) {
+    // SECURITY: the installed app itself, where the installer put it: no script of ours in a
+    // user-writable folder stands between the browser and the signed binary.
+    launcherPath = options.host.executable;
+  } else {
+    const launcher = launcherScript(options.platform, options.dataDir, options.host);
+    launcherPath = path.join(bridgeDir(options.dataDir), 'native-host', launcher.name);
+    // SECURITY: owner-only, in the 0700 bridge folder: nobody else can swap the program the browser runs.
+    await writeFileAtomic(launcherPath, launcher.text, { mode: 0o700 });
+  }
   const manifest = `${JSON.stringify(hostManifest(launcherPath, options.extensionIds), null, 2)}\n`;
   const targets = [...hostManifestTargets(options), ...(options.extraTargets ?? [])];
   for (const target of targets) {

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameReader } from '../../../src/main/services/browser-bridge/framing';
-import { hostManifestTargets, installNativeHost, launcherScript, registryAddArgs, registryDeleteArgs, uninstallNativeHost } from '../../../src/main/services/native-host-manifest';
+import { hostManifestTargets, installNativeHost, launcherScript, packagedHostProgram, registryAddArgs, registryDeleteArgs, uninstallNativeHost } from '../../../src/main/services/native-host-manifest';
 import { MAX_FRAME_BYTES, NATIVE_HOST_NAME } from '../../../src/shared/bridge/protocol';
 
 const dirs: string[] = [];
@@ -92,5 +92,32 @@ describe('host manifests', () => {
     const [chrome] = hostManifestTargets(ctx('win32'));
     expect(registryAddArgs(chrome)).toEqual(['add', `HKCU\\Software\\Google\\Chrome\\NativeMessagingHosts\\${NATIVE_HOST_NAME}`, '/ve', '/t', 'REG_SZ', '/d', `C:\\Users\\ada\\AppData\\Roaming\\authdesk\\browser-bridge\\native-host\\chrome\\${NATIVE_HOST_NAME}.json`, '/f']);
     expect(registryDeleteArgs(chrome)).toEqual(['delete', `HKCU\\Software\\Google\\Chrome\\NativeMessagingHosts\\${NATIVE_HOST_NAME}`, '/f']);
+  });
+});
+
+describe('which program the manifests start', () => {
+  it('packaged: the app executable itself (the AppImage file on Linux when run from one); dev: the launcher', () => {
+    expect(packagedHostProgram({ isPackaged: false, execPath: '/usr/bin/electron', env: { APPIMAGE: '/x.AppImage' } })).toBeUndefined();
+    expect(packagedHostProgram({ isPackaged: true, execPath: '/opt/Authdesk/authdesk', env: {} })).toEqual({ executable: '/opt/Authdesk/authdesk' });
+    // The AppImage's mount (/tmp/.mount_*) is gone once that run ends; the AppImage file stays.
+    expect(packagedHostProgram({ isPackaged: true, execPath: '/tmp/.mount_AuthXy/authdesk', env: { APPIMAGE: '/home/ada/Apps/Authdesk.AppImage' } })).toEqual({
+      executable: '/home/ada/Apps/Authdesk.AppImage',
+    });
+    expect(packagedHostProgram({ isPackaged: true, execPath: 'C:\\Program Files\\Authdesk\\Authdesk.exe', env: { APPIMAGE: ' ' } })).toEqual({
+      executable: 'C:\\Program Files\\Authdesk\\Authdesk.exe',
+    });
+  });
+
+  it('packaged: the manifests name the executable and no launcher script is written', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'authdesk-home-'));
+    dirs.push(home);
+    const dataDir = join(home, 'data');
+    const host = packagedHostProgram({ isPackaged: true, execPath: '/opt/Authdesk/authdesk', env: {} })!;
+    const installed = await installNativeHost({ platform: 'linux', home, env: {}, dataDir, host, extensionIds: ['a'.repeat(32)] });
+    expect(installed.launcherPath).toBe('/opt/Authdesk/authdesk');
+    for (const t of installed.manifests) {
+      expect(JSON.parse(await readFile(t.manifestPath, 'utf8'))).toMatchObject({ path: '/opt/Authdesk/authdesk', type: 'stdio' });
+    }
+    await expect(readdir(join(dataDir, 'browser-bridge', 'native-host'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -13,6 +13,7 @@ import {
   hostManifestTargets,
   type HostCommand,
   type HostManifestTarget,
+  type NativeHostProgram,
   type RegistryRunner,
 } from '../native-host-manifest';
 import { loadDesktopIdentity } from './identity';
@@ -29,8 +30,11 @@ export interface BrowserBridgeOptions {
   platform?: NodeJS.Platform;
   home?: string;
   env?: Readonly<Record<string, string | undefined>>;
-  /** How browsers start `authdesk native-host` (default: this Node and bin/authdesk of this checkout). */
-  hostCommand?: HostCommand;
+  /**
+   * What the host manifests start: the packaged app's own executable, or a command for
+   * `authdesk native-host` (default: this Node and bin/authdesk of this checkout).
+   */
+  hostCommand?: NativeHostProgram;
   /** Extension ids allowed to connect (default: the Authdesk extension's stable id). */
   extensionIds?: readonly string[];
   /** Extra manifest targets (a test browser's user-data-dir). */
@@ -57,9 +61,9 @@ export type OpenListener = (request: { userId?: string; query?: string }) => voi
 
 const PENDING_TTL_MS = 10 * 60 * 1000;
 /**
- * This Node and the nearest `bin/authdesk` above this module (the source tree or out/main). A
- * packaged Electron app cannot run itself as Node (the runAsNode fuse is off), so it must pass its
- * own host command. TODO(#8): ship a self-contained host binary with the packaged app.
+ * This Node and the nearest `bin/authdesk` above this module (the source tree or out/main): the
+ * dev checkout's host. A packaged app cannot run bin/authdesk (its RunAsNode fuse is off); it
+ * passes its own executable instead (packagedHostProgram in native-host-manifest.ts).
  */
 function defaultHostCommand(): HostCommand {
   let dir = import.meta.dirname ?? process.cwd();
