@@ -7,6 +7,7 @@ import { createHandlers } from '../ipc/handlers/index';
 import { createRouter } from '../ipc/router';
 import { createServices, type Services } from '../services/container';
 import { startEnrollPageServer, type EnrollPageServer } from '../services/enroll-page-server';
+import { packagedHostProgram } from '../services/native-host-manifest';
 import { resolveDataDir, resolveKeychainService } from '../services/paths';
 import { consoleSource, createConsoleWindow } from './console-window';
 import { installWebContentsGuard } from './guards';
@@ -123,6 +124,9 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
     ...(localTenant
       ? { localTenant: { apiUrl: localTenant.apiUrl, tenantId: localTenant.tenantId, secret: localTenant.secret } }
       : {}),
+    // Packaged, the app is its own native host (see native-host-mode.ts); a dev checkout keeps the
+    // launcher around Node and bin/authdesk.
+    bridge: { hostCommand: packagedHostProgram({ isPackaged: app.isPackaged, execPath: process.execPath, env }) },
     enrollmentHost: createElectronEnrollmentHost({
       localGuidedPage: enrollPages ? { url: enrollPages.url, origin: enrollPages.origin } : null,
       parent: () => consoleWindow,

@@ -166,6 +166,7 @@ class FakeApp extends EventEmitter {
   appPath = '/nonexistent-app-path';
   readonly paths = new Map<string, string>();
   enableSandbox = vi.fn();
+  disableHardwareAcceleration = vi.fn();
   setPath = vi.fn((name: string, value: string) => void this.paths.set(name, value));
   getPath = vi.fn((name: string) => this.paths.get(name) ?? `/fake/${name}`);
   getAppPath = vi.fn(() => this.appPath);
