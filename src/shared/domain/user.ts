@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorInfo } from '../errors';
-import { VerificationMethod, type UserActionState } from './authsignal';
+import type { UserActionState } from './authsignal';
 import { AuthenticatorView } from './authenticator-view';
 
 /**
@@ -114,8 +114,3 @@ export const ACTION_WINDOW_DAYS = 30;
 
 /** Action states that ended in the person failing or being stopped: views mark them. */
 export const FAILED_ACTION_STATES: readonly UserActionState[] = ['BLOCK', 'CHALLENGE_FAILED', 'REVIEW_FAILED'];
-
-/** Known verification methods, for labels; unknown ones still display as their code. */
-export function isKnownMethod(method: string): method is VerificationMethod {
-  return VerificationMethod.safeParse(method).success;
-}

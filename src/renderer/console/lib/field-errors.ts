@@ -1,4 +1,4 @@
-import type { ErrorInfo, ValidationIssue } from '../../../shared/errors';
+import type { ValidationIssue } from '../../../shared/errors';
 
 /** First message per form field, keyed by field name. */
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
@@ -23,9 +23,4 @@ export function fieldErrorsFrom<F extends string>(
     else byField[field as F] ??= issue.message;
   }
   return { fields: byField, other };
-}
-
-/** True when a failed Result carries field-level issues the form can show. */
-export function hasIssues(error: ErrorInfo | null | undefined): error is ErrorInfo & { issues: ValidationIssue[] } {
-  return !!error && error.code === 'validation' && (error.issues?.length ?? 0) > 0;
 }
