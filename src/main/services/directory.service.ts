@@ -30,6 +30,7 @@ import {
   pathSegment,
 } from './directory-views';
 import type { TenantInfo } from './tenants.service';
+import { requireActiveTenant } from './service-guards';
 
 /**
  * The helpdesk's directory: find users, show one user whole, and make the few changes an agent may
@@ -496,10 +497,8 @@ export class DirectoryService {
     return this.policy.authorize({ kind, tenantId: tenant.id, userId: request.userId, verification: request.verification });
   }
 
-  private async requireTenant(): Promise<TenantInfo> {
-    const tenant = await this.tenants.activeTenant();
-    if (!tenant) throw new AppError('not-found', 'No tenant is active. Choose one in Settings → Tenants, or connect one.');
-    return tenant;
+  private requireTenant(): Promise<TenantInfo> {
+    return requireActiveTenant(this.tenants);
   }
 
   /** Appends a lookup entry; when the log refuses, the data is withheld (fail closed). */

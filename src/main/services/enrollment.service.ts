@@ -21,6 +21,7 @@ import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
 import { pathSegment } from './directory-views';
 import type { TenantInfo } from './tenants.service';
 import { fetchUserFacts, type UserFacts, type VerificationAudit, type VerificationTenants } from './verification.service';
+import { requireActiveTenant, unrecordedError } from './service-guards';
 
 /**
  * Enrollment (issue #5): gets a user a first or another authenticator, after the caller is
@@ -592,14 +593,11 @@ export class EnrollmentService {
     };
   }
 
-  private async requireTenant(): Promise<TenantInfo> {
-    const tenant = await this.tenants.activeTenant();
-    if (!tenant) throw new AppError('not-found', 'No tenant is active. Choose one in Settings → Tenants, or connect one.');
-    return tenant;
+  private requireTenant(): Promise<TenantInfo> {
+    return requireActiveTenant(this.tenants);
   }
 
   private unrecorded(error: unknown, message: string): AppError {
-    const cause = isAppError(error) ? error : undefined;
-    return new AppError(cause?.code ?? 'internal', `${message} ${cause?.message ?? 'Check the disk and the data folder.'}`, { cause: error });
+    return unrecordedError(error, message);
   }
 }

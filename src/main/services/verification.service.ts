@@ -20,12 +20,13 @@ import {
   type VerificationTarget,
   type VerificationView,
 } from '../../shared/domain/verification';
-import { AppError, isAppError } from '../../shared/errors';
+import { AppError } from '../../shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '../../shared/ipc/channels/verification';
 import type { AuditAppendInput } from './audit-log.service';
 import type { ChangePolicy } from './change-policy';
 import { pathSegment, toAuthenticatorView, toProfile } from './directory-views';
 import type { TenantInfo } from './tenants.service';
+import { requireActiveTenant, unrecordedError } from './service-guards';
 
 /**
  * Caller verification (issue #5): before an agent removes or enrolls anything, the caller proves
@@ -674,14 +675,11 @@ export class VerificationService {
     };
   }
 
-  private async requireTenant(): Promise<TenantInfo> {
-    const tenant = await this.tenants.activeTenant();
-    if (!tenant) throw new AppError('not-found', 'No tenant is active. Choose one in Settings → Tenants, or connect one.');
-    return tenant;
+  private requireTenant(): Promise<TenantInfo> {
+    return requireActiveTenant(this.tenants);
   }
 
   private unrecorded(error: unknown, message: string): AppError {
-    const cause = isAppError(error) ? error : undefined;
-    return new AppError(cause?.code ?? 'internal', `${message} ${cause?.message ?? 'Check the disk and the data folder.'}`, { cause: error });
+    return unrecordedError(error, message);
   }
 }
