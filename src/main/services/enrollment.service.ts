@@ -72,8 +72,12 @@ export const DEFAULT_REDIRECT_BASE = 'https://authdesk.invalid/enrollment/done';
 
 const WEBAUTHN_METHODS = new Set(['PASSKEY', 'SECURITY_KEY']);
 
+const UNRECORDED_COMPLETION = 'The enrollment happened, but the audit log could not record it. Check the disk and the data folder.';
+
 interface EnrollmentRecord {
   id: string;
+  /** Set while a completion is being recorded, so a second path (poll vs redirect) cannot complete it again. */
+  completing?: boolean;
   tenant: TenantInfo;
   auditTenant: AuditTenant;
   userId: string;
@@ -421,10 +425,10 @@ export class EnrollmentService {
       }
       return { ...this.view(record), failure: problem };
     }
-    this.end(record, 'completed');
-    record.added = added;
-    record.window?.close();
-    await this.audit
+    if (record.completing) return this.view(record);
+    record.completing = true;
+    // The record is on disk before the enrollment reads as completed anywhere.
+    const recorded = await this.audit
       .append({
         ...base,
         action: 'enrollment.complete',
@@ -436,9 +440,10 @@ export class EnrollmentService {
           ...(verificationMethod ? { verificationMethod } : {}),
         },
       })
-      .catch(() => {
-        record.failure = 'The enrollment happened, but the audit log could not record it. Check the disk and the data folder.';
-      });
+      .then(() => true, () => false);
+    this.end(record, 'completed', recorded ? undefined : UNRECORDED_COMPLETION);
+    record.added = added;
+    record.window?.close();
     return this.view(record);
   }
 
@@ -507,9 +512,10 @@ export class EnrollmentService {
     if (record.status !== 'open') return;
     const added = this.diff(record, facts);
     if (added.length > 0) {
-      this.end(record, 'completed');
-      record.added = added;
-      await this.audit
+      if (record.completing) return;
+      record.completing = true;
+      // The record is on disk before the enrollment reads as completed anywhere.
+      const recorded = await this.audit
         .append({
           action: 'enrollment.complete',
           tenant: record.auditTenant,
@@ -517,9 +523,9 @@ export class EnrollmentService {
           details: { enrollmentId: record.id, mode: record.mode, firstEnrollment: record.firstEnrollment, added: added.map((a) => ({ id: a.id, method: a.method })), actionState: state ?? null },
           verification: record.stamp,
         })
-        .catch(() => {
-          record.failure = 'The enrollment happened, but the audit log could not record it. Check the disk and the data folder.';
-        });
+        .then(() => true, () => false);
+      this.end(record, 'completed', recorded ? undefined : UNRECORDED_COMPLETION);
+      record.added = added;
     } else if (state === 'CHALLENGE_FAILED' || state === 'BLOCK') {
       this.end(record, 'failed', `The tenant ended the user's attempt (${state}). Create a new link if they still need one.`);
       await this.audit
