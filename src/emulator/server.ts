@@ -71,7 +71,11 @@ async function dispatch(emu: Emu, router: Router, req: IncomingMessage, res: Ser
       sendJson(res, error.status, errorBody(error.error, error.description), { ...extraHeaders, ...error.headers });
       return;
     }
-    console.error('[emulator] unexpected error', error);
+    // SECURITY: embedded in the desktop app, the emulator's logs are the app's logs; an unexpected
+    // error's message can quote request data (a token, a code), so only its type and route are
+    // logged unless AUTHDESK_DEBUG=1 asks for the whole error.
+    const kind = error instanceof Error ? error.name : typeof error;
+    console.error(`[emulator] unexpected ${kind} on ${method} ${pathname}`, ...(process.env.AUTHDESK_DEBUG === '1' ? [error] : []));
     sendJson(res, 500, errorBody('internal_error', 'The emulator hit an unexpected error.'), extraHeaders);
   }
 }
