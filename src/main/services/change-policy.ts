@@ -29,10 +29,10 @@ export interface ChangePolicy {
 }
 
 /**
- * Today's policy: changes need a reason, a ticket and a typed confirmation (checked by their
- * schemas) but no caller verification, and none is stamped. TODO(#5): replace with a policy that
- * looks the verification up, checks it is for this tenant and user, succeeded and has not expired,
- * and refuses with `forbidden` otherwise.
+ * A policy that asks for no caller verification and stamps none: the directory's default when it
+ * is built alone (its own tests). The app's container always passes `VerificationService.changePolicy()`,
+ * which looks the verification up, checks it is for this tenant and user, succeeded and has not
+ * expired, and refuses with `forbidden` otherwise (subject to the tenant's policy setting).
  */
 export const unverifiedChangePolicy: ChangePolicy = {
   authorize: () => Promise.resolve(undefined),
