@@ -346,6 +346,12 @@ describe('every channel under random and malformed input', () => {
   });
 
   it('never printed the secret in any log line while fuzzing', () => {
+    // The check below must be able to fail: a line through the console spy is captured (as an Error,
+    // the way main logs one), and a line with the secret in it would be refused.
+    console.error(new Error('fuzz-ipc canary: a known line without any secret'));
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.at(-1)).toContain('Error: fuzz-ipc canary: a known line without any secret');
+    expect(() => mustNotLeak(`leaked ${emulator.secret}`)).toThrow();
     for (const line of logLines) mustNotLeak(line);
   });
 });
