@@ -1,8 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_NAMES, EVENT_NAMES, eventMethodOf, methodOf, type Api } from '../../../src/shared/ipc';
 import { createDesktopPlatform } from '../../../src/renderer/console/platform/desktop';
 import { createPlatform } from '../../../src/renderer/console/platform/transport';
-import { createMemoryPlatform } from './support/memory-platform';
+import { createServicePlatform, type ServicePlatform } from './support/service-platform';
 
 // The only mock allowed: the `electron` module, so the REAL preload can build window.authdesk here.
 const bridge = vi.hoisted(() => {
@@ -23,9 +23,18 @@ vi.mock('electron', () => ({
   },
 }));
 
+// The real router over the real services (temp data dir, real keychain, one emulator for the file).
+let host: ServicePlatform;
+beforeAll(async () => {
+  host = await createServicePlatform();
+});
+afterAll(async () => {
+  await host?.close();
+});
+
 describe('createPlatform', () => {
   it('names one method per channel and one subscription per event, as the preload does', () => {
-    const { platform } = createMemoryPlatform();
+    const { platform } = host;
     for (const name of CHANNEL_NAMES) {
       const { domain, method } = methodOf(name);
       expect(typeof (platform as unknown as Record<string, Record<string, unknown>>)[domain][method], name).toBe('function');
@@ -63,7 +72,8 @@ describe('createPlatform', () => {
 
 describe('createDesktopPlatform over the real preload', () => {
   it('calls every channel by its preload name and receives events', async () => {
-    const host = createMemoryPlatform([{ name: 'Prod', secret: 's' }]);
+    const { emulator } = host;
+    await host.services.tenants.add({ name: 'Prod', apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret, testFirst: false, makeActive: false });
     const seen: string[] = [];
     bridge.invoke = (channel, input) => {
       seen.push(channel);
@@ -74,10 +84,23 @@ describe('createDesktopPlatform over the real preload', () => {
     const desktop = createDesktopPlatform(bridge.exposed.authdesk as Api);
 
     const list = await desktop.tenants.list();
-    expect(list.ok && list.value.tenants.map((t) => t.name)).toEqual(['Prod']);
-    const renamed = await desktop.tenants.rename({ id: 'p1', name: 'Production' });
+    expect(list.ok && list.value.tenants.map((t) => t.name)).toContain('Prod');
+    const renamed = await desktop.tenants.rename({ id: 'prod', name: 'Production' });
     expect(renamed.ok && renamed.value.name).toBe('Production');
     expect(seen).toEqual(['tenants:list', 'tenants:rename']);
+
+    // Every channel, by its preload method name: each reaches the real router under its own name. A
+    // string is no channel's input, so each answers the router's validation Result (an unknown
+    // channel would answer 'Unknown channel' instead) and no service does any work.
+    seen.splice(0);
+    for (const name of CHANNEL_NAMES) {
+      const { domain, method } = methodOf(name);
+      const call = (desktop as unknown as Record<string, Record<string, (i: unknown) => Promise<unknown>>>)[domain][method];
+      const result = await call('not an input');
+      expect(result, name).toMatchObject({ ok: false, error: { code: 'validation' } });
+      expect(result, name).not.toMatchObject({ error: { message: 'Unknown channel' } });
+    }
+    expect(seen).toEqual([...CHANNEL_NAMES]);
 
     const received: unknown[] = [];
     const stop = desktop.events.onTenantsListChanged((payload) => received.push(payload));
