@@ -1,13 +1,24 @@
 import { createPinia, setActivePinia } from 'pinia';
-import { describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from 'vue';
+import type { RunningEmulator } from '../../../src/emulator';
 import { installPlatform } from '../../../src/renderer/console/platform/platform';
 import { useTenantsStore } from '../../../src/renderer/console/stores/tenants';
-import { createMemoryPlatform, type SeedTenant } from './support/memory-platform';
+import { closeConsoleHosts, createConsoleHost, startFileEmulator, type SeedTenant } from './support/console-host';
+
+// The real vault, router and keychain behind the store; one emulator for the file.
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startFileEmulator();
+});
+afterEach(closeConsoleHosts);
+afterAll(async () => {
+  await emulator?.close();
+});
 
 /** A fresh app + Pinia per test, with the platform provided at app level as main.ts does. */
-function setup(seed: SeedTenant[] = []) {
-  const host = createMemoryPlatform(seed);
+async function setup(seed: SeedTenant[] = []) {
+  const host = await createConsoleHost(emulator, seed);
   const app = createApp({});
   installPlatform(app, host.platform);
   const pinia = createPinia();
@@ -18,23 +29,24 @@ function setup(seed: SeedTenant[] = []) {
 
 describe('useTenantsStore', () => {
   it('loads the list and knows the active tenant', async () => {
-    const { store } = setup([{ name: 'Local', kind: 'local', apiUrl: 'http://127.0.0.1:1/v1' }, { name: 'Prod', region: 'us' }]);
+    const { store } = await setup([{ name: 'Local', kind: 'local' }, { name: 'Prod', region: 'us' }]);
     expect(store.loaded).toBe(false);
     const pending = store.load();
     expect(store.loading).toBe(true);
     await pending;
     expect(store.loading).toBe(false);
-    expect(store.tenants.map((t) => t.name)).toEqual(['Local', 'Prod']);
-    expect(store.activeTenant?.name).toBe('Local');
+    expect(store.tenants.map((t) => t.name)).toEqual(['Local tenant', 'Prod']);
+    expect(store.activeTenant?.name).toBe('Local tenant');
     expect(store.onLocalTenant).toBe(true);
   });
 
   it('records a failed load as state, not an exception', async () => {
-    const { store, host } = setup();
-    host.failNext('tenants:list', { code: 'unavailable', message: 'Main is not answering.' });
+    const { store, host } = await setup();
+    // The pipe to main breaks for one call, as when main is gone.
+    host.breakNext('tenants:list');
     const result = await store.load();
     expect(result.ok).toBe(false);
-    expect(store.loadError).toEqual({ code: 'unavailable', message: 'Main is not answering.' });
+    expect(store.loadError).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/reload/i) as unknown });
     expect(store.loaded).toBe(false);
     await store.load();
     expect(store.loadError).toBeNull();
@@ -42,20 +54,22 @@ describe('useTenantsStore', () => {
   });
 
   it('takes the list main pushes, and stops listening when disposed', async () => {
-    const { store, host } = setup([{ name: 'Prod', region: 'us' }]);
+    const { store, host } = await setup([{ name: 'Prod', region: 'us' }]);
     await store.load();
-    host.emit('tenants:list-changed', { tenants: [], activeId: null });
+    expect(store.tenants.map((t) => t.name)).toEqual(['Prod']);
+    // A change made in main (another window, the CLI) is pushed by the real event source.
+    await host.services.tenants.remove(host.ids[0]);
     expect(store.tenants).toEqual([]);
     store.$dispose();
-    host.emit('tenants:list-changed', { tenants: [{ name: 'x' }], activeId: 'x' });
+    await host.services.tenants.add({ name: 'Later', apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret, testFirst: false });
     expect(store.tenants).toEqual([]);
   });
 
   it('keeps the active tenant when main refuses a switch', async () => {
-    const { store } = setup([{ name: 'Prod', region: 'us' }]);
+    const { store, host } = await setup([{ name: 'Prod', region: 'us' }]);
     await store.load();
     const result = await store.setActive('nope');
     expect(!result.ok && result.error.code).toBe('not-found');
-    expect(store.activeId).toBe('p1');
+    expect(store.activeId).toBe(host.ids[0]);
   });
 });
