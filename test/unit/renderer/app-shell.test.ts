@@ -1,22 +1,27 @@
-import { flushPromises, type VueWrapper } from '@vue/test-utils';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { VueWrapper } from '@vue/test-utils';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { createServices } from '../../../src/main/services/container';
 import { buildRoutes, consoleRoutes, navLinks } from '../../../src/renderer/console/router';
-import { mountConsole } from './support/mount-console';
+import { closeConsoles, mountConsole } from './support/mount-console';
 
 let mounted: VueWrapper | undefined;
+let flushPromises: () => Promise<void>;
 afterEach(() => {
   mounted?.unmount();
   mounted = undefined;
   document.body.innerHTML = '';
 });
+afterAll(closeConsoles);
 
 async function open(options: Parameters<typeof mountConsole>[0] = {}) {
   const m = await mountConsole(options);
   mounted = m.wrapper;
+  // Real calls take real time: wait for main, not just for the microtask queue.
+  flushPromises = m.settle;
   return m;
 }
 
-const LOCAL = { name: 'Local tenant', kind: 'local' as const, apiUrl: 'http://127.0.0.1:4010/v1', tenantId: 'local', secret: 'sk_local' };
+const LOCAL = { name: 'Local tenant', kind: 'local' as const };
 const PROD = { name: 'Production', region: 'us' as const, secret: 'sk_prod' };
 
 describe('console shell', () => {
@@ -47,7 +52,7 @@ describe('console shell', () => {
 
     // Switching to a real tenant removes the banner.
     const select = wrapper.find('.tenant-switcher select');
-    await select.setValue('p2');
+    await select.setValue('production');
     await flushPromises();
     expect(wrapper.find('section[aria-label="Local demo tenant"]').exists()).toBe(false);
   });
@@ -58,21 +63,25 @@ describe('console shell', () => {
     const label = wrapper.find(`label[for="${select.attributes('id')}"]`);
     expect(label.text()).toBe('Tenant');
     expect(select.findAll('option').map((o) => o.text())).toEqual(['Production', 'Staging']);
-    await select.setValue('p2');
+    await select.setValue('staging');
     await flushPromises();
-    expect(host.calls.at(-1)).toEqual({ channel: 'tenants:set-active', input: { id: 'p2' } });
+    expect(host.calls.at(-1)).toEqual({ channel: 'tenants:set-active', input: { id: 'staging' } });
+    expect((await host.services.tenants.list()).activeId).toBe('staging');
     expect(wrapper.find('.status-notice').text()).toContain('Now working on Staging');
   });
 
   it('puts the switcher back and says why when a switch fails', async () => {
     const { wrapper, host } = await open({ seed: [PROD, { name: 'Staging', region: 'eu', secret: 's' }] });
-    host.failNext('tenants:set-active', { code: 'not-found', message: 'That tenant no longer exists. Refresh the list.' });
+    // Another process on the same data dir and keychain (the CLI) removes Staging; this window was not told.
+    const cli = createServices(host.services.options);
+    await cli.tenants.remove('staging');
+    await cli.close();
     const select = wrapper.find('.tenant-switcher select');
-    await select.setValue('p2');
+    await select.setValue('staging');
     await flushPromises();
-    expect((select.element as HTMLSelectElement).value).toBe('p1');
+    expect((select.element as HTMLSelectElement).value).toBe('production');
     const error = wrapper.find('.tenant-switcher [role=alert]');
-    expect(error.text()).toContain('That tenant no longer exists');
+    expect(error.text()).toContain('There is no tenant "staging"');
     expect(select.attributes('aria-describedby')).toBe(error.attributes('id'));
   });
 

@@ -1,11 +1,13 @@
 import { flushPromises, type VueWrapper } from '@vue/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryPlatform } from './support/memory-platform';
-import { mountConsole } from './support/mount-console';
+import { appendFile, mkdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { ConsoleHost } from './support/console-host';
+import { closeConsoles, mountConsole } from './support/mount-console';
 
-// The Settings view over the memory platform: the real router and the REAL settings and audit log
-// services (over a throwaway data dir), so validation comes from the channel's zod schema and every
-// saved change can be read back from the audit log.
+// The Settings view over the real router and services (vault, keychain, settings and audit log over
+// a throwaway data dir), so validation comes from the channel's zod schema, every saved change can
+// be read back from the audit log, and failures are real ones in the data dir.
 
 let mounted: VueWrapper | undefined;
 afterEach(() => {
@@ -13,9 +15,10 @@ afterEach(() => {
   mounted = undefined;
   document.body.innerHTML = '';
 });
+afterAll(closeConsoles);
 
-const PROD = { id: 'prod', name: 'Production', region: 'eu' as const, tenantId: 'tn-prod', secret: 'sk_prod_value_1234' };
-const STAGING = { id: 'staging', name: 'Staging', region: 'us' as const, tenantId: 'tn-stage', secret: 'sk_stage_value_5678' };
+const PROD = { name: 'Production', region: 'eu' as const, tenantId: 'tn-prod', secret: 'sk_prod_value_1234' };
+const STAGING = { name: 'Staging', region: 'us' as const, tenantId: 'tn-stage', secret: 'sk_stage_value_5678' };
 
 async function open(options: Parameters<typeof mountConsole>[0] = {}) {
   const m = await mountConsole({ path: '/settings/general', seed: [PROD, STAGING], ...options });
@@ -45,7 +48,7 @@ async function settle(until: () => boolean) {
 }
 
 /** The audit log as main has it, through the same platform the console uses. */
-async function auditEntries(host: MemoryPlatform) {
+async function auditEntries(host: ConsoleHost) {
   const page = await host.platform.audit.list({ action: ['settings.update'], limit: 50 });
   if (!page.ok) throw new Error(page.error.message);
   return page.value.entries;
@@ -77,16 +80,18 @@ describe('SettingsView', () => {
     expect((field(wrapper, 'Stale after (days)').element as HTMLInputElement).value).toBe('180');
     expect((field(wrapper, 'Enrollment action code').element as HTMLInputElement).value).toBe('authdesk-enroll');
     // Caller verification is on by default.
-    expect((policyBox(wrapper, 'prod').element as HTMLInputElement).checked).toBe(true);
+    expect((policyBox(wrapper, 'production').element as HTMLInputElement).checked).toBe(true);
   });
 
   it('says what failed when the settings cannot be loaded, and retries', async () => {
-    const { wrapper } = await open({
-      before: (host) => host.failNext('settings:get', { code: 'unavailable', message: 'Authdesk could not read its settings file.' }),
+    const { wrapper, host } = await open({
+      // A settings "file" that is a folder cannot be read: a real read error, not a parse error.
+      before: (host) => mkdir(join(host.services.options.dataDir, 'settings.json')),
     });
     const alert = wrapper.find('[role=alert]');
     expect(alert.text()).toContain('Could not load the settings');
-    expect(alert.text()).toContain('Authdesk could not read its settings file.');
+    expect(alert.text()).toContain('Authdesk could not read its settings file');
+    await rmdir(join(host.services.options.dataDir, 'settings.json'));
     await alert.findAll('button').find((b) => b.text() === 'Try again')!.trigger('click');
     await settle(() => wrapper.find('form').exists());
   });
@@ -152,7 +157,7 @@ describe('SettingsView', () => {
 
   it('asks before turning caller verification off, says it is recorded, and keeps it on when the agent backs out', async () => {
     const { wrapper, host } = await open();
-    const box = policyBox(wrapper, 'prod');
+    const box = policyBox(wrapper, 'production');
     (box.element as HTMLInputElement).focus();
     await box.setValue(false);
     const dialog = wrapper.find('dialog[open]');
@@ -171,31 +176,32 @@ describe('SettingsView', () => {
 
   it('turns verification off for one tenant once confirmed (recorded against that tenant), and back on without asking', async () => {
     const { wrapper, host } = await open();
-    await policyBox(wrapper, 'prod').setValue(false);
+    await policyBox(wrapper, 'production').setValue(false);
     await wrapper
       .find('dialog[open]')
       .findAll('button')
       .find((b) => b.text() === 'Turn off verification')!
       .trigger('click');
     await settle(() => wrapper.find('.status-notice').text().includes('off for “Production”'));
-    expect((policyBox(wrapper, 'prod').element as HTMLInputElement).checked).toBe(false);
+    expect((policyBox(wrapper, 'production').element as HTMLInputElement).checked).toBe(false);
     expect((policyBox(wrapper, 'staging').element as HTMLInputElement).checked).toBe(true);
-    expect(wrapper.find('li[data-tenant-id="prod"]').text()).toContain('without verifying the caller');
-    expect(await host.platform.settings.get({})).toMatchObject({ ok: true, value: { tenantPolicies: { prod: { requireCallerVerification: false } } } });
+    expect(wrapper.find('li[data-tenant-id="production"]').text()).toContain('without verifying the caller');
+    expect(await host.platform.settings.get({})).toMatchObject({ ok: true, value: { tenantPolicies: { production: { requireCallerVerification: false } } } });
     const [off] = await auditEntries(host);
-    expect(off.tenant).toEqual({ id: 'prod', name: 'Production' });
-    expect(off.details).toMatchObject({ changes: [{ setting: 'tenantPolicies.prod.requireCallerVerification', from: true, to: false }] });
+    expect(off.tenant).toEqual({ id: 'production', name: 'Production' });
+    expect(off.details).toMatchObject({ changes: [{ setting: 'tenantPolicies.production.requireCallerVerification', from: true, to: false }] });
 
-    await policyBox(wrapper, 'prod').setValue(true);
+    await policyBox(wrapper, 'production').setValue(true);
     expect(wrapper.find('dialog[open]').exists()).toBe(false);
     await settle(() => wrapper.find('.status-notice').text().includes('required again for “Production”'));
-    expect((policyBox(wrapper, 'prod').element as HTMLInputElement).checked).toBe(true);
+    expect((policyBox(wrapper, 'production').element as HTMLInputElement).checked).toBe(true);
     expect(await auditEntries(host)).toHaveLength(2);
   });
 
   it('shows a policy change main refused next to its tenant, focused, and leaves the box as saved', async () => {
     const { wrapper, host } = await open();
-    host.failNext('settings:update', { code: 'conflict', message: 'The audit log ends with an incomplete entry. Repair it first.' });
+    // An append cut off by a crash: the log refuses to record more, so the change is refused for real.
+    await appendFile(join(host.services.options.dataDir, 'audit', 'audit.jsonl'), '{"seq":99,"at":');
     await policyBox(wrapper, 'staging').setValue(false);
     await wrapper
       .find('dialog[open]')
@@ -204,7 +210,7 @@ describe('SettingsView', () => {
       .trigger('click');
     await settle(() => wrapper.find('li[data-tenant-id="staging"] [role=alert]').exists());
     const alert = wrapper.find('li[data-tenant-id="staging"] [role=alert]');
-    expect(alert.text()).toContain('Repair it first');
+    expect(alert.text()).toContain('The audit log ends with an incomplete entry');
     expect(document.activeElement?.contains(alert.element)).toBe(true);
     expect((policyBox(wrapper, 'staging').element as HTMLInputElement).checked).toBe(true);
   });

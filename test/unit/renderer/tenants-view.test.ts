@@ -1,7 +1,22 @@
-import { flushPromises, type VueWrapper } from '@vue/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
-import { GOOD_SECRET, fingerprint } from './support/memory-platform';
-import { mountConsole } from './support/mount-console';
+import type { VueWrapper } from '@vue/test-utils';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../../src/emulator';
+import { fingerprint } from './support/console-host';
+import { closeConsoles, fileEmulator, mountConsole } from './support/mount-console';
+
+// The tenant settings over the real vault, router and keychain (a temp data dir and a keychain
+// service per test); tenants that must answer point at this file's emulator, so a good secret is
+// the emulator's and a refused one is really refused over HTTP.
+let emulator: RunningEmulator;
+let GOOD_SECRET: string;
+let flushPromises: () => Promise<void>;
+beforeAll(async () => {
+  emulator = await fileEmulator();
+  GOOD_SECRET = emulator.secret;
+});
+afterAll(closeConsoles);
 
 let mounted: VueWrapper | undefined;
 afterEach(() => {
@@ -13,12 +28,17 @@ afterEach(() => {
 async function open(options: Parameters<typeof mountConsole>[0] = {}) {
   const m = await mountConsole({ path: '/settings/tenants', ...options });
   mounted = m.wrapper;
+  // Real calls take real time: wait for main, not just for the microtask queue.
+  flushPromises = m.settle;
   return m;
 }
 
 const PROD = { name: 'Production', region: 'eu' as const, tenantId: 'tn-prod', secret: 'sk_prod_value_1234' };
 const STAGING = { name: 'Staging', apiUrl: 'https://staging.example.com/v1', tenantId: 'tn-stage', secret: 'sk_stage_value_5678' };
-const LOCAL = { name: 'Local tenant', kind: 'local' as const, apiUrl: 'http://127.0.0.1:4010/v1', tenantId: 'local', secret: 'sk_local' };
+const LOCAL = { name: 'Local tenant', kind: 'local' as const };
+/** A tenant that answers: the emulator, with its secret or a wrong one. */
+const answering = (name: string, secret = GOOD_SECRET) => ({ name, apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret });
+const secretsStored = async (host: { keychain: { list(): Promise<string[]> } }) => (await host.keychain.list()).length;
 
 function rows(wrapper: VueWrapper) {
   return wrapper.findAll('tbody tr');
@@ -78,14 +98,20 @@ describe('TenantsView: the list', () => {
   });
 
   it('shows an error state with words a person can act on, and retries', async () => {
-    const { wrapper } = await open({
+    let saved = '';
+    const tenantsFile = (h: { services: { options: { dataDir: string } } }) => join(h.services.options.dataDir, 'tenants.json');
+    const { wrapper, host } = await open({
       seed: [PROD],
-      before: (h) =>
-        h.failNext('tenants:list', { code: 'keychain-unavailable', message: 'The OS keychain is locked. Unlock it and try again.' }),
+      // A tenant list cut short on disk: the vault refuses to read it, for real.
+      before: async (h) => {
+        saved = await readFile(tenantsFile(h), 'utf8');
+        await writeFile(tenantsFile(h), saved.slice(0, 20));
+      },
     });
-    const alert = wrapper.find('[role=alert][data-error-code=keychain-unavailable]');
-    expect(alert.text()).toContain('Could not load the tenants: the os keychain is not available');
-    expect(alert.text()).toContain('The OS keychain is locked. Unlock it and try again.');
+    const alert = wrapper.find('[role=alert][data-error-code=internal]');
+    expect(alert.text()).toContain('Could not load the tenants');
+    expect(alert.text()).toContain('is damaged. Move it aside and add your tenants again');
+    await writeFile(tenantsFile(host), saved);
     await alert.find('button').trigger('click');
     await flushPromises();
     expect(wrapper.find('[role=alert]').exists()).toBe(false);
@@ -94,7 +120,8 @@ describe('TenantsView: the list', () => {
 
   it('follows list changes pushed by main (another window, the CLI)', async () => {
     const { wrapper, host } = await open({ seed: [PROD] });
-    host.emit('tenants:list-changed', { tenants: [], activeId: null });
+    // Main removes it (as for another window or the CLI); the real event source pushes the new list.
+    await host.services.tenants.remove(host.ids[0]);
     await flushPromises();
     expect(wrapper.text()).toContain('No tenants yet');
   });
@@ -123,7 +150,7 @@ describe('TenantsView: adding a tenant', () => {
     await link.trigger('click');
     expect(document.activeElement).toBe(name.element);
     // Nothing invalid reached the vault.
-    expect(host.secrets.size).toBe(1);
+    expect(await secretsStored(host)).toBe(1);
   });
 
   it('shows a bad custom API URL on the URL field', async () => {
@@ -143,15 +170,17 @@ describe('TenantsView: adding a tenant', () => {
   it('adds a tenant: the secret goes to main once, the field is emptied, the list shows the new row', async () => {
     const { wrapper, host } = await open({ seed: [PROD] });
     await field(wrapper, 'Name').setValue('Europe prod');
-    await field(wrapper, 'Region').setValue('eu');
+    // The connection test runs for real, so the tenant is the emulator at a custom API URL.
+    await wrapper.find('input[type=radio][value=custom]').setValue(true);
+    await field(wrapper, 'Server API URL').setValue(emulator.apiUrl);
     await field(wrapper, 'Tenant ID').setValue('tn-eu-2');
     const secret = await typeSecret(wrapper, GOOD_SECRET);
     await wrapper.find('form.tenant-add-form').trigger('submit');
     await flushPromises();
 
     const add = host.calls.find((c) => c.channel === 'tenants:add');
-    expect(add?.input).toEqual({ name: 'Europe prod', region: 'eu', tenantId: 'tn-eu-2', secret: GOOD_SECRET, testFirst: true, makeActive: true });
-    expect(host.secrets.get('p2')).toBe(GOOD_SECRET);
+    expect(add?.input).toEqual({ name: 'Europe prod', apiUrl: emulator.apiUrl, tenantId: 'tn-eu-2', secret: GOOD_SECRET, testFirst: true, makeActive: true });
+    expect(await host.keychain.get('europe-prod')).toBe(GOOD_SECRET);
     expect((secret.element as HTMLInputElement).value).toBe('');
     expect(rows(wrapper)).toHaveLength(2);
     const added = rows(wrapper)[1];
@@ -181,7 +210,9 @@ describe('TenantsView: adding a tenant', () => {
     const BAD = 'sk_live_wrong_secret_never_shown';
     const { wrapper, host } = await open({ seed: [PROD] });
     await field(wrapper, 'Name').setValue('Wrong');
-    await field(wrapper, 'Region').setValue('us');
+    // The emulator really refuses a wrong secret (401).
+    await wrapper.find('input[type=radio][value=custom]').setValue(true);
+    await field(wrapper, 'Server API URL').setValue(emulator.apiUrl);
     await field(wrapper, 'Tenant ID').setValue('t1');
     const secret = await typeSecret(wrapper, BAD);
     await wrapper.find('form.tenant-add-form').trigger('submit');
@@ -198,7 +229,7 @@ describe('TenantsView: adding a tenant', () => {
     expect(secret.attributes('value')).toBeUndefined();
     expect(wrapper.html()).not.toContain(BAD);
     expect(document.body.innerHTML).not.toContain(BAD);
-    expect(host.secrets.size).toBe(1);
+    expect(await secretsStored(host)).toBe(1);
     // The other fields keep what the person typed.
     expect(field(wrapper, 'Name').element).toHaveProperty('value', 'Wrong');
   });
@@ -212,19 +243,20 @@ describe('TenantsView: adding a tenant', () => {
 
 describe('TenantsView: row actions', () => {
   it('makes a tenant active', async () => {
-    const { wrapper } = await open({ seed: [PROD, STAGING] });
+    const { wrapper, host } = await open({ seed: [PROD, STAGING] });
     await rows(wrapper)[1].findAll('button').find((b) => b.text().startsWith('Make active'))!.trigger('click');
     await flushPromises();
     expect(rows(wrapper)[1].text()).toContain('Active');
-    expect((wrapper.find('.tenant-switcher select').element as HTMLSelectElement).value).toBe('p2');
+    expect((wrapper.find('.tenant-switcher select').element as HTMLSelectElement).value).toBe('staging');
+    expect((await host.services.tenants.list()).activeId).toBe('staging');
   });
 
   it('tests a saved tenant and says how it went', async () => {
-    const { wrapper } = await open({ seed: [{ ...PROD, secret: GOOD_SECRET }, STAGING] });
+    const { wrapper } = await open({ seed: [answering('Production'), answering('Staging', 'sk_stage_wrong_value_5678')] });
     for (const row of rows(wrapper)) await row.findAll('button').find((b) => b.text().startsWith('Test'))!.trigger('click');
     await flushPromises();
-    expect(rows(wrapper)[0].find('.row-test').text()).toBe('Connected in 42 ms.');
-    expect(rows(wrapper)[1].find('.row-test').text()).toContain('refused the secret');
+    expect(rows(wrapper)[0].find('.row-test').text()).toMatch(/^Connected in \d+ ms\.$/);
+    expect(rows(wrapper)[1].find('.row-test').text()).toContain('rejected the Server API secret (401)');
   });
 
   it('renames in a dialog; Escape closes it and gives focus back', async () => {
@@ -252,21 +284,21 @@ describe('TenantsView: row actions', () => {
   });
 
   it('rotates a secret: a refused one keeps the old secret and empties the field', async () => {
-    const { wrapper, host } = await open({ seed: [PROD] });
+    const { wrapper, host } = await open({ seed: [answering('Production', PROD.secret)] });
     await rows(wrapper)[0].findAll('button').find((b) => b.text().startsWith('Rotate'))!.trigger('click');
     await flushPromises();
     await typeSecret(wrapper, 'sk_bad_rotation', 'New Server API secret key');
     await wrapper.find('dialog[open] form').trigger('submit');
     await flushPromises();
     expect(wrapper.find('dialog[open] .error-summary').text()).toContain('The tenant refused the secret');
-    expect(host.secrets.get('p1')).toBe(PROD.secret);
+    expect(await host.keychain.get('production')).toBe(PROD.secret);
     expect(wrapper.html()).not.toContain('sk_bad_rotation');
 
     await typeSecret(wrapper, GOOD_SECRET, 'New Server API secret key');
     await wrapper.find('dialog[open] form').trigger('submit');
     await flushPromises();
     expect(wrapper.find('dialog[open]').exists()).toBe(false);
-    expect(host.secrets.get('p1')).toBe(GOOD_SECRET);
+    expect(await host.keychain.get('production')).toBe(GOOD_SECRET);
     expect(rows(wrapper)[0].text()).toContain(fingerprint(GOOD_SECRET));
   });
 
@@ -287,7 +319,7 @@ describe('TenantsView: row actions', () => {
     await wrapper.findAll('dialog[open] button').find((b) => b.text() === 'Remove tenant')!.trigger('click');
     await flushPromises();
     expect(rows(wrapper)).toHaveLength(1);
-    expect(host.secrets.has('p2')).toBe(false);
+    expect(await host.keychain.get('staging')).toBeNull();
   });
 
   it('offers no rename, rotation or removal for the built-in local tenant', async () => {

@@ -1,3 +1,4 @@
+import { flushPromises } from '@vue/test-utils';
 import axios from 'axios';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,8 @@ export interface ConsoleHost {
   breakNext(channel: ChannelName): void;
   /** Links opened with openExternal. */
   opened: string[];
+  /** Resolves once no call is running in main (held calls do not count) and the page took the answers. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,6 +118,7 @@ export async function createConsoleHost(emulator: RunningEmulator, seed: SeedTen
   const broken = new Set<string>();
   const calls: RecordedCall[] = [];
   const opened: string[] = [];
+  let running = 0;
 
   const platform = createPlatform({
     kind: 'test',
@@ -123,9 +127,14 @@ export async function createConsoleHost(emulator: RunningEmulator, seed: SeedTen
       const gate = holds.get(channel);
       if (gate) await gate;
       if (broken.delete(channel)) throw new Error('IPC pipe closed');
-      // A round trip through JSON, as over IPC: nothing but data crosses.
-      const result = await router.handle(channel, JSON.parse(JSON.stringify(input ?? {})), { transport: 'test' });
-      return JSON.parse(JSON.stringify(result)) as never;
+      running++;
+      try {
+        // A round trip through JSON, as over IPC: nothing but data crosses.
+        const result = await router.handle(channel, JSON.parse(JSON.stringify(input ?? {})), { transport: 'test' });
+        return JSON.parse(JSON.stringify(result)) as never;
+      } finally {
+        running--;
+      }
     },
     subscribe(event, listener) {
       const set = listeners.get(event) ?? new Set();
@@ -147,6 +156,16 @@ export async function createConsoleHost(emulator: RunningEmulator, seed: SeedTen
     ids,
     opened,
     breakNext: (channel) => void broken.add(channel),
+    async settled() {
+      // Real calls do file and keychain work: wait for them, let the page react (it may call again), repeat.
+      for (let quiet = 0; quiet < 2; ) {
+        await flushPromises();
+        if (running > 0) {
+          quiet = 0;
+          await new Promise((r) => setTimeout(r, 2));
+        } else quiet++;
+      }
+    },
     hold(channel) {
       let release!: () => void;
       holds.set(channel, new Promise<void>((r) => (release = r)));

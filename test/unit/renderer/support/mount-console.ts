@@ -1,11 +1,12 @@
 import { createTestingPinia } from '@pinia/testing';
-import { flushPromises, mount } from '@vue/test-utils';
+import { mount } from '@vue/test-utils';
 import { vi } from 'vitest';
 import { createMemoryHistory, type Router } from 'vue-router';
 import App from '../../../../src/renderer/console/App.vue';
 import { PLATFORM_KEY } from '../../../../src/renderer/console/platform/platform';
 import { createConsoleRouter } from '../../../../src/renderer/console/router';
-import { createMemoryPlatform, type MemoryPlatform, type SeedTenant } from './memory-platform';
+import type { RunningEmulator } from '../../../../src/emulator';
+import { closeConsoleHosts, createConsoleHost, startFileEmulator, type ConsoleHost, type SeedTenant } from './console-host';
 
 /** Options of {@link mountConsole}. */
 export interface MountOptions {
@@ -14,17 +15,33 @@ export interface MountOptions {
   seed?: SeedTenant[];
   activeIndex?: number;
   /** Prepares the platform before the app starts (hold or fail a call). */
-  before?: (host: MemoryPlatform) => void;
+  before?: (host: ConsoleHost) => unknown;
+}
+
+// One emulator per test file (vitest isolates files), started on the first mount.
+let emulator: Promise<RunningEmulator> | undefined;
+
+/** The emulator this file's consoles talk to (seeds without a region or URL point at it). */
+export function fileEmulator(): Promise<RunningEmulator> {
+  return (emulator ??= startFileEmulator());
+}
+
+/** Closes every host and the file's emulator: call it in afterAll. */
+export async function closeConsoles(): Promise<void> {
+  await closeConsoleHosts();
+  const running = emulator;
+  emulator = undefined;
+  await (await running)?.close();
 }
 
 /**
- * Mounts the whole console (App.vue with its real router on a memory history) over a fresh
- * in-memory platform and a fresh Pinia whose actions really run. Attached to the document so
- * focus can be asserted.
+ * Mounts the whole console (App.vue with its real router on a memory history) over a fresh host on
+ * the real services (see console-host.ts) and a fresh Pinia whose actions really run. Attached to
+ * the document so focus can be asserted.
  */
 export async function mountConsole(options: MountOptions = {}) {
-  const host = createMemoryPlatform(options.seed ?? [], options.activeIndex ?? 0);
-  options.before?.(host);
+  const host = await createConsoleHost(await fileEmulator(), options.seed ?? [], options.activeIndex ?? 0);
+  await options.before?.(host);
   const router: Router = createConsoleRouter(createMemoryHistory());
   await router.push(options.path ?? '/settings/tenants');
   await router.isReady();
@@ -35,6 +52,6 @@ export async function mountConsole(options: MountOptions = {}) {
       provide: { [PLATFORM_KEY as symbol]: host.platform },
     },
   });
-  await flushPromises();
-  return { wrapper, host, router };
+  await host.settled();
+  return { wrapper, host, router, settle: () => host.settled() };
 }
