@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../../../src/emulator';
 import { createHandlers } from '../../../../src/main/ipc/handlers';
-import { createRouter, type Handlers } from '../../../../src/main/ipc/router';
-import { AppError } from '../../../../src/shared/errors';
+import { createRouter } from '../../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../../src/main/services/container';
 import type { Platform } from '../../../../src/renderer/console/platform/platform';
 import { createPlatform } from '../../../../src/renderer/console/platform/transport';
@@ -63,18 +62,3 @@ export async function createServicePlatform(): Promise<ServicePlatform> {
     },
   };
 }
-
-type HelpdeskChannel = Extract<keyof Handlers, `users:${string}` | `authenticators:${string}`>;
-const unserved = (): never => {
-  throw new AppError('unavailable', 'The memory platform does not serve the helpdesk channels; use createServicePlatform().');
-};
-
-/** For the in-memory platform: the helpdesk channels need a real tenant, so it does not serve them. */
-export const unservedHelpdeskHandlers: Pick<Handlers, HelpdeskChannel> = {
-  'users:search': unserved,
-  'users:get': unserved,
-  'users:recent': unserved,
-  'users:revoke-sessions': unserved,
-  'authenticators:remove': unserved,
-  'authenticators:remove-all': unserved,
-};
