@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Authsignal } from '@authsignal/node';
+import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import {
   LOCAL_TENANT_ID,
@@ -80,6 +82,11 @@ export interface TenantServiceOptions {
    * back into the vault, so there is no cycle. Absent, nothing is recorded (tests of the vault alone).
    */
   audit?: () => TenantAuditRecorder;
+  /**
+   * After how long another process's lock on the profile list counts as abandoned (a crash):
+   * proper-lockfile refreshes a live lock every half of this. Minimum 2000 ms; default 5000 ms.
+   */
+  lockStaleMs?: number;
 }
 
 /** The part of the audit log the vault needs: a narrow seam, so tests can see what it records. */
@@ -145,11 +152,14 @@ const EMPTY: TenantsFile = { version: 1, activeId: null, profiles: [] };
 /**
  * The tenant vault: profiles in `<dataDir>/tenants.json` (written atomically), secrets in the OS
  * keychain (account = profile id), plus the built-in local tenant when the app runs one. The file
- * is re-read on every call, so the desktop app and the CLI can both change it; changes made
- * through this instance are serialised and announced to {@link TenantService.onChange} listeners.
+ * is re-read on every call, so the desktop app and the CLI can both change it; every
+ * read-modify-write is queued in this process and holds a cross-process lock (proper-lockfile),
+ * and changes made through this instance are announced to {@link TenantService.onChange} listeners.
  */
 export class TenantService {
   readonly file: string;
+  private readonly dataDir: string;
+  private readonly staleMs: number;
   private readonly keychain: Keychain;
   private readonly local?: LocalTenantConfig;
   private readonly localCreatedAt: string;
@@ -162,6 +172,8 @@ export class TenantService {
 
   constructor(options: TenantServiceOptions) {
     this.file = join(options.dataDir, TENANTS_FILE);
+    this.dataDir = options.dataDir;
+    this.staleMs = Math.max(2000, options.lockStaleMs ?? 5000);
     this.keychain = options.keychain;
     this.local = options.localTenant;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 10_000;
@@ -508,11 +520,44 @@ export class TenantService {
     return writeJsonAtomic(this.file, file);
   }
 
-  /** Runs read-modify-write steps one at a time, so two changes from this process never interleave. */
+  /**
+   * Runs read-modify-write steps one at a time: queued within this process, and under a
+   * cross-process lock, because the desktop app and the CLI share the data dir and an unlocked
+   * read-modify-write from each would lose one of the two changes.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const task = () => this.locked(fn);
+    const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Runs `task` holding the proper-lockfile lock on `tenants.json` (a `tenants.json.lock` dir next
+   * to it; the atomic write renames onto the file itself, so the lock dir stays put).
+   */
+  private async locked<T>(task: () => Promise<T>): Promise<T> {
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.file, {
+        realpath: false,
+        stale: this.staleMs,
+        // Wait long enough for a crashed holder's lock to go stale, but not forever.
+        retries: { retries: Math.ceil((this.staleMs * 1.5) / 50), factor: 1, minTimeout: 50, maxTimeout: 50 },
+      });
+    } catch (error) {
+      throw new AppError(
+        'unavailable',
+        'Another Authdesk window or CLI run is changing the tenant list. Wait for it to finish and try again.',
+        { cause: error },
+      );
+    }
+    try {
+      return await task();
+    } finally {
+      await release().catch(() => undefined);
+    }
   }
 
   private async mutate(change: (file: TenantsFile) => TenantsFile | Promise<TenantsFile>): Promise<void> {
