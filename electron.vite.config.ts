@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
+import { aliases } from './aliases.config';
 
 const root = import.meta.dirname;
 
@@ -11,6 +12,7 @@ const root = import.meta.dirname;
  */
 export default defineConfig({
   main: {
+    resolve: { alias: aliases },
     build: {
       outDir: 'out/main',
       rollupOptions: {
@@ -22,6 +24,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: { alias: aliases },
     build: {
       outDir: 'out/preload',
       // SECURITY: sandboxed preloads get no `require` for node_modules; bundle everything they use.
@@ -39,6 +42,7 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'src/renderer'),
     plugins: [vue()],
+    resolve: { alias: aliases },
     build: {
       outDir: resolve(root, 'out/renderer'),
       // Smaller first load for the console (start-to-interactive budget) and the enroll page.

@@ -56,17 +56,17 @@ export default tseslint.config(
   // Layer zones: shared runs anywhere, so it may import nothing from the platform.
   zone(
     ['src/shared/**'],
-    ['electron', 'keytar', 'vue', 'pinia', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/preload/**', '**/emulator/**'],
+    ['electron', 'keytar', 'vue', 'pinia', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/preload/**', '**/emulator/**', '@console/**'],
     'src/shared runs anywhere: no electron, no node:*, no DOM, no other layer.',
   ),
   zone(
     ['src/main/services/**', 'src/main/ipc/**', 'src/main/cli/**', 'src/emulator/**'],
-    ['electron', '**/renderer/**', '**/preload/**', '**/main/electron/**'],
+    ['electron', '**/renderer/**', '**/preload/**', '**/main/electron/**', '@console/**'],
     "Services, the router, the CLI and the emulator run in plain Node: no 'electron' here (it belongs in src/main/electron).",
   ),
   zone(
     ['src/preload/**'],
-    ['keytar', 'zod', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/emulator/**'],
+    ['keytar', 'zod', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/emulator/**', '@console/**'],
     'Preloads are sandboxed: they import only electron and ../shared (names, no schemas).',
   ),
   zone(
@@ -81,7 +81,7 @@ export default tseslint.config(
   ),
   zone(
     ['src/main/electron/**', 'src/main/index.ts'],
-    ['keytar', '**/renderer/**'],
+    ['keytar', '**/renderer/**', '@console/**'],
     'keytar belongs in src/main/services only; the Electron shell reaches secrets through services.',
   ),
   prettier,

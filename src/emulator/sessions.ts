@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { VerificationMethod } from '../shared/domain/authsignal';
+import type { VerificationMethod } from '@shared/domain/authsignal';
 
 /** One session created by `POST /v1/sessions`. */
 export interface EmuSession {

@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CHANNEL_NAMES, EVENT_NAMES } from '../shared/ipc/channel-names';
-import { eventMethodOf, methodOf } from '../shared/ipc/contract';
+import { CHANNEL_NAMES, EVENT_NAMES } from '@shared/ipc/channel-names';
+import { eventMethodOf, methodOf } from '@shared/ipc/contract';
 
 /**
  * Builds `window.authdesk` from the channel list: one named function per channel and one

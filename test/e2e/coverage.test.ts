@@ -7,7 +7,7 @@ import { CheckpointWriter } from '../../src/main/services/coverage-checkpoint';
 import { detectFormat, inputFacts } from '../../src/main/services/coverage-input';
 import { buildRow, csvHeader, rowToCsv } from '../../src/main/services/coverage-report';
 import { verifyEvidencePack } from '../../src/main/services/evidence.service';
-import { addToSummary, CoverageRunOptions, emptySummary, type CoverageSummary } from '../../src/shared/domain/coverage';
+import { addToSummary, CoverageRunOptions, emptySummary, type CoverageSummary } from '@shared/domain/coverage';
 import { openConsole, runAxe, seriousViolations, type ConsoleSession } from '../support/chromium';
 
 // The coverage journey in real Chromium through the browser harness, over the real services and

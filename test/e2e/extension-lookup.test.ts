@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTHDESK_EXTENSION_ID } from '../../src/shared/bridge/extension-id';
+import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import { CHROMIUM_ARGS } from '../support/chromium';
 import { startTestDesktop, type TestDesktop } from '../support/bridge-desktop';
 

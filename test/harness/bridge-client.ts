@@ -1,8 +1,8 @@
 // The browser harness's stand-in for src/preload/console.ts: it defines `window.authdesk` exactly as
 // the preload does (same channel list, same method names), but carries calls over loopback HTTP
 // instead of Electron IPC. Bundled and served by test/harness/server.ts; never shipped.
-import { CHANNEL_NAMES, EVENT_NAMES } from '../../src/shared/ipc/channel-names';
-import { eventMethodOf, methodOf } from '../../src/shared/ipc/contract';
+import { CHANNEL_NAMES, EVENT_NAMES } from '@shared/ipc/channel-names';
+import { eventMethodOf, methodOf } from '@shared/ipc/contract';
 
 const TOKEN_META = 'authdesk-harness-token';
 const TOKEN_HEADER = 'x-authdesk-harness-token';

@@ -7,8 +7,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { EnrollmentHost, EnrollmentWindowHandle, EnrollmentWindowRequest, GuidedPageLocation } from '../../src/main/services/enrollment-host';
 import type { TenantInfo } from '../../src/main/services/tenants.service';
-import { AppError, isAppError } from '../../src/shared/errors';
-import type { Result } from '../../src/shared/ipc/result';
+import { AppError, isAppError } from '@shared/errors';
+import type { Result } from '@shared/ipc/result';
 
 /** One enrollment window, as a test sees it. */
 export interface HarnessWindow {

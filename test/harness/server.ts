@@ -12,7 +12,7 @@ import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type ServiceOptions, type Services } from '../../src/main/services/container';
 import type { LocalTenantConfig } from '../../src/main/services/tenants.service';
-import { events as eventSchemas, type EventName } from '../../src/shared/ipc';
+import { events as eventSchemas, type EventName } from '@shared/ipc';
 import { subscribeAll } from '../../src/main/ipc/events';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));

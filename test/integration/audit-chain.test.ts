@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/main/cli';
 import { AuditLogService, verifyFile } from '../../src/main/services/audit-log.service';
-import type { AuditPage, AuditVerifyResult } from '../../src/shared/domain/audit';
+import type { AuditPage, AuditVerifyResult } from '@shared/domain/audit';
 
 const BIN = fileURLToPath(new URL('../../bin/authdesk', import.meta.url));
 const tenant = { id: 'local', name: 'Local tenant' };

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthsignalClient, mapAuthsignalError, parseRetryAfter, withAuthsignal } from '../../src/main/services/authsignal-client';
-import { AppError } from '../../src/shared/errors';
+import { AppError } from '@shared/errors';
 
 // A tiny real server that answers the way the live Authsignal API does (the 401 body is the one the
 // official SDK's live tests assert), plus the failures the emulator cannot produce on demand.

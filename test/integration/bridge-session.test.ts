@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveSessionKeys, exportPublicKey, fingerprintPhrase, generateKeyPair, newNonce, open, seal, type SessionKeys } from '../../src/shared/bridge/bridge-crypto';
-import { AUTHDESK_EXTENSION_ID } from '../../src/shared/bridge/extension-id';
-import { DesktopFrame, MAX_FRAME_BYTES, NATIVE_HOST_NAME, type WelcomeFrame } from '../../src/shared/bridge/protocol';
-import { fromBase64Url, randomId, toBase64Url } from '../../src/shared/bridge/runtime';
+import { deriveSessionKeys, exportPublicKey, fingerprintPhrase, generateKeyPair, newNonce, open, seal, type SessionKeys } from '@shared/bridge/bridge-crypto';
+import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
+import { DesktopFrame, MAX_FRAME_BYTES, NATIVE_HOST_NAME, type WelcomeFrame } from '@shared/bridge/protocol';
+import { fromBase64Url, randomId, toBase64Url } from '@shared/bridge/runtime';
 import { encodeFrame, FrameReader, parseFrameBody } from '../../src/main/services/browser-bridge/framing';
-import type { ExtensionIdentity } from '../../src/shared/bridge/client';
+import type { ExtensionIdentity } from '@shared/bridge/client';
 import { newExtensionIdentity, nodeExtensionClient, startHost, startTestDesktop, type HostProcess, type TestDesktop } from '../support/bridge-desktop';
 
 // The bridge end to end in Node: the real native host process (started through the launcher the

@@ -9,9 +9,9 @@ import { createRouter, type Router } from '../../src/main/ipc/router';
 import { createServices, type Services } from '../../src/main/services/container';
 import { createKeychain } from '../../src/main/services/keychain';
 import { verifyEvidencePack } from '../../src/main/services/evidence.service';
-import type { CoverageProgress, CoverageRow } from '../../src/shared/domain/coverage';
-import type { CoverageExportChunk, CoverageRowsPage, CoverageRunInfo } from '../../src/shared/ipc/channels/coverage';
-import type { Result } from '../../src/shared/ipc/result';
+import type { CoverageProgress, CoverageRow } from '@shared/domain/coverage';
+import type { CoverageExportChunk, CoverageRowsPage, CoverageRunInfo } from '@shared/ipc/channels/coverage';
+import type { Result } from '@shared/ipc/result';
 
 // The console's coverage journey through the real router and services (what the preload and the
 // browser harness both call), against the local tenant over HTTP: upload in chunks, start, watch

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { readReportRows } from '../../src/main/services/coverage-export';
 import { runCoverage, type CoverageRunRequest } from '../../src/main/services/coverage-run';
-import type { CoverageRow } from '../../src/shared/domain/coverage';
+import type { CoverageRow } from '@shared/domain/coverage';
 
 // The coverage engine over real HTTP against the local tenant, with its faults on: rate limit,
 // 5xx, latency with jitter and connection resets. The report must still be complete and correct,

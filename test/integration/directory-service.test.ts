@@ -9,10 +9,10 @@ import { AuditLogService } from '../../src/main/services/audit-log.service';
 import { DirectoryService } from '../../src/main/services/directory.service';
 import { createKeychain } from '../../src/main/services/keychain';
 import { TenantService } from '../../src/main/services/tenants.service';
-import type { AuditEntry } from '../../src/shared/domain/audit';
-import { AppError } from '../../src/shared/errors';
-import { RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '../../src/shared/ipc/channels/authenticators';
-import { RevokeSessionsInput, UserSearchInput } from '../../src/shared/ipc/channels/users';
+import type { AuditEntry } from '@shared/domain/audit';
+import { AppError } from '@shared/errors';
+import { RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '@shared/ipc/channels/authenticators';
+import { RevokeSessionsInput, UserSearchInput } from '@shared/ipc/channels/users';
 
 /**
  * The directory service against the REAL local tenant over HTTP (the emulator seeded with the demo

@@ -7,9 +7,9 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment-host';
 import { EnrollmentService } from '../../src/main/services/enrollment.service';
-import type { EnrollmentOptions, EnrollmentView, GuidedSession } from '../../src/shared/domain/enrollment';
-import type { VerificationOptions, VerificationView } from '../../src/shared/domain/verification';
-import type { Result } from '../../src/shared/ipc/result';
+import type { EnrollmentOptions, EnrollmentView, GuidedSession } from '@shared/domain/enrollment';
+import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
+import type { Result } from '@shared/ipc/result';
 import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
 

@@ -9,7 +9,7 @@ import { createServices, type Services } from '../../src/main/services/container
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { createRouter } from '../../src/main/ipc/router';
 import { main } from '../../src/main/cli';
-import type { AuditEntry } from '../../src/shared/domain/audit';
+import type { AuditEntry } from '@shared/domain/audit';
 
 // Tenant changes in the audit log, through the real container (vault + log + settings), the real
 // keychain (npm test's private gnome-keyring), the emulator over HTTP and a temp data dir.

@@ -10,7 +10,7 @@ import { TenantService } from '../../src/main/services/tenants.service';
 import { createServices } from '../../src/main/services/container';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { createRouter } from '../../src/main/ipc/router';
-import type { TenantList } from '../../src/shared/ipc/channels/tenants';
+import type { TenantList } from '@shared/ipc/channels/tenants';
 
 // Real everything: the emulator over HTTP through @authsignal/node, the real keychain (npm test's
 // private gnome-keyring), a real temp data dir.

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
-import type { VerificationOptions, VerificationView } from '../../src/shared/domain/verification';
-import type { Result } from '../../src/shared/ipc/result';
+import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
+import type { Result } from '@shared/ipc/result';
 import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
 

@@ -9,9 +9,9 @@ import { NO_FAULTS } from '../../src/emulator/faults';
 import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter, type Router } from '../../src/main/ipc/router';
 import { createServices, type Services } from '../../src/main/services/container';
-import type { ErrorInfo } from '../../src/shared/errors';
-import { CHANNEL_NAMES } from '../../src/shared/ipc';
-import type { Result } from '../../src/shared/ipc/result';
+import type { ErrorInfo } from '@shared/errors';
+import { CHANNEL_NAMES } from '@shared/ipc';
+import type { Result } from '@shared/ipc/result';
 
 // Faults (issue #7, item 4): the console's operations against a local tenant that injects latency,
 // 5xx, 429 and connection resets. Each one succeeds or fails with a message a person can act on

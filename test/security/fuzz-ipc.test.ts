@@ -8,9 +8,9 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter, type Router } from '../../src/main/ipc/router';
 import { createServices, type ServiceOptions, type Services } from '../../src/main/services/container';
-import { ERROR_CODES } from '../../src/shared/errors';
-import { CHANNEL_NAMES, EVENT_NAMES, channels, events, type ChannelName } from '../../src/shared/ipc';
-import { resultSchema } from '../../src/shared/ipc/result';
+import { ERROR_CODES } from '@shared/errors';
+import { CHANNEL_NAMES, EVENT_NAMES, channels, events, type ChannelName } from '@shared/ipc';
+import { resultSchema } from '@shared/ipc/result';
 
 // IPC fuzzing (issue #7, item 1): random and malformed input at EVERY channel of the real router,
 // over the real services (temp data dir, the real keychain under a test service name, a real local

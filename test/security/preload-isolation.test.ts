@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHANNEL_NAMES, EVENT_NAMES } from '../../src/shared/ipc/channel-names';
-import { eventMethodOf, methodOf } from '../../src/shared/ipc/contract';
+import { CHANNEL_NAMES, EVENT_NAMES } from '@shared/ipc/channel-names';
+import { eventMethodOf, methodOf } from '@shared/ipc/contract';
 
 // What each preload hands its page (issue #7, item 3), over a mocked electron: the console gets one
 // named function per channel and nothing that can pick a channel; the guided-enrollment window gets

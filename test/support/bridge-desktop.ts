@@ -9,10 +9,10 @@ import { createRouter, type Router } from '../../src/main/ipc/router';
 import { encodeFrame, FrameReader, parseFrameBody } from '../../src/main/services/browser-bridge/framing';
 import { createServices, type Services } from '../../src/main/services/container';
 import { userDataDirTarget } from '../../src/main/services/native-host-manifest';
-import { AUTHDESK_EXTENSION_ID } from '../../src/shared/bridge/extension-id';
-import { BridgeClient, type BridgeConnector, type ExtensionIdentity } from '../../src/shared/bridge/client';
-import { exportPublicKey, keyIdOf } from '../../src/shared/bridge/bridge-crypto';
-import type { BridgeKey } from '../../src/shared/bridge/runtime';
+import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
+import { BridgeClient, type BridgeConnector, type ExtensionIdentity } from '@shared/bridge/client';
+import { exportPublicKey, keyIdOf } from '@shared/bridge/bridge-crypto';
+import type { BridgeKey } from '@shared/bridge/runtime';
 
 /**
  * The desktop side of the browser bridge for integration and e2e tests: the real services over a

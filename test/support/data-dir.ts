@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter } from '../../src/main/ipc/router';
 import type { Services } from '../../src/main/services/container';
-import type { AuditEntry } from '../../src/shared/domain/audit';
-import type { Result } from '../../src/shared/ipc/result';
+import type { AuditEntry } from '@shared/domain/audit';
+import type { Result } from '@shared/ipc/result';
 
 /**
  * Test helpers over what Authdesk leaves behind and how the console reaches it: every file of a

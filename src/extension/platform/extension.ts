@@ -1,7 +1,7 @@
-import { BRIDGE_CHANNELS, NATIVE_HOST_NAME, type BridgeChannel } from '../../shared/bridge/protocol';
-import { BridgeClient, type BridgeConnector, type ExtensionIdentity } from '../../shared/bridge/client';
-import type { Platform } from '../../renderer/console/platform/platform';
-import { createPlatform } from '../../renderer/console/platform/transport';
+import { BRIDGE_CHANNELS, NATIVE_HOST_NAME, type BridgeChannel } from '@shared/bridge/protocol';
+import { BridgeClient, type BridgeConnector, type ExtensionIdentity } from '@shared/bridge/client';
+import type { Platform } from '@console/platform/platform';
+import { createPlatform } from '@console/platform/transport';
 
 /** chrome.runtime.connectNative as a {@link BridgeConnector}: one host process per session. */
 export const nativeConnector: BridgeConnector = (handlers) => {

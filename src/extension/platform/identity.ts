@@ -1,5 +1,5 @@
-import { exportPublicKey, generateKeyPair } from '../../shared/bridge/bridge-crypto';
-import type { ExtensionIdentity } from '../../shared/bridge/client';
+import { exportPublicKey, generateKeyPair } from '@shared/bridge/bridge-crypto';
+import type { ExtensionIdentity } from '@shared/bridge/client';
 
 const DB = 'authdesk-bridge';
 const STORE = 'identity';

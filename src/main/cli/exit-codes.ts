@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../shared/errors';
+import type { ErrorCode } from '@shared/errors';
 
 /** The process exit code for success. */
 export const EXIT_OK = 0;

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ZodError } from 'zod';
-import { isAppError, type ErrorInfo } from '../../shared/errors';
+import { isAppError, type ErrorInfo } from '@shared/errors';
 import { toIssues } from '../ipc/router';
 import { createCliContext, processIo, type CliContext, type CliIo } from './context';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';

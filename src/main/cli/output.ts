@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../../shared/errors';
+import type { ErrorInfo } from '@shared/errors';
 
 /** Where a command writes; process streams in real use, buffers in tests. */
 export interface CliStreams {

@@ -1,7 +1,7 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { AppError, isAppError } from '../../shared/errors';
-import { CHANNEL_NAMES, events, type EventName } from '../../shared/ipc';
-import type { Result } from '../../shared/ipc/result';
+import { AppError, isAppError } from '@shared/errors';
+import { CHANNEL_NAMES, events, type EventName } from '@shared/ipc';
+import type { Result } from '@shared/ipc/result';
 import type { Router } from '../ipc/router';
 import { originOf } from './origin';
 

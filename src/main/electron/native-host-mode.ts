@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { app } from 'electron';
-import { AUTHDESK_EXTENSION_ID } from '../../shared/bridge/extension-id';
+import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import { bridgeSocketPath } from '../services/browser-bridge/paths';
 import { extensionOriginFromArgv, runNativeHost } from '../services/browser-bridge/native-relay';
 import { resolveDataDir } from '../services/paths';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { BrowserWindow, session, type WebContents } from 'electron';
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 import { hardenSession, setNavigationPolicy } from './guards';
 import type { EnrollWindowBinding } from './ipc-transport';
 import { APP_ORIGIN, isLoopbackHttp, originOf } from './origin';

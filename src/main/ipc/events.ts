@@ -1,4 +1,4 @@
-import type { EventName, EventPayload } from '../../shared/ipc';
+import type { EventName, EventPayload } from '@shared/ipc';
 import type { Services } from '../services/container';
 
 /** Where each event main pushes comes from: one subscription per event name, or the compiler complains. */

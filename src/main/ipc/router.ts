@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { AppError, isAppError, type ErrorInfo, type ValidationIssue } from '../../shared/errors';
+import { AppError, isAppError, type ErrorInfo, type ValidationIssue } from '@shared/errors';
 import {
   CHANNEL_NAMES,
   channels,
   type ChannelName,
   type ChannelOutput,
   type ChannelParsedInput,
-} from '../../shared/ipc';
-import type { Result } from '../../shared/ipc/result';
+} from '@shared/ipc';
+import type { Result } from '@shared/ipc/result';
 
 /** Who is calling: the transport fills it in after its own checks (origin, frame, token). */
 export interface CallContext {

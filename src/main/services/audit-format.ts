@@ -5,8 +5,8 @@ import {
   AuditEntry,
   AuditError,
   type AuditBreak,
-} from '../../shared/domain/audit';
-import { isAppError } from '../../shared/errors';
+} from '@shared/domain/audit';
+import { isAppError } from '@shared/errors';
 
 /** A JSON value as stored in `details`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

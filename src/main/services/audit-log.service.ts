@@ -15,8 +15,8 @@ import {
   type AuditTenant,
   type AuditVerifyResult,
   type VerificationStamp,
-} from '../../shared/domain/audit';
-import { AppError } from '../../shared/errors';
+} from '@shared/domain/audit';
+import { AppError } from '@shared/errors';
 import { openIfExists, readLinesBackward, readLinesForward, readTail, syncDir, writeFully, type FileTail } from './audit-file';
 import {
   GENESIS_HEAD,

@@ -1,5 +1,5 @@
 import { Authsignal, AuthsignalError } from '@authsignal/node';
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /**
  * The one place Authdesk turns Authsignal SDK failures into {@link AppError}s and builds SDK

@@ -1,4 +1,4 @@
-import type { VerificationStamp } from '../../shared/domain/audit';
+import type { VerificationStamp } from '@shared/domain/audit';
 
 /**
  * The seam where caller verification (issue #5) will gate helpdesk changes. Every change the

@@ -1,7 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
-import { CoverageRunOptions, CoverageSummary } from '../../shared/domain/coverage';
-import { AppError } from '../../shared/errors';
+import { CoverageRunOptions, CoverageSummary } from '@shared/domain/coverage';
+import { AppError } from '@shared/errors';
 
 /**
  * The checkpoint of a coverage run: an append-only JSON-lines journal next to the report, fsync'd

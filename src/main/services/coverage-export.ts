@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { addToSummary, COVERAGE_CSV_COLUMNS, emptySummary, type CoverageRow, type CoverageSummary } from '../../shared/domain/coverage';
-import { AppError } from '../../shared/errors';
+import { addToSummary, COVERAGE_CSV_COLUMNS, emptySummary, type CoverageRow, type CoverageSummary } from '@shared/domain/coverage';
+import { AppError } from '@shared/errors';
 import { readLines } from './coverage-input';
 import { csvToRow } from './coverage-report';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { parse as parseCsvLine } from 'csv-parse/sync';
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /**
  * The coverage run's input: a CSV with a header naming the user id or email column, or a plain

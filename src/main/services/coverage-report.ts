@@ -4,7 +4,7 @@ import {
   CoverageRow,
   isPhishingResistant,
   METHODS_SEPARATOR,
-} from '../../shared/domain/coverage';
+} from '@shared/domain/coverage';
 import type { AuthenticatorFacts } from './coverage-transport';
 import { splitCsvLine } from './coverage-input';
 

@@ -10,8 +10,8 @@ import {
   type CoverageRunSettings,
   type CoverageState,
   type CoverageSummary,
-} from '../../shared/domain/coverage';
-import { AppError, isAppError } from '../../shared/errors';
+} from '@shared/domain/coverage';
+import { AppError, isAppError } from '@shared/errors';
 import { writeJsonAtomic } from './atomic-file';
 import { CheckpointWriter, readCheckpoint, type PositionRecord, type StartRecord } from './coverage-checkpoint';
 import { detectFormat, inputFacts, parseItem, readLines, type InputFormat, type InputLine } from './coverage-input';

@@ -9,15 +9,15 @@ import {
   type CoverageRow,
   type CoverageRunOptions,
   type CoverageSummary,
-} from '../../shared/domain/coverage';
-import { AppError, isAppError } from '../../shared/errors';
+} from '@shared/domain/coverage';
+import { AppError, isAppError } from '@shared/errors';
 import type {
   CoverageExportChunk,
   CoverageRowsPage,
   CoverageRunInfo,
   CoverageStartInput,
   CoverageUploadInput,
-} from '../../shared/ipc/channels/coverage';
+} from '@shared/ipc/channels/coverage';
 import { readLines } from './coverage-input';
 import { csvToRow } from './coverage-report';
 import { readJsonFile, writeJsonAtomic } from './atomic-file';

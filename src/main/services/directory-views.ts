@@ -1,7 +1,7 @@
 import type { GetUserResponse, QueryUserActionsResponse, UserAuthenticator } from '@authsignal/node';
-import { isPhishingResistant, methodLabel, type AuthenticatorView } from '../../shared/domain/authenticator-view';
-import type { ActionView, CustomData, UserProfile, UserSummary, SearchField } from '../../shared/domain/user';
-import { AppError } from '../../shared/errors';
+import { isPhishingResistant, methodLabel, type AuthenticatorView } from '@shared/domain/authenticator-view';
+import type { ActionView, CustomData, UserProfile, UserSummary, SearchField } from '@shared/domain/user';
+import { AppError } from '@shared/errors';
 import { providerName } from './aaguid';
 
 /**

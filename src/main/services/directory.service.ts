@@ -1,6 +1,6 @@
 import type { Authsignal, QueryUsersResponse } from '@authsignal/node';
-import type { AuditEntry, VerificationStamp } from '../../shared/domain/audit';
-import { assessRemoval, describeRemovalWarning, type AuthenticatorView, type RemovalWarning } from '../../shared/domain/authenticator-view';
+import type { AuditEntry, VerificationStamp } from '@shared/domain/audit';
+import { assessRemoval, describeRemovalWarning, type AuthenticatorView, type RemovalWarning } from '@shared/domain/authenticator-view';
 import {
   ACTION_WINDOW_DAYS,
   userLabel,
@@ -9,12 +9,12 @@ import {
   type UserDetail,
   type UserProfile,
   type UserSummary,
-} from '../../shared/domain/user';
-import { AppError, isAppError, type ErrorInfo } from '../../shared/errors';
+} from '@shared/domain/user';
+import { AppError, isAppError, type ErrorInfo } from '@shared/errors';
 import type { z } from 'zod';
-import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '../../shared/ipc/channels/authenticators';
-import type { RevokeSessionsInput, UserSearchInput, UserSearchResult } from '../../shared/ipc/channels/users';
-import { recognizeQuery, regionFromLocale, type Lookup } from '../../shared/lib/query';
+import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '@shared/ipc/channels/authenticators';
+import type { RevokeSessionsInput, UserSearchInput, UserSearchResult } from '@shared/ipc/channels/users';
+import { recognizeQuery, regionFromLocale, type Lookup } from '@shared/lib/query';
 import type { AuditAppendInput } from './audit-log.service';
 import { mapAuthsignalError } from './authsignal-client';
 import { unverifiedChangePolicy, type ChangeKind, type ChangePolicy } from './change-policy';

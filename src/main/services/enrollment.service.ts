@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Authsignal } from '@authsignal/node';
-import type { AuditTenant, VerificationStamp } from '../../shared/domain/audit';
-import type { AuthenticatorView } from '../../shared/domain/authenticator-view';
+import type { AuditTenant, VerificationStamp } from '@shared/domain/audit';
+import type { AuthenticatorView } from '@shared/domain/authenticator-view';
 import {
   ENROLLMENT_LINK_LIFETIME_MS,
   GUIDED_METHODS,
@@ -13,10 +13,10 @@ import {
   type EnrollmentStatus,
   type EnrollmentView,
   type GuidedSession,
-} from '../../shared/domain/enrollment';
-import type { TenantPolicy } from '../../shared/domain/settings';
-import { userLabel } from '../../shared/lib/user-format';
-import { AppError, isAppError } from '../../shared/errors';
+} from '@shared/domain/enrollment';
+import type { TenantPolicy } from '@shared/domain/settings';
+import { userLabel } from '@shared/lib/user-format';
+import { AppError, isAppError } from '@shared/errors';
 import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
 import { pathSegment } from './directory-views';
 import type { TenantInfo } from './tenants.service';

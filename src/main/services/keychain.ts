@@ -1,5 +1,5 @@
 import type * as KeytarApi from 'keytar';
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /**
  * The OS keychain (macOS Keychain, Windows Credential Manager, the Secret Service on Linux), the

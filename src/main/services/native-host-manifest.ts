@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { posix, win32 } from 'node:path';
 import { promisify } from 'node:util';
-import { NATIVE_HOST_NAME } from '../../shared/bridge/protocol';
-import { AppError } from '../../shared/errors';
+import { NATIVE_HOST_NAME } from '@shared/bridge/protocol';
+import { AppError } from '@shared/errors';
 import { writeFileAtomic } from './atomic-file';
 import { bridgeDir } from './browser-bridge/paths';
 

@@ -1,4 +1,4 @@
-import { AppError, isAppError } from '../../shared/errors';
+import { AppError, isAppError } from '@shared/errors';
 import type { TenantInfo } from './tenants.service';
 
 /**

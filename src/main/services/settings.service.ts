@@ -1,7 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AuditTenant } from '../../shared/domain/audit';
+import type { AuditTenant } from '@shared/domain/audit';
 import {
   ActionCode,
   AgentName,
@@ -14,8 +14,8 @@ import {
   policyOf,
   type SettingsPatch,
   type SettingsView,
-} from '../../shared/domain/settings';
-import { AppError } from '../../shared/errors';
+} from '@shared/domain/settings';
+import { AppError } from '@shared/errors';
 import { readJsonFile, writeJsonAtomic } from './atomic-file';
 import type { AuditLogService } from './audit-log.service';
 

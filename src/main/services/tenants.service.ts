@@ -11,11 +11,11 @@ import {
   Region,
   type ConnectionTest,
   type TenantSummary,
-} from '../../shared/domain/tenant';
-import type { AuditTenant } from '../../shared/domain/audit';
-import { AppError } from '../../shared/errors';
-import { TenantAddInput, TenantTestInput, type TenantList } from '../../shared/ipc/channels/tenants';
-import { TenantName, TenantSecret } from '../../shared/domain/tenant';
+} from '@shared/domain/tenant';
+import type { AuditTenant } from '@shared/domain/audit';
+import { AppError } from '@shared/errors';
+import { TenantAddInput, TenantTestInput, type TenantList } from '@shared/ipc/channels/tenants';
+import { TenantName, TenantSecret } from '@shared/domain/tenant';
 import { readJsonFile, writeJsonAtomic } from './atomic-file';
 import { createAuthsignalClient, withAuthsignal } from './authsignal-client';
 import type { Keychain } from './keychain';

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Authsignal } from '@authsignal/node';
 import type { z } from 'zod';
-import type { AuditEntry, AuditTenant, VerificationStamp } from '../../shared/domain/audit';
-import type { AuthenticatorView } from '../../shared/domain/authenticator-view';
-import type { TenantPolicy } from '../../shared/domain/settings';
-import type { RecentUser, UserDetail, UserProfile, UserSummary } from '../../shared/domain/user';
+import type { AuditEntry, AuditTenant, VerificationStamp } from '@shared/domain/audit';
+import type { AuthenticatorView } from '@shared/domain/authenticator-view';
+import type { TenantPolicy } from '@shared/domain/settings';
+import type { RecentUser, UserDetail, UserProfile, UserSummary } from '@shared/domain/user';
 import {
   VERIFICATION_ACTION_CODE,
   VERIFICATION_LIFETIME_MS,
@@ -19,9 +19,9 @@ import {
   type VerificationStatus,
   type VerificationTarget,
   type VerificationView,
-} from '../../shared/domain/verification';
-import { AppError } from '../../shared/errors';
-import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '../../shared/ipc/channels/verification';
+} from '@shared/domain/verification';
+import { AppError } from '@shared/errors';
+import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '@shared/ipc/channels/verification';
 import type { AuditAppendInput } from './audit-log.service';
 import type { ChangePolicy } from './change-policy';
 import { pathSegment, toAuthenticatorView, toProfile } from './directory-views';

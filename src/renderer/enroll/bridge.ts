@@ -1,4 +1,4 @@
-import type { Result } from '../../shared/ipc/result';
+import type { Result } from '@shared/ipc/result';
 
 /**
  * The enroll window's bridge, as the enroll preload (src/preload/enroll.ts) exposes it, or the

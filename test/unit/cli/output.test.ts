@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../../src/shared/errors';
+import { ERROR_CODES } from '@shared/errors';
 import { EXIT_CODES, EXIT_OK, EXIT_USAGE } from '../../../src/main/cli/exit-codes';
 import { Printer, formatRecord, formatTable } from '../../../src/main/cli/output';
 

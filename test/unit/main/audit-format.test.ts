@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_GENESIS_HASH, type AuditEntry } from '../../../src/shared/domain/audit';
-import { AppError } from '../../../src/shared/errors';
+import { AUDIT_GENESIS_HASH, type AuditEntry } from '@shared/domain/audit';
+import { AppError } from '@shared/errors';
 import {
   GENESIS_HEAD,
   auditErrorOf,

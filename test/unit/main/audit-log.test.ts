@@ -2,8 +2,8 @@ import { appendFile, mkdtemp, open, readFile, readdir, rm, stat, truncate, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUDIT_GENESIS_HASH, AuditQuery, type AuditEntry } from '../../../src/shared/domain/audit';
-import { AppError } from '../../../src/shared/errors';
+import { AUDIT_GENESIS_HASH, AuditQuery, type AuditEntry } from '@shared/domain/audit';
+import { AppError } from '@shared/errors';
 import { AuditLogService } from '../../../src/main/services/audit-log.service';
 import { sha256Hex } from '../../../src/main/services/audit-format';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addToSummary, emptySummary } from '../../../src/shared/domain/coverage';
+import { addToSummary, emptySummary } from '@shared/domain/coverage';
 import { buildRow, csvHeader, csvToRow, escapeCell, problemRow, rowToCsv, unescapeCell } from '../../../src/main/services/coverage-report';
 
 const asOf = Date.parse('2026-01-01T00:00:00.000Z');

@@ -11,7 +11,7 @@ import {
   toAuthenticatorView,
   toProfile,
 } from '../../../src/main/services/directory-views';
-import { AppError } from '../../../src/shared/errors';
+import { AppError } from '@shared/errors';
 
 const ICLOUD = 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd';
 

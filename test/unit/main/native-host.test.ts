@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameReader } from '../../../src/main/services/browser-bridge/framing';
 import { hostManifestTargets, installNativeHost, launcherScript, packagedHostProgram, registryAddArgs, registryDeleteArgs, uninstallNativeHost } from '../../../src/main/services/native-host-manifest';
-import { MAX_FRAME_BYTES, NATIVE_HOST_NAME } from '../../../src/shared/bridge/protocol';
+import { MAX_FRAME_BYTES, NATIVE_HOST_NAME } from '@shared/bridge/protocol';
 
 const dirs: string[] = [];
 afterEach(async () => {

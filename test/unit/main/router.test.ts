@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../src/shared/errors';
-import { CHANNEL_NAMES, channels } from '../../../src/shared/ipc';
+import { AppError } from '@shared/errors';
+import { CHANNEL_NAMES, channels } from '@shared/ipc';
 import { createRouter, type Handlers } from '../../../src/main/ipc/router';
 
 const summary = {

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile, appendFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SettingsPatch, defaultSettings } from '../../../src/shared/domain/settings';
-import type { AuditEntry } from '../../../src/shared/domain/audit';
+import { SettingsPatch, defaultSettings } from '@shared/domain/settings';
+import type { AuditEntry } from '@shared/domain/audit';
 import { AuditLogService } from '../../../src/main/services/audit-log.service';
 import { SettingsService } from '../../../src/main/services/settings.service';
 

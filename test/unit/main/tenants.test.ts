@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TenantSummary } from '../../../src/shared/domain/tenant';
-import { TenantAddInput, TenantTestInput } from '../../../src/shared/ipc/channels/tenants';
+import { TenantSummary } from '@shared/domain/tenant';
+import { TenantAddInput, TenantTestInput } from '@shared/ipc/channels/tenants';
 import { apiUrlOf, fingerprintSecret, slugify, toSummary, type TenantProfile } from '../../../src/main/services/tenants.service';
 
 const profile: TenantProfile = {

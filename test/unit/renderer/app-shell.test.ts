@@ -1,7 +1,7 @@
 import type { VueWrapper } from '@vue/test-utils';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createServices } from '../../../src/main/services/container';
-import { buildRoutes, consoleRoutes, navLinks } from '../../../src/renderer/console/router';
+import { buildRoutes, consoleRoutes, navLinks } from '@console/router';
 import { closeConsoles, mountConsole } from './support/mount-console';
 
 let mounted: VueWrapper | undefined;

@@ -11,13 +11,13 @@ import { subscribeAll } from '../../../src/main/ipc/events';
 import { createHandlers } from '../../../src/main/ipc/handlers';
 import { createRouter } from '../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../src/main/services/container';
-import App from '../../../src/renderer/console/App.vue';
-import { filterToQuery, loadSavedViews, queryToFilter, SAVED_VIEWS_KEY } from '../../../src/renderer/console/components/coverage-report/filters';
-import { PLATFORM_KEY } from '../../../src/renderer/console/platform/platform';
-import { createPlatform } from '../../../src/renderer/console/platform/transport';
-import { createConsoleRouter } from '../../../src/renderer/console/router';
-import { useCoverageStore } from '../../../src/renderer/console/stores/coverage';
-import type { EventName } from '../../../src/shared/ipc';
+import App from '@console/App.vue';
+import { filterToQuery, loadSavedViews, queryToFilter, SAVED_VIEWS_KEY } from '@console/components/coverage-report/filters';
+import { PLATFORM_KEY } from '@console/platform/platform';
+import { createPlatform } from '@console/platform/transport';
+import { createConsoleRouter } from '@console/router';
+import { useCoverageStore } from '@console/stores/coverage';
+import type { EventName } from '@shared/ipc';
 
 /**
  * The Coverage view over the REAL main side: the service container (local tenant = an emulator

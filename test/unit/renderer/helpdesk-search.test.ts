@@ -1,7 +1,7 @@
 import type { VueWrapper } from '@vue/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { localeCountry } from '../../../src/renderer/console/stores/search';
-import { isTypingTarget, keyName } from '../../../src/renderer/console/composables/useHotkeys';
+import { localeCountry } from '@console/stores/search';
+import { isTypingTarget, keyName } from '@console/composables/useHotkeys';
 import { mountHelpdesk, until } from './support/mount-helpdesk';
 import { createServicePlatform, type ServicePlatform } from './support/service-platform';
 

@@ -1,6 +1,6 @@
 import type { VueWrapper } from '@vue/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { absoluteTime, relativeTime } from '../../../src/renderer/console/components/user/time-format';
+import { absoluteTime, relativeTime } from '@console/components/user/time-format';
 import { mountHelpdesk, until } from './support/mount-helpdesk';
 import { createServicePlatform, type ServicePlatform } from './support/service-platform';
 

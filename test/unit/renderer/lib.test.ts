@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../../src/shared/errors';
-import { ERROR_COPY, describeError } from '../../../src/renderer/console/lib/error-copy';
-import { fieldErrorsFrom } from '../../../src/renderer/console/lib/field-errors';
-import { REGION_OPTIONS } from '../../../src/renderer/console/lib/regions';
-import { REGIONS } from '../../../src/shared/domain/tenant';
+import { ERROR_CODES } from '@shared/errors';
+import { ERROR_COPY, describeError } from '@console/lib/error-copy';
+import { fieldErrorsFrom } from '@console/lib/field-errors';
+import { REGION_OPTIONS } from '@console/lib/regions';
+import { REGIONS } from '@shared/domain/tenant';
 
 describe('error copy', () => {
   it('has words and an action for every error code', () => {

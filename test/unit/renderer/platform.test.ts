@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNEL_NAMES, EVENT_NAMES, eventMethodOf, methodOf, type Api } from '../../../src/shared/ipc';
-import { createDesktopPlatform } from '../../../src/renderer/console/platform/desktop';
-import { createPlatform } from '../../../src/renderer/console/platform/transport';
+import { CHANNEL_NAMES, EVENT_NAMES, eventMethodOf, methodOf, type Api } from '@shared/ipc';
+import { createDesktopPlatform } from '@console/platform/desktop';
+import { createPlatform } from '@console/platform/transport';
 import { createServicePlatform, type ServicePlatform } from './support/service-platform';
 
 // The only mock allowed: the `electron` module, so the REAL preload can build window.authdesk here.

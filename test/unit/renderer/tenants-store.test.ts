@@ -2,8 +2,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from 'vue';
 import type { RunningEmulator } from '../../../src/emulator';
-import { installPlatform } from '../../../src/renderer/console/platform/platform';
-import { useTenantsStore } from '../../../src/renderer/console/stores/tenants';
+import { installPlatform } from '@console/platform/platform';
+import { useTenantsStore } from '@console/stores/tenants';
 import { closeConsoleHosts, createConsoleHost, startFileEmulator, type SeedTenant } from './support/console-host';
 
 // The real vault, router and keychain behind the store; one emulator for the file.

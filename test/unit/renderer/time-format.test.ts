@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { absoluteTime, fullTime, relativeTime } from '../../../src/renderer/console/components/user/time-format';
+import { absoluteTime, fullTime, relativeTime } from '@console/components/user/time-format';
 
 const now = new Date('2026-03-12T14:00:00Z');
 const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();

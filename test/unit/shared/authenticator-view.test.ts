@@ -5,7 +5,7 @@ import {
   isPhishingResistant,
   methodLabel,
   type AuthenticatorView,
-} from '../../../src/shared/domain/authenticator-view';
+} from '@shared/domain/authenticator-view';
 
 function auth(id: string, method: string, name = methodLabel(method)): AuthenticatorView {
   return {

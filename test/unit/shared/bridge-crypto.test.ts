@@ -11,10 +11,10 @@ import {
   open,
   seal,
   type Handshake,
-} from '../../../src/shared/bridge/bridge-crypto';
-import { AUTHDESK_EXTENSION_ID } from '../../../src/shared/bridge/extension-id';
-import { DesktopFrame, ExtensionMessage, HelloFrame, MAX_CLOCK_SKEW_MS, ReplayGuard, isFresh } from '../../../src/shared/bridge/protocol';
-import { fromBase64Url, randomId, toBase64Url } from '../../../src/shared/bridge/runtime';
+} from '@shared/bridge/bridge-crypto';
+import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
+import { DesktopFrame, ExtensionMessage, HelloFrame, MAX_CLOCK_SKEW_MS, ReplayGuard, isFresh } from '@shared/bridge/protocol';
+import { fromBase64Url, randomId, toBase64Url } from '@shared/bridge/runtime';
 
 async function pairOfSessions() {
   const ext = await generateKeyPair();

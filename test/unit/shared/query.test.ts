@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanQuery, MAX_QUERY_LENGTH, recognizeQuery, regionFromLocale } from '../../../src/shared/lib/query';
+import { cleanQuery, MAX_QUERY_LENGTH, recognizeQuery, regionFromLocale } from '@shared/lib/query';
 
 const phoneLookups = (q: ReturnType<typeof recognizeQuery>) => q.lookups.filter((l) => l.field === 'phoneNumber').map((l) => l.value);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AuthenticatorView } from '../../../src/shared/domain/authenticator-view';
-import type { UserDetail } from '../../../src/shared/domain/user';
+import type { AuthenticatorView } from '@shared/domain/authenticator-view';
+import type { UserDetail } from '@shared/domain/user';
 import {
   isLive,
   maskContactLabel,
@@ -10,7 +10,7 @@ import {
   maskRecentUser,
   maskUserDetail,
   maskUserSummary,
-} from '../../../src/shared/domain/verification';
+} from '@shared/domain/verification';
 
 // The masking main applies before an unverified caller's user crosses IPC (issue #5).
 

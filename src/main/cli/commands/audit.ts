@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { AuditQuery, type AuditEntry, type AuditPage, type AuditVerifyResult } from '../../../shared/domain/audit';
-import { AppError } from '../../../shared/errors';
+import { AuditQuery, type AuditEntry, type AuditPage, type AuditVerifyResult } from '@shared/domain/audit';
+import { AppError } from '@shared/errors';
 import type { CliContext } from '../context';
 import { formatTable, type Column } from '../output';
 

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { METHOD_LABELS, type VerificationMethod } from '../../../shared/domain/authsignal';
-import type { CoverageProgress, CoverageSummary } from '../../../shared/domain/coverage';
+import { METHOD_LABELS, type VerificationMethod } from '@shared/domain/authsignal';
+import type { CoverageProgress, CoverageSummary } from '@shared/domain/coverage';
 import { exportReportJson } from '../../services/coverage-export';
 import type { CoverageRunResult } from '../../services/coverage-run';
 import type { CliContext } from '../context';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExtensionOrigin } from '../../../shared/bridge/protocol';
+import { ExtensionOrigin } from '@shared/bridge/protocol';
 import { bridgeSocketPath } from '../../services/browser-bridge/paths';
 import { runNativeHost } from '../../services/browser-bridge/native-relay';
 import { resolveDataDir } from '../../services/paths';

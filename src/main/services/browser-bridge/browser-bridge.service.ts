@@ -2,10 +2,10 @@ import { homedir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { AUTHDESK_EXTENSION_ID } from '../../../shared/bridge/extension-id';
-import type { BridgeChannel } from '../../../shared/bridge/protocol';
-import { AppError } from '../../../shared/errors';
-import type { Result } from '../../../shared/ipc/result';
+import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
+import type { BridgeChannel } from '@shared/bridge/protocol';
+import { AppError } from '@shared/errors';
+import type { Result } from '@shared/ipc/result';
 import { runWithCallOrigin } from '../call-origin';
 import {
   installNativeHost,

@@ -1,4 +1,4 @@
-import { MAX_FRAME_BYTES } from '../../../shared/bridge/protocol';
+import { MAX_FRAME_BYTES } from '@shared/bridge/protocol';
 
 /**
  * Native messaging framing: each message is a 32-bit length in native byte order (little-endian on

@@ -1,8 +1,8 @@
 import { webcrypto } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { BridgeKey } from '../../../shared/bridge/runtime';
-import { AppError } from '../../../shared/errors';
+import type { BridgeKey } from '@shared/bridge/runtime';
+import { AppError } from '@shared/errors';
 import { readJsonFile, writeJsonAtomic } from '../atomic-file';
 import { bridgeDir } from './paths';
 

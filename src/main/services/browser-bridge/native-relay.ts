@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { BRIDGE_PROTOCOL_VERSION, ExtensionOrigin, MAX_FRAME_BYTES, type ErrorFrame, type StateFrame } from '../../../shared/bridge/protocol';
+import { BRIDGE_PROTOCOL_VERSION, ExtensionOrigin, MAX_FRAME_BYTES, type ErrorFrame, type StateFrame } from '@shared/bridge/protocol';
 import { encodeFrame, FrameReader } from './framing';
 
 // The native host relay, in plain Node so both `authdesk native-host` (the CLI, in a dev checkout)

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ExtensionId, PublicKeyB64 } from '../../../shared/bridge/protocol';
-import { AppError } from '../../../shared/errors';
+import { ExtensionId, PublicKeyB64 } from '@shared/bridge/protocol';
+import { AppError } from '@shared/errors';
 import { readJsonFile, writeJsonAtomic } from '../atomic-file';
 import { bridgeDir } from './paths';
 

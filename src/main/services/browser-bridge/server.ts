@@ -13,7 +13,7 @@ import {
   type ErrorFrame,
   type HelloFrame,
   type PairingState,
-} from '../../../shared/bridge/protocol';
+} from '@shared/bridge/protocol';
 import {
   deriveSessionKeys,
   exportPublicKey,
@@ -24,10 +24,10 @@ import {
   open,
   seal,
   type SessionKeys,
-} from '../../../shared/bridge/bridge-crypto';
-import { randomId, toBase64Url } from '../../../shared/bridge/runtime';
-import { AppError, type ErrorCode } from '../../../shared/errors';
-import type { Result } from '../../../shared/ipc/result';
+} from '@shared/bridge/bridge-crypto';
+import { randomId, toBase64Url } from '@shared/bridge/runtime';
+import { AppError, type ErrorCode } from '@shared/errors';
+import type { Result } from '@shared/ipc/result';
 import { encodeFrame, FrameReader, parseFrameBody } from './framing';
 import type { DesktopIdentity } from './identity';
 import { bridgeDir } from './paths';

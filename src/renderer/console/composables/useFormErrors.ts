@@ -1,5 +1,5 @@
 import { computed, ref, type Ref } from 'vue';
-import type { ErrorInfo } from '../../../shared/errors';
+import type { ErrorInfo } from '@shared/errors';
 import { describeError } from '../lib/error-copy';
 import { fieldErrorsFrom, type FieldErrors } from '../lib/field-errors';
 

@@ -1,6 +1,6 @@
 import { ref, type Ref } from 'vue';
-import type { ErrorInfo } from '../../../shared/errors';
-import type { Result } from '../../../shared/ipc/result';
+import type { ErrorInfo } from '@shared/errors';
+import type { Result } from '@shared/ipc/result';
 
 /** Pending flag and last error of one kind of request, for a store or a form. */
 export interface RequestState {

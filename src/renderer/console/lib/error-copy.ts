@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorInfo } from '../../../shared/errors';
+import type { ErrorCode, ErrorInfo } from '@shared/errors';
 
 /** What a person can do about an error; views render it as a button or a link. */
 export type ErrorAction = 'retry' | 'fix-fields' | 'open-tenants' | 'none';

@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '../../../shared/errors';
+import type { ValidationIssue } from '@shared/errors';
 
 /** First message per form field, keyed by field name. */
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;

@@ -1,4 +1,4 @@
-import type { Region } from '../../../shared/domain/tenant';
+import type { Region } from '@shared/domain/tenant';
 
 /**
  * Hosted regions as a person reads them. `satisfies` makes the compiler demand a label for every

@@ -1,7 +1,7 @@
-import type { ChannelName, EventName } from '../../../shared/ipc/channel-names';
-import { eventMethodOf, methodOf } from '../../../shared/ipc/contract';
-import type { Api } from '../../../shared/ipc';
-import type { Result } from '../../../shared/ipc/result';
+import type { ChannelName, EventName } from '@shared/ipc/channel-names';
+import { eventMethodOf, methodOf } from '@shared/ipc/contract';
+import type { Api } from '@shared/ipc';
+import type { Result } from '@shared/ipc/result';
 import type { Platform } from './platform';
 import { createPlatform } from './transport';
 

@@ -1,5 +1,5 @@
 import { inject, type App, type InjectionKey } from 'vue';
-import type { Api } from '../../../shared/ipc';
+import type { Api } from '@shared/ipc';
 
 /** Which host the console runs in; views may adapt wording (e.g. "browser tab" vs "window"). */
 export type PlatformKind = 'desktop' | 'browser' | 'test';

@@ -3,9 +3,9 @@ import {
   EVENT_NAMES,
   type ChannelName,
   type EventName,
-} from '../../../shared/ipc/channel-names';
-import { eventMethodOf, methodOf } from '../../../shared/ipc/contract';
-import type { Result } from '../../../shared/ipc/result';
+} from '@shared/ipc/channel-names';
+import { eventMethodOf, methodOf } from '@shared/ipc/contract';
+import type { Result } from '@shared/ipc/result';
 import type { Platform, PlatformHost } from './platform';
 
 /** The two primitives every host provides; {@link createPlatform} builds the named API over them. */

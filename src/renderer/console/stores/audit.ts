@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { AuditEntry, AuditQuery, AuditRepairResult, AuditStatus, AuditVerifyResult } from '../../../shared/domain/audit';
-import type { Result } from '../../../shared/ipc/result';
+import type { AuditEntry, AuditQuery, AuditRepairResult, AuditStatus, AuditVerifyResult } from '@shared/domain/audit';
+import type { Result } from '@shared/ipc/result';
 import { useRequest } from '../composables/useRequest';
 import { usePlatform } from '../platform/platform';
 

@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
-import type { CoverageFilter, CoverageProgress, CoverageRow, CoverageRunOptions } from '../../../shared/domain/coverage';
-import type { ErrorInfo } from '../../../shared/errors';
-import { UPLOAD_CHUNK_MAX, type CoverageRunInfo, type EvidencePackInfo } from '../../../shared/ipc/channels/coverage';
-import type { Result } from '../../../shared/ipc/result';
+import type { CoverageFilter, CoverageProgress, CoverageRow, CoverageRunOptions } from '@shared/domain/coverage';
+import type { ErrorInfo } from '@shared/errors';
+import { UPLOAD_CHUNK_MAX, type CoverageRunInfo, type EvidencePackInfo } from '@shared/ipc/channels/coverage';
+import type { Result } from '@shared/ipc/result';
 import { useRequest } from '../composables/useRequest';
 import { usePlatform } from '../platform/platform';
 

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { EnrollmentMode, EnrollmentOptions, EnrollmentView } from '../../../shared/domain/enrollment';
+import type { EnrollmentMode, EnrollmentOptions, EnrollmentView } from '@shared/domain/enrollment';
 import { useRequest } from '../composables/useRequest';
 import { usePlatform } from '../platform/platform';
 

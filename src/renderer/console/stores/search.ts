@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { ErrorInfo } from '../../../shared/errors';
-import type { RecentUser, UserSummary } from '../../../shared/domain/user';
-import type { RecognizedQueryView, UserSearchResult } from '../../../shared/ipc/channels/users';
+import type { ErrorInfo } from '@shared/errors';
+import type { RecentUser, UserSummary } from '@shared/domain/user';
+import type { RecognizedQueryView, UserSearchResult } from '@shared/ipc/channels/users';
 import { usePlatform } from '../platform/platform';
 
 /** Quiet time after a keystroke before a search is sent (a burst of typing sends one search). */

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { DEFAULT_TENANT_POLICY, type SettingsPatch, type SettingsView, type TenantPolicy } from '../../../shared/domain/settings';
-import type { Result } from '../../../shared/ipc/result';
+import { DEFAULT_TENANT_POLICY, type SettingsPatch, type SettingsView, type TenantPolicy } from '@shared/domain/settings';
+import type { Result } from '@shared/ipc/result';
 import { useRequest } from '../composables/useRequest';
 import { usePlatform } from '../platform/platform';
 

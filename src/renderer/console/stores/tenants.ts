@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, onScopeDispose, ref } from 'vue';
-import type { TenantSummary } from '../../../shared/domain/tenant';
-import type { ChannelInput, ChannelOutput } from '../../../shared/ipc';
-import type { Result } from '../../../shared/ipc/result';
+import type { TenantSummary } from '@shared/domain/tenant';
+import type { ChannelInput, ChannelOutput } from '@shared/ipc';
+import type { Result } from '@shared/ipc/result';
 import { useRequest } from '../composables/useRequest';
 import { usePlatform } from '../platform/platform';
 

@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { UserDetail } from '../../../shared/domain/user';
-import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '../../../shared/ipc/channels/authenticators';
-import type { RevokeSessionsInput } from '../../../shared/ipc/channels/users';
-import type { Result } from '../../../shared/ipc/result';
+import type { UserDetail } from '@shared/domain/user';
+import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '@shared/ipc/channels/authenticators';
+import type { RevokeSessionsInput } from '@shared/ipc/channels/users';
+import type { Result } from '@shared/ipc/result';
 import { useRequest } from '../composables/useRequest';
 import { usePlatform } from '../platform/platform';
 

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { VerificationOptions, VerificationView } from '../../../shared/domain/verification';
-import type { Result } from '../../../shared/ipc/result';
+import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
+import type { Result } from '@shared/ipc/result';
 import { useRequest } from '../composables/useRequest';
 import { usePlatform } from '../platform/platform';
 

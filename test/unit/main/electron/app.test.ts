@@ -17,7 +17,7 @@ import {
 import { startDesktopApp, type DesktopApp } from '../../../../src/main/electron/app';
 import { ENROLL_WINDOW_CHANNELS } from '../../../../src/main/electron/ipc-transport';
 import { startEmulator } from '../../../../src/emulator/index';
-import { CHANNEL_NAMES } from '../../../../src/shared/ipc';
+import { CHANNEL_NAMES } from '@shared/ipc';
 
 vi.mock('electron', () => import('./fake-electron'));
 

@@ -11,7 +11,7 @@ import { configureSandboxedWindows, enrollBindingFor } from '../../../../src/mai
 import type { Router } from '../../../../src/main/ipc/router';
 import type { EnrollmentWindowRequest, GuidedBridge } from '../../../../src/main/services/enrollment-host';
 import type { TenantInfo } from '../../../../src/main/services/tenants.service';
-import { CHANNEL_NAMES } from '../../../../src/shared/ipc';
+import { CHANNEL_NAMES } from '@shared/ipc';
 
 vi.mock('electron', () => import('./fake-electron'));
 

@@ -6,7 +6,7 @@ import {
   type EnrollWindowBinding,
 } from '../../../../src/main/electron/ipc-transport';
 import { createRouter, type Handlers } from '../../../../src/main/ipc/router';
-import { CHANNEL_NAMES } from '../../../../src/shared/ipc';
+import { CHANNEL_NAMES } from '@shared/ipc';
 import type { BrowserWindow as ElectronWindow, WebContents } from 'electron';
 
 vi.mock('electron', () => import('./fake-electron'));

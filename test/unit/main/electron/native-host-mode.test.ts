@@ -9,7 +9,7 @@ import { launch } from '../../../../src/main/electron/native-host-mode';
 import { bridgeDir, bridgeSocketPath } from '../../../../src/main/services/browser-bridge/paths';
 import { encodeFrame, FrameReader } from '../../../../src/main/services/browser-bridge/framing';
 import { APP_NOT_RUNNING } from '../../../../src/main/services/browser-bridge/native-relay';
-import { AUTHDESK_EXTENSION_ID } from '../../../../src/shared/bridge/extension-id';
+import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 
 vi.mock('electron', () => import('./fake-electron'));
 

@@ -10,10 +10,10 @@ import { createRouter } from '../../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../../src/main/services/container';
 import { createKeychain, type Keychain } from '../../../../src/main/services/keychain';
 import { fingerprintSecret } from '../../../../src/main/services/tenants.service';
-import type { Region } from '../../../../src/shared/domain/tenant';
-import type { ChannelName, EventName } from '../../../../src/shared/ipc';
-import type { Platform } from '../../../../src/renderer/console/platform/platform';
-import { createPlatform } from '../../../../src/renderer/console/platform/transport';
+import type { Region } from '@shared/domain/tenant';
+import type { ChannelName, EventName } from '@shared/ipc';
+import type { Platform } from '@console/platform/platform';
+import { createPlatform } from '@console/platform/transport';
 
 /** A profile to start with. Without `secret` its keychain entry is really deleted after it is added. */
 export interface SeedTenant {

@@ -2,9 +2,9 @@ import { createTestingPinia } from '@pinia/testing';
 import { mount } from '@vue/test-utils';
 import { vi } from 'vitest';
 import { createMemoryHistory, type Router } from 'vue-router';
-import App from '../../../../src/renderer/console/App.vue';
-import { PLATFORM_KEY } from '../../../../src/renderer/console/platform/platform';
-import { createConsoleRouter } from '../../../../src/renderer/console/router';
+import App from '@console/App.vue';
+import { PLATFORM_KEY } from '@console/platform/platform';
+import { createConsoleRouter } from '@console/router';
 import type { RunningEmulator } from '../../../../src/emulator';
 import { closeConsoleHosts, createConsoleHost, startFileEmulator, type ConsoleHost, type SeedTenant } from './console-host';
 

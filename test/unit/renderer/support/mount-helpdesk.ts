@@ -1,9 +1,9 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia } from 'pinia';
 import { createMemoryHistory } from 'vue-router';
-import App from '../../../../src/renderer/console/App.vue';
-import { PLATFORM_KEY } from '../../../../src/renderer/console/platform/platform';
-import { createConsoleRouter } from '../../../../src/renderer/console/router';
+import App from '@console/App.vue';
+import { PLATFORM_KEY } from '@console/platform/platform';
+import { createConsoleRouter } from '@console/router';
 import type { ServicePlatform } from './service-platform';
 
 /**

@@ -6,8 +6,8 @@ import { startEmulator, type RunningEmulator } from '../../../../src/emulator';
 import { createHandlers } from '../../../../src/main/ipc/handlers';
 import { createRouter } from '../../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../../src/main/services/container';
-import type { Platform } from '../../../../src/renderer/console/platform/platform';
-import { createPlatform } from '../../../../src/renderer/console/platform/transport';
+import type { Platform } from '@console/platform/platform';
+import { createPlatform } from '@console/platform/transport';
 
 /**
  * A test Platform adapter over the REAL main side: the real service container (tenant vault with

@@ -1,6 +1,6 @@
-import { AUDIT_ACTIONS, AUDIT_ACTION_DOMAINS, type AuditAction } from '../../../../shared/domain/audit-actions';
-import type { AuditBreakReason, AuditEntry } from '../../../../shared/domain/audit';
-import { formatDateTime } from '../../lib/format';
+import { AUDIT_ACTIONS, AUDIT_ACTION_DOMAINS, type AuditAction } from '@shared/domain/audit-actions';
+import type { AuditBreakReason, AuditEntry } from '@shared/domain/audit';
+import { formatDateTime } from '@console/lib/format';
 
 /** What each recorded action means, in the words an auditor reads. */
 const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {

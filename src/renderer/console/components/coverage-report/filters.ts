@@ -1,6 +1,6 @@
 import type { LocationQuery, LocationQueryRaw } from 'vue-router';
 import { z } from 'zod';
-import { COUNT_BUCKETS, COVERAGE_STATUSES, CoverageFilter, type CountBucket, type CoverageStatus } from '../../../../shared/domain/coverage';
+import { COUNT_BUCKETS, COVERAGE_STATUSES, CoverageFilter, type CountBucket, type CoverageStatus } from '@shared/domain/coverage';
 
 /**
  * Report filters as the console keeps them: in the URL (so a view can be bookmarked, shared within

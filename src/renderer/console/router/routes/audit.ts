@@ -4,6 +4,6 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/admin/audit',
   name: 'audit',
-  component: () => import('../../views/AuditLogView.vue'),
+  component: () => import('@console/views/AuditLogView.vue'),
   meta: { title: 'Audit log', nav: { label: 'Audit log', section: 'admin', order: 30 } },
 });

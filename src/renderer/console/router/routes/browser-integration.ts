@@ -4,6 +4,6 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/settings/browser',
   name: 'browser-integration',
-  component: () => import('../../views/BrowserIntegrationView.vue'),
+  component: () => import('@console/views/BrowserIntegrationView.vue'),
   meta: { title: 'Browser integration', nav: { label: 'Browser integration', section: 'settings', order: 30 } },
 });

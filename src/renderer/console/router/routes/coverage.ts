@@ -4,6 +4,6 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/admin/coverage',
   name: 'coverage',
-  component: () => import('../../views/CoverageView.vue'),
+  component: () => import('@console/views/CoverageView.vue'),
   meta: { title: 'Enrollment coverage', nav: { label: 'Coverage', section: 'admin', order: 10 } },
 });

@@ -4,6 +4,6 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/:pathMatch(.*)*',
   name: 'not-found',
-  component: () => import('../../views/NotFoundView.vue'),
+  component: () => import('@console/views/NotFoundView.vue'),
   meta: { title: 'Page not found' },
 });

@@ -4,6 +4,6 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/search',
   name: 'search',
-  component: () => import('../../views/SearchView.vue'),
+  component: () => import('@console/views/SearchView.vue'),
   meta: { title: 'Find a user', home: true, nav: { label: 'Find a user', section: 'helpdesk', order: 10 } },
 });

@@ -4,7 +4,7 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/settings/general',
   name: 'settings',
-  component: () => import('../../views/SettingsView.vue'),
+  component: () => import('@console/views/SettingsView.vue'),
   // Next to Tenants in the Settings section: the policies here are set per tenant profile.
   meta: { title: 'Settings', nav: { label: 'General', section: 'settings', order: 20 } },
 });

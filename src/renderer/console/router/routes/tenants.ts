@@ -4,6 +4,6 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/settings/tenants',
   name: 'tenants',
-  component: () => import('../../views/TenantsView.vue'),
+  component: () => import('@console/views/TenantsView.vue'),
   meta: { title: 'Tenants', nav: { label: 'Tenants', section: 'settings', order: 10 } },
 });

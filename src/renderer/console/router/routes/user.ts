@@ -4,7 +4,7 @@ import { defineConsoleRoute } from '../define-route';
 export default defineConsoleRoute({
   path: '/users/:userId',
   name: 'user',
-  component: () => import('../../views/UserView.vue'),
+  component: () => import('@console/views/UserView.vue'),
   props: true,
   meta: { title: 'User' },
 });
