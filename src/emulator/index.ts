@@ -10,7 +10,7 @@ import { SnapshotFile } from './persistence';
 import { seedStore } from './seeds';
 import type { EmulatorOptions, FaultSettings } from './options';
 import { createEmulatorServer } from './server';
-import { registerServerApi } from './server-api';
+import { registerServerApi } from './routes/server';
 import { Store } from './store';
 import { TokenService } from './tokens';
 
