@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { registerClientApi } from './client-api';
+import { registerClientApi } from './routes/client';
 import type { Emu } from './context';
-import { registerControl } from './control';
+import { registerControl } from './routes/control';
 import { Faults } from './faults';
 import { Router } from './http';
-import { registerPrebuiltUi } from './prebuilt-ui';
+import { registerPrebuiltUi } from './routes/prebuilt-ui';
 import { SnapshotFile } from './persistence';
 import { seedStore } from './seeds';
 import type { EmulatorOptions, FaultSettings } from './options';
