@@ -8,7 +8,7 @@ import { clientAuthenticators } from './client/shapes';
 import type { Emu } from '../context';
 import { type RouteContext, type Router, sendHtml } from '../http';
 import type { EmuAction } from '../model';
-import { PREBUILT_SCRIPT } from '../pages/prebuilt-script';
+import { prebuiltScript } from '../pages/prebuilt-bundle';
 import { PREBUILT_STYLE } from '../pages/prebuilt-style';
 import { MAGIC_LINK_PATH, PREBUILT_ENTRY_PATH, PREBUILT_PREFIX } from '../urls';
 import { parseInput } from '../validate';
@@ -134,9 +134,10 @@ const QrSchema = z.object({ uri: z.string().startsWith('otpauth://').max(2000) }
 export function registerPrebuiltUi(router: Router, emu: Emu): void {
   router.on('GET', PREBUILT_ENTRY_PATH, (ctx) => entryPage(emu, ctx));
 
-  router.on('GET', PREBUILT_SCRIPT_PATH, ({ res }) => {
+  router.on('GET', PREBUILT_SCRIPT_PATH, async ({ res }) => {
+    const script = await prebuiltScript();
     res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-    res.end(PREBUILT_SCRIPT);
+    res.end(script);
   });
   router.on('GET', PREBUILT_STYLE_PATH, ({ res }) => {
     res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
