@@ -33,21 +33,26 @@ export class Seeder {
     lastVerifiedDaysAgo: number | undefined,
     extra: Partial<EmuAuthenticator> = {},
   ): EmuAuthenticator {
+    const authenticator = this.store.addAuthenticator({ ...this.enrolled(userId, method, enrolledDaysAgo, lastVerifiedDaysAgo), ...extra });
+    if (method === 'AUTHENTICATOR_APP' && !authenticator._totpSecret) {
+      // A well-formed base32 secret; its QR code was "scanned" long ago.
+      authenticator._totpSecret = base32(this.random, 20);
+    }
+    return authenticator;
+  }
+
+  /** The fields every seeded authenticator has (its id is the next PRNG draw). */
+  private enrolled(userId: string, method: VerificationMethod, enrolledDaysAgo: number, lastVerifiedDaysAgo: number | undefined) {
+    // One string instance per timestamp: at 100k users the duplicates would cost real memory.
     const enrolled = this.iso(enrolledDaysAgo);
-    const authenticator = this.store.addAuthenticator({
+    return {
       userAuthenticatorId: uuid(this.random),
       userId,
       verificationMethod: method,
       createdAt: enrolled,
       verifiedAt: enrolled,
       lastVerifiedAt: lastVerifiedDaysAgo === undefined ? undefined : this.iso(lastVerifiedDaysAgo),
-      ...extra,
-    });
-    if (method === 'AUTHENTICATOR_APP' && !authenticator._totpSecret) {
-      // A well-formed base32 secret; its QR code was "scanned" long ago.
-      authenticator._totpSecret = base32(this.random, 20);
-    }
-    return authenticator;
+    };
   }
 
   /** A passkey or security key with a fake but well-formed credential. */
@@ -60,15 +65,9 @@ export class Seeder {
     extra: Partial<EmuAuthenticator> = {},
   ): EmuAuthenticator {
     const credentialId = b64url(this.random, 32);
-    // One string instance per timestamp: at 100k users the duplicates would cost real memory.
-    const enrolled = this.iso(enrolledDaysAgo);
+    const base = this.enrolled(userId, method, enrolledDaysAgo, lastVerifiedDaysAgo);
     return this.store.addAuthenticator({
-      userAuthenticatorId: uuid(this.random),
-      userId,
-      verificationMethod: method,
-      createdAt: enrolled,
-      verifiedAt: enrolled,
-      lastVerifiedAt: lastVerifiedDaysAgo === undefined ? undefined : this.iso(lastVerifiedDaysAgo),
+      ...base,
       webauthnCredential: {
         credentialId,
         deviceId: uuid(this.random),
@@ -78,7 +77,7 @@ export class Seeder {
         credentialDeviceType: spec.synced ? 'multiDevice' : 'singleDevice',
         authenticatorAttachment: spec.attachment,
         parsedUserAgent: spec.ua,
-        verifiedAt: enrolled,
+        verifiedAt: base.verifiedAt,
       },
       _credential: {
         id: credentialId,

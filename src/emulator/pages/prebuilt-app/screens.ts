@@ -45,37 +45,40 @@ function codeInput() {
   return h('input', { id: 'code', name: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: '6', required: true });
 }
 
-function codeForm(method: VerificationMethod, sentTo: string | null | undefined, verifyPath: string, resend: (() => Promise<unknown>) | null): void {
-  const body = screen(label(method), sentTo ? 'We sent a 6-digit code to ' + sentTo + '.' : 'Enter the 6-digit code from your authenticator app.');
+/**
+ * A code field that verifies at `verifyPath`: a wrong code clears the field and says why, a right
+ * one moves on. The button stays busy until an answer that keeps this screen.
+ */
+function verifyCodeForm(verifyPath: string, fieldLabel: string, wrongCode: (failureReason: string | undefined) => string) {
   const input = codeInput();
   const submit = h('button', { type: 'submit', text: 'Verify' });
-  const form = h(
-    'form',
-    {
-      onsubmit: (event) => {
-        event.preventDefault();
-        busy(submit, true);
-        client<Verification>('POST', verifyPath, { verificationCode: input.value.trim() })
-          .then((json) => {
-            if (!json.isVerified) {
-              busy(submit, false);
-              input.value = '';
-              input.focus();
-              showError(json.failureReason === 'MAX_ATTEMPTS_EXCEEDED' ? 'Too many wrong codes. Ask for a new one.' : 'That code is not right or has expired. Try again.');
-              return;
-            }
-            tookToken(json);
-            verifiedNext();
-          })
-          .catch((error) => {
-            busy(submit, false);
-            failed(error);
-          });
-      },
-    },
-    h('label', { for: 'code', text: 'Verification code' }),
-    input,
-    submit,
+  const onsubmit = (event: Event) => {
+    event.preventDefault();
+    busy(submit, true);
+    client<Verification>('POST', verifyPath, { verificationCode: input.value.trim() })
+      .then((json) => {
+        if (!json.isVerified) {
+          busy(submit, false);
+          input.value = '';
+          input.focus();
+          showError(wrongCode(json.failureReason));
+          return;
+        }
+        tookToken(json);
+        verifiedNext();
+      })
+      .catch((error) => {
+        busy(submit, false);
+        failed(error);
+      });
+  };
+  return { input, form: h('form', { onsubmit }, h('label', { for: 'code', text: fieldLabel }), input, submit) };
+}
+
+function codeForm(method: VerificationMethod, sentTo: string | null | undefined, verifyPath: string, resend: (() => Promise<unknown>) | null): void {
+  const body = screen(label(method), sentTo ? 'We sent a 6-digit code to ' + sentTo + '.' : 'Enter the 6-digit code from your authenticator app.');
+  const { input, form } = verifyCodeForm(verifyPath, 'Verification code', (reason) =>
+    reason === 'MAX_ATTEMPTS_EXCEEDED' ? 'Too many wrong codes. Ask for a new one.' : 'That code is not right or has expired. Try again.',
   );
   body.appendChild(form);
   if (resend) {
@@ -236,29 +239,8 @@ async function totpEnroll(): Promise<void> {
       /* the key below still works */
     });
   figure.appendChild(h('figcaption', {}, 'Key: ', h('code', { id: 'totp-secret', text: json.secret })));
-  const input = codeInput();
-  const submit = h('button', { type: 'submit', text: 'Verify' });
-  const onsubmit = (event: Event) => {
-    event.preventDefault();
-    busy(submit, true);
-    client<Verification>('POST', '/verify/totp', { verificationCode: input.value.trim() })
-      .then((res) => {
-        busy(submit, false);
-        if (!res.isVerified) {
-          input.value = '';
-          input.focus();
-          showError('That code is not right. Codes change every 30 seconds; try the current one.');
-          return;
-        }
-        tookToken(res);
-        verifiedNext();
-      })
-      .catch((error) => {
-        busy(submit, false);
-        failed(error);
-      });
-  };
-  body.appendChild(h('form', { onsubmit }, h('label', { for: 'code', text: 'Code from the app' }), input, submit));
+  const { form } = verifyCodeForm('/verify/totp', 'Code from the app', () => 'That code is not right. Codes change every 30 seconds; try the current one.');
+  body.appendChild(form);
   body.appendChild(backButton());
 }
 

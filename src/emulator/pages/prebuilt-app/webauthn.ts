@@ -50,35 +50,33 @@ export function getOptions(json: RequestOptionsJSON): PublicKeyCredentialRequest
   return { ...json, challenge: fromB64u(json.challenge), allowCredentials: descriptors(json.allowCredentials) };
 }
 
-export function registrationJSON(cred: PublicKeyCredential) {
-  const r = cred.response as AuthenticatorAttestationResponse;
+/** A credential as JSON, with its response's binary fields in base64url. */
+function credentialJSON<R>(cred: PublicKeyCredential, response: R) {
   return {
     id: cred.id,
     rawId: toB64u(cred.rawId),
     type: cred.type,
-    response: {
-      clientDataJSON: toB64u(r.clientDataJSON),
-      attestationObject: toB64u(r.attestationObject),
-      transports: typeof r.getTransports === 'function' ? r.getTransports() : undefined,
-    },
+    response,
     clientExtensionResults: cred.getClientExtensionResults(),
     authenticatorAttachment: cred.authenticatorAttachment || undefined,
   };
 }
 
+export function registrationJSON(cred: PublicKeyCredential) {
+  const r = cred.response as AuthenticatorAttestationResponse;
+  return credentialJSON(cred, {
+    clientDataJSON: toB64u(r.clientDataJSON),
+    attestationObject: toB64u(r.attestationObject),
+    transports: typeof r.getTransports === 'function' ? r.getTransports() : undefined,
+  });
+}
+
 export function authenticationJSON(cred: PublicKeyCredential) {
   const r = cred.response as AuthenticatorAssertionResponse;
-  return {
-    id: cred.id,
-    rawId: toB64u(cred.rawId),
-    type: cred.type,
-    response: {
-      clientDataJSON: toB64u(r.clientDataJSON),
-      authenticatorData: toB64u(r.authenticatorData),
-      signature: toB64u(r.signature),
-      userHandle: toB64u(r.userHandle),
-    },
-    clientExtensionResults: cred.getClientExtensionResults(),
-    authenticatorAttachment: cred.authenticatorAttachment || undefined,
-  };
+  return credentialJSON(cred, {
+    clientDataJSON: toB64u(r.clientDataJSON),
+    authenticatorData: toB64u(r.authenticatorData),
+    signature: toB64u(r.signature),
+    userHandle: toB64u(r.userHandle),
+  });
 }

@@ -58,6 +58,11 @@ export function requireMayAdd(emu: Emu, claims: TokenClaims): void {
   }
 }
 
+/** The user and action a token is for, as challenges and messages record them. */
+export function actionKeys(claims: TokenClaims): Pick<TokenClaims, 'userId' | 'actionCode' | 'idempotencyKey'> {
+  return { userId: claims.userId, actionCode: claims.actionCode, idempotencyKey: claims.idempotencyKey };
+}
+
 export function accessToken(emu: Emu, userId: string, actionCode?: string, idempotencyKey?: string): Promise<string> {
   return emu.tokens.sign({ userId, actionCode, idempotencyKey, scope: MANAGEMENT_SCOPE, kind: 'access' });
 }

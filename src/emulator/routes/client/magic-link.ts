@@ -7,7 +7,8 @@ import { OTP_TTL_MS, sendMagicLink } from '../../otp';
 import type { TokenClaims } from '../../tokens';
 import { MAGIC_LINK_PATH } from '../../urls';
 import { parseInput } from '../../validate';
-import { addPending, authenticatorFor, type ClientRoute, EmailSchema, newChallenge, requireMayAdd, requireSendAllowed, succeed } from './flow';
+import { actionKeys,
+  addPending, authenticatorFor, type ClientRoute, EmailSchema, newChallenge, requireMayAdd, requireSendAllowed, succeed } from './flow';
 
 /**
  * Email magic link: enroll or challenge sends a one-time link to the pre-built UI's landing page
@@ -20,9 +21,7 @@ export function sendLink(emu: Emu, claims: TokenClaims, a: EmuAuthenticator): Em
   const secret = randomBytes(24).toString('base64url');
   const challenge = emu.store.putChallenge(
     newChallenge({
-      userId: claims.userId,
-      actionCode: claims.actionCode,
-      idempotencyKey: claims.idempotencyKey,
+      ...actionKeys(claims),
       verificationMethod: 'EMAIL_MAGIC_LINK',
       email: a.email,
       userAuthenticatorId: a.userAuthenticatorId,
@@ -35,9 +34,7 @@ export function sendLink(emu: Emu, claims: TokenClaims, a: EmuAuthenticator): Em
   sendMagicLink(emu.store, {
     to: a.email ?? '',
     link,
-    userId: claims.userId,
-    actionCode: claims.actionCode,
-    idempotencyKey: claims.idempotencyKey,
+    ...actionKeys(claims),
   });
   return challenge;
 }

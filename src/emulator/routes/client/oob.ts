@@ -6,6 +6,7 @@ import { checkOtp, generateOtp, OTP_TTL_MS, sendOtp } from '../../otp';
 import type { TokenClaims } from '../../tokens';
 import { parseInput } from '../../validate';
 import {
+  actionKeys,
   addPending,
   authenticatorFor,
   type ClientRoute,
@@ -31,9 +32,7 @@ export function deliver(emu: Emu, claims: TokenClaims, a: EmuAuthenticator, meth
   const code = generateOtp();
   const challenge = emu.store.putChallenge(
     newChallenge({
-      userId: claims.userId,
-      actionCode: claims.actionCode,
-      idempotencyKey: claims.idempotencyKey,
+      ...actionKeys(claims),
       verificationMethod: method,
       email: a.email,
       phoneNumber: a.phoneNumber,
@@ -47,9 +46,7 @@ export function deliver(emu: Emu, claims: TokenClaims, a: EmuAuthenticator, meth
     channel,
     to: (method === 'EMAIL_OTP' ? a.email : a.phoneNumber) ?? '',
     code,
-    userId: claims.userId,
-    actionCode: claims.actionCode,
-    idempotencyKey: claims.idempotencyKey,
+    ...actionKeys(claims),
   });
   return challenge;
 }

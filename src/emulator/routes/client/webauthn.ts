@@ -15,7 +15,7 @@ import {
   WEBAUTHN_CHALLENGE_TTL_MS,
   type WebauthnMethod,
 } from '../../webauthn';
-import { type ClientRoute, fail, newChallenge, nowIso, requireMayAdd, succeed, userAgent } from './flow';
+import { actionKeys, type ClientRoute, fail, newChallenge, nowIso, requireMayAdd, succeed, userAgent } from './flow';
 import { clientAuthenticator } from './shapes';
 
 /** WebAuthn: passkeys (options and responses wrapped with a challenge id) and security keys (raw, reference §2.5). */
@@ -39,9 +39,7 @@ export async function registrationOptions(emu: Emu, ctx: RouteContext, method: W
   const options = await createRegistrationOptions(emu, user, emu.store.listAuthenticators(claims.userId), method, input);
   const challenge = emu.store.putChallenge(
     newChallenge({
-      userId: claims.userId,
-      actionCode: claims.actionCode,
-      idempotencyKey: claims.idempotencyKey,
+      ...actionKeys(claims),
       verificationMethod: method,
       webauthnChallenge: options.challenge,
       webauthnCeremony: 'registration',
