@@ -1,13 +1,13 @@
-import { createKeychain } from './keychain';
-import { TenantService, type LocalTenantConfig } from './tenants.service';
-import { DirectoryService } from './directory.service';
-import { AuditLogService } from './audit-log.service';
-import { SettingsService } from './settings.service';
+import { createKeychain } from './platform/keychain';
+import { TenantService, type LocalTenantConfig } from './tenants/tenants.service';
+import { DirectoryService } from './directory/directory.service';
+import { AuditLogService } from './audit/audit-log.service';
+import { SettingsService } from './settings/settings.service';
 import { CoverageService, tenantResolverFor } from './coverage.service';
-import { VerificationService } from './verification.service';
-import { EnrollmentService } from './enrollment.service';
-import type { EnrollmentHost } from './enrollment-host';
-import { EvidenceService } from './evidence.service';
+import { VerificationService } from './verification/verification.service';
+import { EnrollmentService } from './enrollment/enrollment.service';
+import type { EnrollmentHost } from './enrollment/enrollment-host';
+import { EvidenceService } from './evidence/evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
 
 /**

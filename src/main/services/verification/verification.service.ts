@@ -22,11 +22,11 @@ import {
 } from '@shared/domain/verification';
 import { AppError } from '@shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '@shared/ipc/channels/verification';
-import type { AuditAppendInput } from './audit-log.service';
-import type { ChangePolicy } from './change-policy';
-import { pathSegment, toAuthenticatorView, toProfile } from './directory-views';
-import type { TenantInfo } from './tenants.service';
-import { requireActiveTenant, unrecordedError } from './service-guards';
+import type { AuditAppendInput } from '../audit/audit-log.service';
+import type { ChangePolicy } from '../directory/change-policy';
+import { pathSegment, toAuthenticatorView, toProfile } from '../directory/sdk-converters';
+import type { TenantInfo } from '../tenants/tenants.service';
+import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
 
 /**
  * Caller verification (issue #5): before an agent removes or enrolls anything, the caller proves

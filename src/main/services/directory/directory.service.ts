@@ -15,8 +15,8 @@ import type { z } from 'zod';
 import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '@shared/ipc/channels/authenticators';
 import type { RevokeSessionsInput, UserSearchInput, UserSearchResult } from '@shared/ipc/channels/users';
 import { recognizeQuery, regionFromLocale, type Lookup } from '@shared/lib/query';
-import type { AuditAppendInput } from './audit-log.service';
-import { mapAuthsignalError } from './authsignal-client';
+import type { AuditAppendInput } from '../audit/audit-log.service';
+import { mapAuthsignalError } from '../platform/authsignal-client';
 import { unverifiedChangePolicy, type ChangeKind, type ChangePolicy } from './change-policy';
 import {
   orderActions,
@@ -28,9 +28,9 @@ import {
   toAuthenticatorView,
   toProfile,
   pathSegment,
-} from './directory-views';
-import type { TenantInfo } from './tenants.service';
-import { requireActiveTenant } from './service-guards';
+} from './sdk-converters';
+import type { TenantInfo } from '../tenants/tenants.service';
+import { requireActiveTenant } from '../platform/service-guards';
 
 /**
  * The helpdesk's directory: find users, show one user whole, and make the few changes an agent may

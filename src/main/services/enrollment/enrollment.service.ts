@@ -18,10 +18,10 @@ import type { TenantPolicy } from '@shared/domain/settings';
 import { userLabel } from '@shared/lib/user-format';
 import { AppError, isAppError } from '@shared/errors';
 import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
-import { pathSegment } from './directory-views';
-import type { TenantInfo } from './tenants.service';
-import { fetchUserFacts, type UserFacts, type VerificationAudit, type VerificationTenants } from './verification.service';
-import { requireActiveTenant, unrecordedError } from './service-guards';
+import { pathSegment } from '../directory/sdk-converters';
+import type { TenantInfo } from '../tenants/tenants.service';
+import { fetchUserFacts, type UserFacts, type VerificationAudit, type VerificationTenants } from '../verification/verification.service';
+import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
 
 /**
  * Enrollment (issue #5): gets a user a first or another authenticator, after the caller is

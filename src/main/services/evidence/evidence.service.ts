@@ -7,11 +7,11 @@ import type { AuditEntry, AuditQuery } from '@shared/domain/audit';
 import { CoverageSummary } from '@shared/domain/coverage';
 import { AppError } from '@shared/errors';
 import type { EvidencePackInfo } from '@shared/ipc/channels/coverage';
-import { canonicalJson, checkEntryText, checkLine, lineOf } from './audit-format';
-import { readCheckpoint } from './coverage-checkpoint';
-import { summariseReport } from './coverage-export';
-import { checkpointPathFor } from './coverage-run';
-import type { Keychain } from './keychain';
+import { canonicalJson, checkEntryText, checkLine, lineOf } from '../audit/audit-format';
+import { readCheckpoint } from '../coverage-checkpoint';
+import { summariseReport } from '../coverage-export';
+import { checkpointPathFor } from '../coverage-run';
+import type { Keychain } from '../platform/keychain';
 
 /**
  * Evidence packs: a folder an auditor can trust without trusting the person who hands it over.

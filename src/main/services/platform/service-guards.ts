@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '@shared/errors';
-import type { TenantInfo } from './tenants.service';
+import type { TenantInfo } from '../tenants/tenants.service';
 
 /**
  * Guards the helpdesk services (directory, verification, enrollment) share, so their answers to

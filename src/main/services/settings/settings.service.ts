@@ -16,8 +16,8 @@ import {
   type SettingsView,
 } from '@shared/domain/settings';
 import { AppError } from '@shared/errors';
-import { readJsonFile, writeJsonAtomic } from './atomic-file';
-import type { AuditLogService } from './audit-log.service';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
+import type { AuditLogService } from '../audit/audit-log.service';
 
 /** The settings file, in the data dir. */
 export const SETTINGS_FILE = 'settings.json';

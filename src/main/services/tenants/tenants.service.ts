@@ -16,10 +16,10 @@ import type { AuditTenant } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
 import { TenantAddInput, TenantTestInput, type TenantList } from '@shared/ipc/channels/tenants';
 import { TenantName, TenantSecret } from '@shared/domain/tenant';
-import { readJsonFile, writeJsonAtomic } from './atomic-file';
-import { createAuthsignalClient, withAuthsignal } from './authsignal-client';
-import type { Keychain } from './keychain';
-import type { AuditLogService } from './audit-log.service';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
+import { createAuthsignalClient, withAuthsignal } from '../platform/authsignal-client';
+import type { Keychain } from '../platform/keychain';
+import type { AuditLogService } from '../audit/audit-log.service';
 
 /** File name of the profile list inside the data dir. */
 export const TENANTS_FILE = 'tenants.json';
