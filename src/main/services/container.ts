@@ -37,7 +37,7 @@ export interface ServiceOptions {
 /** All services. Each domain adds its service here. */
 export interface Services {
   readonly options: ServiceOptions;
-  /** The tenant vault: profiles, keychain secrets, SDK clients of the active tenant. */
+  /** Tenants: profiles, keychain secrets, SDK clients of the active tenant. */
   readonly tenants: TenantService;
   /** The console audit log: every lookup and change, hash-chained, fsync'd before it resolves. */
   readonly audit: AuditLogService;
@@ -92,8 +92,15 @@ export function createServices(options: ServiceOptions): Services {
     lifetimeMs: options.verificationLifetimeMs,
   });
   const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
-  // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live.
-  const directory = new DirectoryService({ tenants, audit, policy: verification.changePolicy() });
+  // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live;
+  // contact details are disclosed as verification says.
+  const directory = new DirectoryService({
+    tenants,
+    audit,
+    policy: verification.changePolicy(),
+    // SECURITY: contact details stay masked until the caller is verified (or the tenant does not require it).
+    disclosure: verification.contactDisclosure(),
+  });
   const close = async () => {
     enrollment.close();
     verification.close();

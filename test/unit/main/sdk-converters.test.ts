@@ -4,13 +4,13 @@ import { normaliseAaguid, offlineProviderName, providerName, ZERO_AAGUID } from 
 import {
   orderActions,
   orderAuthenticators,
-  pathSegment,
   profileHasData,
   summaryFromQuery,
   toActionView,
   toAuthenticatorView,
   toProfile,
 } from '../../../src/main/services/directory/sdk-converters';
+import { pathSegment } from '../../../src/main/services/platform/authsignal-client';
 import { AppError } from '@shared/errors';
 
 const ICLOUD = 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd';

@@ -15,9 +15,10 @@ import type { z } from 'zod';
 import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '@shared/ipc/channels/authenticators';
 import type { RevokeSessionsInput, UserSearchInput, UserSearchResult } from '@shared/ipc/channels/users';
 import { recognizeQuery, regionFromLocale, type Lookup } from '@shared/lib/query';
-import type { AuditAppendInput } from '../audit/audit-log.service';
-import { mapAuthsignalError } from '../platform/authsignal-client';
-import { unverifiedChangePolicy, type ChangeKind, type ChangePolicy } from './change-policy';
+import type { AuditAppendInput, AuditSink } from '../audit/ports';
+import { mapAuthsignalError, pathSegment } from '../platform/authsignal-client';
+import { ContactMasking } from './contact-masking';
+import { disclosesNoOne, unverifiedChangePolicy, type ChangeKind, type ChangePolicy, type ContactDisclosure } from './ports';
 import {
   orderActions,
   orderAuthenticators,
@@ -27,9 +28,8 @@ import {
   toActionView,
   toAuthenticatorView,
   toProfile,
-  pathSegment,
 } from './sdk-converters';
-import type { TenantInfo } from '../tenants/tenants.service';
+import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import { requireActiveTenant } from '../platform/service-guards';
 
 /**
@@ -38,27 +38,17 @@ import { requireActiveTenant } from '../platform/service-guards';
  * audit log before its answer is returned; a log that cannot record stops the action (fail closed).
  */
 
-/** What the directory needs from the tenant vault (TenantService fits). */
-export interface DirectoryTenants {
-  activeTenant(): Promise<TenantInfo | null>;
-  withClient<T>(fn: (client: Authsignal, tenant: TenantInfo) => Promise<T>): Promise<T>;
-}
-
-/** What the directory needs from the audit log (AuditLogService fits). */
-export interface DirectoryAudit {
-  append(input: AuditAppendInput): Promise<AuditEntry>;
-  assertWritable(): Promise<void>;
-}
-
 /** How the directory service is built. */
 export interface DirectoryServiceOptions {
-  tenants: DirectoryTenants;
-  audit: DirectoryAudit;
+  tenants: TenantAccess;
+  audit: AuditSink;
   /** The country chosen in settings for local phone numbers, if any. */
   defaultCountry?: () => string | null | undefined | Promise<string | null | undefined>;
   /** The process locale, the last fallback for local phone numbers. */
   locale?: string;
   policy?: ChangePolicy;
+  /** Who may see contact details in full (caller verification); default no one. */
+  disclosure?: ContactDisclosure;
   now?: () => Date;
   /** Users asked for per lookup (default 20). */
   searchLimit?: number;
@@ -112,9 +102,11 @@ function guardrailMessage(warnings: RemovalWarning[]): string {
 
 /** The directory service. */
 export class DirectoryService {
-  private readonly tenants: DirectoryTenants;
-  private readonly audit: DirectoryAudit;
+  private readonly tenants: TenantAccess;
+  private readonly audit: AuditSink;
   private readonly policy: ChangePolicy;
+  /** The contact-masking rule the console's answers go through (see {@link ContactMasking}). */
+  readonly contacts: ContactMasking;
   private readonly now: () => Date;
   private readonly defaultCountry: () => string | null | undefined | Promise<string | null | undefined>;
   private readonly localeRegion: string | undefined;
@@ -133,6 +125,7 @@ export class DirectoryService {
     this.tenants = options.tenants;
     this.audit = options.audit;
     this.policy = options.policy ?? unverifiedChangePolicy;
+    this.contacts = new ContactMasking(options.disclosure ?? disclosesNoOne);
     this.now = options.now ?? (() => new Date());
     this.defaultCountry = options.defaultCountry ?? (() => undefined);
     this.localeRegion = regionFromLocale(options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale);

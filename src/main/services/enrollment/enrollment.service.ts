@@ -18,9 +18,10 @@ import type { TenantPolicy } from '@shared/domain/settings';
 import { userLabel } from '@shared/lib/user-format';
 import { AppError, isAppError } from '@shared/errors';
 import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
-import { pathSegment } from '../directory/sdk-converters';
-import type { TenantInfo } from '../tenants/tenants.service';
-import { fetchUserFacts, type UserFacts, type VerificationAudit, type VerificationTenants } from '../verification/verification.service';
+import type { AuditSink } from '../audit/ports';
+import { fetchUserFacts, type UserFacts } from '../directory/ports';
+import { pathSegment } from '../platform/authsignal-client';
+import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
 
 /**
@@ -49,8 +50,8 @@ export interface EnrollmentVerification {
 
 /** How the service is built. */
 export interface EnrollmentServiceOptions {
-  tenants: VerificationTenants;
-  audit: VerificationAudit;
+  tenants: TenantAccess;
+  audit: AuditSink;
   settings: EnrollmentSettings;
   verification: EnrollmentVerification;
   /** Opens sandboxed windows; absent in the CLI (only links then). */
@@ -107,8 +108,8 @@ const FORGET_AFTER_MS = 60 * 60 * 1000;
 
 /** The enrollment service. */
 export class EnrollmentService {
-  private readonly tenants: VerificationTenants;
-  private readonly audit: VerificationAudit;
+  private readonly tenants: TenantAccess;
+  private readonly audit: AuditSink;
   private readonly settings: EnrollmentSettings;
   private readonly verification: EnrollmentVerification;
   private readonly host: EnrollmentHost | null;

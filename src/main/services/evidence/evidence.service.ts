@@ -7,7 +7,7 @@ import type { AuditEntry, AuditQuery } from '@shared/domain/audit';
 import { CoverageSummary } from '@shared/domain/coverage';
 import { AppError } from '@shared/errors';
 import type { EvidencePackInfo } from '@shared/ipc/channels/coverage';
-import { canonicalJson, checkEntryText, checkLine, lineOf } from '../audit/audit-format';
+import { canonicalJson, checkEntryText, checkLine, lineOf } from '../audit/ports';
 import { readCheckpoint } from '../coverage-checkpoint';
 import { summariseReport } from '../coverage-export';
 import { checkpointPathFor } from '../coverage-run';

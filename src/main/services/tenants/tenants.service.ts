@@ -19,7 +19,10 @@ import { TenantName, TenantSecret } from '@shared/domain/tenant';
 import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
 import { createAuthsignalClient, withAuthsignal } from '../platform/authsignal-client';
 import type { Keychain } from '../platform/keychain';
-import type { AuditLogService } from '../audit/audit-log.service';
+import type { AuditRecorderSink } from '../audit/ports';
+import type { TenantAccess, TenantInfo } from './ports';
+
+export type { TenantInfo } from './ports';
 
 /** File name of the profile list inside the data dir. */
 export const TENANTS_FILE = 'tenants.json';
@@ -57,16 +60,6 @@ export interface LocalTenantConfig {
   secret: string;
 }
 
-/** What other services need to know about the tenant they work on (never the secret). */
-export interface TenantInfo {
-  id: string;
-  name: string;
-  kind: 'local' | 'remote';
-  region?: Region;
-  apiUrl: string;
-  tenantId: string;
-}
-
 /** Options for {@link TenantService}. */
 export interface TenantServiceOptions {
   dataDir: string;
@@ -90,7 +83,7 @@ export interface TenantServiceOptions {
 }
 
 /** The part of the audit log the vault needs: a narrow seam, so tests can see what it records. */
-export type TenantAuditRecorder = Pick<AuditLogService, 'record' | 'append'>;
+export type TenantAuditRecorder = AuditRecorderSink;
 
 /** The audit actions of the vault. */
 type TenantAuditAction = 'tenant.add' | 'tenant.remove' | 'tenant.rename' | 'tenant.rotate' | 'tenant.switch';
@@ -156,7 +149,7 @@ const EMPTY: TenantsFile = { version: 1, activeId: null, profiles: [] };
  * read-modify-write is queued in this process and holds a cross-process lock (proper-lockfile),
  * and changes made through this instance are announced to {@link TenantService.onChange} listeners.
  */
-export class TenantService {
+export class TenantService implements TenantAccess {
   readonly file: string;
   private readonly dataDir: string;
   private readonly staleMs: number;

@@ -1,19 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Authsignal } from '@authsignal/node';
 import type { z } from 'zod';
-import type { AuditEntry, AuditTenant, VerificationStamp } from '@shared/domain/audit';
-import type { AuthenticatorView } from '@shared/domain/authenticator-view';
+import type { AuditTenant, VerificationStamp } from '@shared/domain/audit';
 import type { TenantPolicy } from '@shared/domain/settings';
-import type { RecentUser, UserDetail, UserProfile, UserSummary } from '@shared/domain/user';
 import {
   VERIFICATION_ACTION_CODE,
   VERIFICATION_LIFETIME_MS,
   isLive,
   maskEmail,
   maskPhone,
-  maskRecentUser,
-  maskUserDetail,
-  maskUserSummary,
   type CallerVerificationMethod,
   type VerificationOptions,
   type VerificationStatus,
@@ -22,10 +16,10 @@ import {
 } from '@shared/domain/verification';
 import { AppError } from '@shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '@shared/ipc/channels/verification';
-import type { AuditAppendInput } from '../audit/audit-log.service';
-import type { ChangePolicy } from '../directory/change-policy';
-import { pathSegment, toAuthenticatorView, toProfile } from '../directory/sdk-converters';
-import type { TenantInfo } from '../tenants/tenants.service';
+import type { AuditSink } from '../audit/ports';
+import { fetchUserFacts, type ChangePolicy, type ContactDisclosure, type UserFacts } from '../directory/ports';
+import { pathSegment } from '../platform/authsignal-client';
+import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
 
 /**
@@ -41,22 +35,10 @@ import { requireActiveTenant, unrecordedError } from '../platform/service-guards
  * user in one tenant for a fixed lifetime, and its stamp goes on every audit entry it covers.
  */
 
-/** What the service needs from the tenant vault (TenantService fits). */
-export interface VerificationTenants {
-  activeTenant(): Promise<TenantInfo | null>;
-  withClient<T>(fn: (client: Authsignal, tenant: TenantInfo) => Promise<T>, id?: string): Promise<T>;
-}
-
-/** What the service needs from the audit log (AuditLogService fits). */
-export interface VerificationAudit {
-  append(input: AuditAppendInput): Promise<AuditEntry>;
-  assertWritable(): Promise<void>;
-}
-
 /** How the service is built. */
 export interface VerificationServiceOptions {
-  tenants: VerificationTenants;
-  audit: VerificationAudit;
+  tenants: TenantAccess;
+  audit: AuditSink;
   /** The tenant's policy (settings): whether changes need a verified caller. */
   policyFor: (tenantId: string) => Promise<TenantPolicy>;
   /** How long a verification covers changes; default 10 minutes. Tests shorten it. */
@@ -73,19 +55,6 @@ export interface VerificationServiceOptions {
 export type StartRequest = z.output<typeof VerificationStartInput>;
 export type CodeRequest = z.output<typeof VerificationCodeInput>;
 export type OfflineRequest = z.output<typeof OfflineVerificationInput>;
-
-/** A user's facts as main fetched them just now (never what the console sent). */
-export interface UserFacts {
-  profile: UserProfile;
-  authenticators: AuthenticatorView[];
-}
-
-/** Fetches a user's profile and authenticators fresh from the tenant. */
-export async function fetchUserFacts(client: Authsignal, userId: string): Promise<UserFacts> {
-  const segment = pathSegment(userId);
-  const [user, list] = await Promise.all([client.getUser({ userId: segment }), client.getAuthenticators({ userId: segment })]);
-  return { profile: toProfile(userId, user), authenticators: (Array.isArray(list) ? list : []).map(toAuthenticatorView) };
-}
 
 interface ResolvedTarget extends VerificationTarget {
   /** The real address. SECURITY: stays in main. */
@@ -158,8 +127,8 @@ function notVerified(required: boolean): string {
 
 /** The caller verification service. */
 export class VerificationService {
-  private readonly tenants: VerificationTenants;
-  private readonly audit: VerificationAudit;
+  private readonly tenants: TenantAccess;
+  private readonly audit: AuditSink;
   private readonly policyFor: (tenantId: string) => Promise<TenantPolicy>;
   private readonly lifetimeMs: number;
   private readonly linkLifetimeMs: number;
@@ -471,29 +440,11 @@ export class VerificationService {
   }
 
   /**
-   * Masks what the console may not see yet. Contact details (email, phone) of a user are shown in
-   * full only when the tenant does not require caller verification or while that user's caller is
-   * verified; otherwise every email and phone in the answer is partly masked.
-   * SECURITY: done in main, before the answer crosses IPC, so the console (and anyone looking over
-   * the agent's shoulder, or an impostor fishing for "what address do you have for me?") never
-   * holds an unverified caller's full contact details. The agent still picks where a code goes,
-   * from masked targets main resolves itself.
+   * The directory's contact-disclosure port: who may be shown in full in the active tenant (see
+   * the directory's `ContactMasking` rule, which masks everyone else).
    */
-  async redactUser(detail: UserDetail): Promise<UserDetail> {
-    const disclose = await this.discloser();
-    return disclose(detail.profile.userId) ? detail : maskUserDetail(detail);
-  }
-
-  /** Search hits: contact fields masked except the one the agent typed (see {@link redactUser}). */
-  async redactSummaries<T extends { results: UserSummary[] }>(result: T): Promise<T> {
-    const disclose = await this.discloser();
-    return { ...result, results: result.results.map((u) => (disclose(u.userId) ? u : maskUserSummary(u))) };
-  }
-
-  /** Recent users: a label that is an email or phone is masked (see {@link redactUser}). */
-  async redactRecent(users: RecentUser[]): Promise<RecentUser[]> {
-    const disclose = await this.discloser();
-    return users.map((u) => (disclose(u.userId) ? u : maskRecentUser(u)));
+  contactDisclosure(): ContactDisclosure {
+    return { discloser: () => this.discloser() };
   }
 
   /** Who may be shown in full in the active tenant, decided once per answer. */
