@@ -9,7 +9,7 @@ import { subscribeAll } from '../../../../src/main/ipc/events';
 import { createRouter } from '../../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../../src/main/services/container';
 import { createKeychain, type Keychain } from '../../../../src/main/services/platform/keychain';
-import { fingerprintSecret } from '../../../../src/main/services/tenants/tenants.service';
+import { fingerprintSecret } from '../../../../src/main/services/tenants/profiles';
 import type { Region } from '@shared/domain/tenant';
 import type { ChannelName, EventName } from '@shared/ipc';
 import type { Platform } from '@console/platform/platform';
