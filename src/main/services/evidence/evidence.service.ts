@@ -1,17 +1,21 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { z } from 'zod';
+import { basename, dirname, join } from 'node:path';
+import { type z } from 'zod';
 import type { AuditEntry, AuditQuery } from '@shared/domain/audit';
 import { CoverageSummary } from '@shared/domain/coverage';
 import { AppError } from '@shared/errors';
 import type { EvidencePackInfo } from '@shared/ipc/channels/coverage';
-import { canonicalJson, checkEntryText, checkLine, lineOf } from '../audit/ports';
+import { canonicalJson, lineOf } from '../audit/ports';
 import { readCheckpoint } from '../coverage-checkpoint';
 import { summariseReport } from '../coverage-export';
 import { checkpointPathFor } from '../coverage-run';
+import { syncDir } from '../platform/atomic-file';
 import type { Keychain } from '../platform/keychain';
+import { EVIDENCE_FORMAT, EVIDENCE_VERSION, fingerprintOf, MANIFEST, PACK_FILES, sha256File, SIGNATURE, SIGNING_KEY_ACCOUNT, type EvidenceManifest } from './pack-format';
+
+export { EVIDENCE_FORMAT, EVIDENCE_VERSION, EvidenceManifest, SIGNING_KEY_ACCOUNT, sha256File, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
+export { verifyEvidencePack } from './verify-pack';
 
 /**
  * Evidence packs: a folder an auditor can trust without trusting the person who hands it over.
@@ -27,80 +31,6 @@ import type { Keychain } from '../platform/keychain';
  * changed, missing or added file, or a re-signed manifest with another key, is named by
  * {@link verifyEvidencePack}; an auditor records the key fingerprint once and passes it to pin it.
  */
-
-export const EVIDENCE_FORMAT = 'authdesk-evidence';
-export const EVIDENCE_VERSION = 1;
-/** Keychain account of the signing key (under the service `<keychain service>.evidence`). */
-export const SIGNING_KEY_ACCOUNT = 'evidence-signing-key-v1';
-
-const PACK_FILES = ['report.csv', 'summary.json', 'audit.jsonl', 'public-key.pem'] as const;
-const MANIFEST = 'manifest.json';
-const SIGNATURE = 'manifest.sig';
-
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
-
-/** manifest.json. */
-export const EvidenceManifest = z.object({
-  format: z.literal(EVIDENCE_FORMAT),
-  version: z.literal(EVIDENCE_VERSION),
-  createdAt: z.string(),
-  createdBy: z.object({ app: z.literal('authdesk'), version: z.string() }),
-  run: z.object({
-    runId: z.string(),
-    tenant: z.object({ id: z.string().nullable(), name: z.string().nullable(), host: z.string() }),
-    asOf: z.string(),
-    staleDays: z.number(),
-    input: z.object({ name: z.string(), sha256: Sha256, rows: z.number() }),
-  }),
-  auditSlice: z.object({
-    from: z.string(),
-    to: z.string(),
-    entries: z.number().int().nonnegative(),
-    firstSeq: z.number().int().nullable(),
-    lastSeq: z.number().int().nullable(),
-    /** prevHash of the first entry: where the slice hangs in the full log. */
-    anchorHash: Sha256.nullable(),
-    lastHash: Sha256.nullable(),
-    /** False when the period's entries are not one unbroken run of the chain (a clock that went back). */
-    contiguous: z.boolean(),
-  }),
-  files: z.array(z.object({ path: z.enum(PACK_FILES), sha256: Sha256, bytes: z.number().int().nonnegative() })),
-  publicKey: z.object({ algorithm: z.literal('Ed25519'), spkiBase64: z.string(), fingerprint: Sha256 }),
-});
-export type EvidenceManifest = z.infer<typeof EvidenceManifest>;
-
-/** One thing wrong with a pack. */
-export interface EvidenceProblem {
-  kind: 'signature' | 'manifest' | 'altered' | 'missing' | 'added' | 'key' | 'audit-chain' | 'summary';
-  /** The file it is about, relative to the pack. */
-  path?: string;
-  message: string;
-}
-
-/** What `evidence verify` found. */
-export interface EvidenceVerifyResult {
-  ok: boolean;
-  path: string;
-  /** SHA-256 of the signing key (hex), when the manifest could be read. */
-  keyFingerprint: string | null;
-  /** Whether the key is the one pinned with --key, or this Authdesk's own key; null when neither was available. */
-  keyTrusted: boolean | null;
-  files: number;
-  problems: EvidenceProblem[];
-}
-
-/** Streams a file through SHA-256. */
-export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
-
-const fingerprintOf = (key: KeyObject) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
 
 /** The audit log as far as evidence needs it (structural; the container passes the real service). */
 export interface EvidenceAuditLog {
@@ -310,178 +240,5 @@ async function syncFolder(dir: string): Promise<void> {
       await handle.close();
     }
   }
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Every file (and anything else) under a folder, as pack-relative paths with `/`. */
-async function listPack(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (current: string) => {
-    for (const entry of await readdir(current, { withFileTypes: true })) {
-      const full = join(current, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      out.push(relative(dir, full).split(sep).join('/') + (entry.isDirectory() ? '/' : ''));
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
-
-/**
- * Checks a pack: the manifest's signature with the key it names (and that key against the one
- * pinned, or this Authdesk's own), every file's size and hash, no file missing or added, the audit
- * slice's hash chain, and the summary against the report's rows. Names everything that is wrong.
- */
-export async function verifyEvidencePack(dir: string, trust: { pinnedFingerprint?: string; localFingerprint?: string | null } = {}): Promise<EvidenceVerifyResult> {
-  const problems: EvidenceProblem[] = [];
-  const result = (keyFingerprint: string | null, keyTrusted: boolean | null, files: number): EvidenceVerifyResult => ({
-    ok: problems.length === 0,
-    path: dir,
-    keyFingerprint,
-    keyTrusted,
-    files,
-    problems,
-  });
-  const isDir = await lstat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) {
-    problems.push({ kind: 'missing', message: `${dir} is not a folder. Pass the evidence pack's folder.` });
-    return result(null, null, 0);
-  }
-  let manifestBytes: Buffer;
-  let signature: Buffer;
-  try {
-    manifestBytes = await readFile(join(dir, MANIFEST));
-  } catch {
-    problems.push({ kind: 'missing', path: MANIFEST, message: `${MANIFEST} is missing: nothing in the pack can be checked.` });
-    return result(null, null, 0);
-  }
-  try {
-    const text = await readFile(join(dir, SIGNATURE), 'utf8');
-    signature = Buffer.from(text.trim(), 'base64');
-    // base64 decoding forgives: spare bits of the last character, padding and whitespace can change
-    // without changing the bytes. The file must be exactly what Authdesk writes, so no byte of it
-    // can change unnoticed.
-    if (signature.length !== 64 || text !== `${signature.toString('base64')}\n`) {
-      problems.push({ kind: 'altered', path: SIGNATURE, message: `${SIGNATURE} was altered (it is not the one Ed25519 signature Authdesk writes).` });
-    }
-  } catch {
-    problems.push({ kind: 'missing', path: SIGNATURE, message: `${SIGNATURE} is missing: the manifest cannot be authenticated.` });
-    signature = Buffer.alloc(0);
-  }
-  let manifest: EvidenceManifest;
-  try {
-    manifest = EvidenceManifest.parse(JSON.parse(manifestBytes.toString('utf8')));
-  } catch {
-    problems.push({ kind: 'manifest', path: MANIFEST, message: `${MANIFEST} is not an Authdesk evidence manifest (it was altered or is from something else).` });
-    return result(null, null, 0);
-  }
-  let publicKey: KeyObject | null = null;
-  try {
-    publicKey = createPublicKey({ key: Buffer.from(manifest.publicKey.spkiBase64, 'base64'), format: 'der', type: 'spki' });
-    if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
-  } catch {
-    problems.push({ kind: 'manifest', path: MANIFEST, message: 'The manifest names a public key that is not an Ed25519 key.' });
-  }
-  const fingerprint = publicKey ? fingerprintOf(publicKey) : manifest.publicKey.fingerprint;
-  if (publicKey && fingerprint !== manifest.publicKey.fingerprint) {
-    problems.push({ kind: 'manifest', path: MANIFEST, message: 'The manifest states a key fingerprint that is not its key’s.' });
-  }
-  if (publicKey && signature.length > 0 && !verify(null, manifestBytes, publicKey, signature)) {
-    problems.push({ kind: 'signature', path: SIGNATURE, message: 'manifest.sig does not sign manifest.json: one of the two was altered.' });
-  }
-  let keyTrusted: boolean | null = null;
-  const expected = trust.pinnedFingerprint?.toLowerCase().replace(/^sha256:/, '').replace(/[^0-9a-f]/g, '');
-  if (expected) {
-    keyTrusted = expected === fingerprint;
-    if (!keyTrusted) problems.push({ kind: 'key', message: `The pack was signed with key ${fingerprint}, not the pinned key ${expected}.` });
-  } else if (trust.localFingerprint) {
-    keyTrusted = trust.localFingerprint === fingerprint;
-  }
-
-  // Files: every listed one present and unchanged; nothing else in the folder.
-  const present = new Set(await listPack(dir));
-  const expectedNames = new Set<string>([MANIFEST, SIGNATURE, ...manifest.files.map((f) => f.path)]);
-  for (const file of manifest.files) {
-    const full = join(dir, file.path);
-    const stats = await lstat(full).catch(() => null);
-    if (!stats) {
-      problems.push({ kind: 'missing', path: file.path, message: `${file.path} is missing.` });
-      continue;
-    }
-    if (!stats.isFile()) {
-      problems.push({ kind: 'altered', path: file.path, message: `${file.path} is not a plain file (a link or folder was put in its place).` });
-      continue;
-    }
-    const actual = await sha256File(full);
-    if (actual.sha256 !== file.sha256 || actual.bytes !== file.bytes) {
-      problems.push({ kind: 'altered', path: file.path, message: `${file.path} was altered (its SHA-256 or size differs from the manifest).` });
-    }
-  }
-  for (const name of present) {
-    if (!expectedNames.has(name)) problems.push({ kind: 'added', path: name, message: `${name} is not part of the pack (it was added).` });
-  }
-  for (const name of PACK_FILES) {
-    if (!manifest.files.some((f) => f.path === name)) problems.push({ kind: 'manifest', path: name, message: `The manifest does not list ${name}.` });
-  }
-  if (publicKey) {
-    const pem = await readFile(join(dir, 'public-key.pem'), 'utf8').catch(() => null);
-    if (pem !== null && pem !== publicKey.export({ type: 'spki', format: 'pem' }).toString()) {
-      problems.push({ kind: 'altered', path: 'public-key.pem', message: 'public-key.pem is not the key the manifest names.' });
-    }
-  }
-
-  // Content checks (only meaningful on unaltered files, but run anyway to name what broke).
-  await checkAuditSlice(join(dir, 'audit.jsonl'), manifest, problems);
-  await checkSummary(dir, manifest, problems);
-  return result(fingerprint, keyTrusted, manifest.files.length);
-}
-
-async function checkAuditSlice(path: string, manifest: EvidenceManifest, problems: EvidenceProblem[]): Promise<void> {
-  const text = await readFile(path, 'utf8').catch(() => null);
-  if (text === null) return;
-  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
-  const slice = manifest.auditSlice;
-  if (lines.length !== slice.entries) {
-    problems.push({ kind: 'audit-chain', path: 'audit.jsonl', message: `audit.jsonl holds ${lines.length} entries where the manifest says ${slice.entries}.` });
-    return;
-  }
-  let head = slice.anchorHash !== null && slice.firstSeq !== null ? { seq: slice.firstSeq - 1, hash: slice.anchorHash } : null;
-  for (const [i, line] of lines.entries()) {
-    const check = head && slice.contiguous ? checkLine(line, i + 1, head) : checkEntryText(line, i + 1);
-    if (!check.ok) {
-      problems.push({ kind: 'audit-chain', path: 'audit.jsonl', message: `audit.jsonl: ${check.broken.message}` });
-      return;
-    }
-    head = { seq: check.entry.seq, hash: check.entry.hash };
-  }
-  if (lines.length > 0 && head?.hash !== slice.lastHash) {
-    problems.push({ kind: 'audit-chain', path: 'audit.jsonl', message: 'audit.jsonl does not end with the entry the manifest names.' });
-  }
-}
-
-async function checkSummary(dir: string, manifest: EvidenceManifest, problems: EvidenceProblem[]): Promise<void> {
-  let stated: CoverageSummary;
-  try {
-    const doc = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { summary?: unknown };
-    stated = CoverageSummary.parse(doc.summary);
-  } catch {
-    if (await lstat(join(dir, 'summary.json')).then(() => true, () => false)) {
-      problems.push({ kind: 'summary', path: 'summary.json', message: 'summary.json is not a coverage summary.' });
-    }
-    return;
-  }
-  try {
-    const recomputed = await summariseReport(join(dir, 'report.csv'), manifest.run.asOf, manifest.run.staleDays);
-    if (canonicalJson(recomputed) !== canonicalJson(stated)) {
-      problems.push({ kind: 'summary', path: 'summary.json', message: 'summary.json does not match the rows of report.csv.' });
-    }
-  } catch {
-    problems.push({ kind: 'summary', path: 'report.csv', message: 'report.csv is not a readable coverage report.' });
-  }
+  await syncDir(dir);
 }
