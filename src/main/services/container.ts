@@ -61,7 +61,7 @@ export interface Services {
 
 /** Builds the container. */
 export function createServices(options: ServiceOptions): Services {
-  // Tenant changes are recorded in the log (a thunk: the log is built below and never calls the vault).
+  // Tenant changes are recorded in the log (a thunk: the log is built below and never calls TenantService).
   const tenants: TenantService = new TenantService({
     dataDir: options.dataDir,
     keychain: createKeychain(options.keychainService),

@@ -18,5 +18,5 @@ export interface AuditSink {
 /** Runs a change and records it, refusing when the log cannot: what settings and tenants need. */
 export type AuditRecorder = Pick<AuditLogService, 'record'>;
 
-/** Both: the tenant vault records changes and appends entries of its own. */
+/** Both: TenantService records changes and appends entries of its own. */
 export type AuditRecorderSink = Pick<AuditLogService, 'record' | 'append'>;

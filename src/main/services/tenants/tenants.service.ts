@@ -38,8 +38,8 @@ export interface TenantServiceOptions {
   now?: () => Date;
   /**
    * The audit log every change (add, rename, switch, rotate, remove) is recorded in. A thunk, like
-   * the settings service's: the container builds the log after the vault, and the log never calls
-   * back into the vault, so there is no cycle. Absent, nothing is recorded (tests of the vault alone).
+   * the settings service's: the container builds the log after TenantService, and the log never calls
+   * back into TenantService, so there is no cycle. Absent, nothing is recorded (tests of TenantService alone).
    */
   audit?: () => TenantAuditRecorder;
   /**
@@ -49,10 +49,10 @@ export interface TenantServiceOptions {
   lockStaleMs?: number;
 }
 
-/** The part of the audit log the vault needs: a narrow seam, so tests can see what it records. */
+/** The part of the audit log TenantService needs: a narrow seam, so tests can see what it records. */
 export type TenantAuditRecorder = AuditRecorderSink;
 
-/** The audit actions of the vault. */
+/** The audit actions of TenantService. */
 type TenantAuditAction = 'tenant.add' | 'tenant.remove' | 'tenant.rename' | 'tenant.rotate' | 'tenant.switch';
 
 /** Parsed `tenants:add` input. */
@@ -61,7 +61,7 @@ export type TenantAddRequest = z.input<typeof TenantAddInput>;
 export type TenantTestRequest = z.input<typeof TenantTestInput>;
 
 /**
- * The tenant vault: profiles in `<dataDir>/tenants.json` (written atomically), secrets in the OS
+ * TenantService: profiles in `<dataDir>/tenants.json` (written atomically), secrets in the OS
  * keychain (account = profile id), plus the built-in local tenant when the app runs one. The file
  * is re-read on every call, so the desktop app and the CLI can both change it; every
  * read-modify-write is queued in this process and holds a cross-process lock (proper-lockfile),
