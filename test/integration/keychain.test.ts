@@ -10,7 +10,7 @@ import { createKeychain } from '../../src/main/services/platform/keychain';
 const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-keychain-${process.pid}`;
 const keychain = createKeychain(service);
 const root = join(import.meta.dirname, '..', '..');
-const keychainModule = join(root, 'src', 'main', 'services', 'keychain.ts');
+const keychainModule = join(root, 'src', 'main', 'services', 'platform', 'keychain.ts');
 
 afterAll(async () => {
   for (const account of await keychain.list()) await keychain.delete(account);
