@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/unit/{shared,main,emulator,cli}/**/*.test.ts'],
+          include: ['test/unit/{shared,main,emulator,cli,architecture}/**/*.test.ts'],
           environment: 'node',
         },
       },
