@@ -1,7 +1,11 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-/** The pre-built UI app's entry, next to this file. */
-const ENTRY = fileURLToPath(new URL('./prebuilt-app/main.ts', import.meta.url));
+/**
+ * The pre-built UI app's entry, next to this file. `import.meta.dirname`, not `new URL(…,
+ * import.meta.url)`: under happy-dom (the renderer tests' host) the global URL is the DOM's, and
+ * fileURLToPath refused it, so every renderer suite that starts the emulator failed to load.
+ */
+const ENTRY = join(import.meta.dirname, 'prebuilt-app', 'main.ts');
 
 let cached: Promise<string> | undefined;
 
