@@ -219,13 +219,18 @@ export class BridgeClient {
       };
       this.handshake = { hello, eph: eph.privateKey, resolve: finish };
       try {
-        this.transport = this.options.connect({
+        const transport: BridgeTransport = this.options.connect({
           // In order: a sealed notice (decrypted asynchronously) must land before a later plain frame.
           onFrame: (frame) =>
             void (this.inbox = this.inbox.then(() => this.onFrame(frame)).catch(() => undefined)),
-          onClose: (reason) => void (this.inbox = this.inbox.then(() => this.onTransportClosed(reason))),
+          onClose: (reason) =>
+            void (this.inbox = this.inbox.then(() => {
+              // The end of a pipe already replaced (a new session) says nothing about the new one.
+              if (this.transport === transport) this.onTransportClosed(reason);
+            })),
         });
-        this.transport.send(hello);
+        this.transport = transport;
+        transport.send(hello);
       } catch {
         finish({
           state: 'app-not-running',
@@ -341,10 +346,15 @@ export class BridgeClient {
     const m = message.data;
     if (m.kind === 'pairing') {
       // Declined and revoked are learned at once: the panel stops waiting and says so.
-      if (m.state === 'declined')
-        this.set({ state: 'refused', error: DECLINED, reason: 'declined', ...(m.retryAt ? { retryAt: m.retryAt } : {}) });
-      else if (m.state === 'revoked') this.set({ state: 'refused', error: REVOKED, reason: 'revoked' });
-      else if (this.current.state === 'connected') this.set({ ...this.current, pairing: m.state });
+      if (m.state === 'declined' || m.state === 'revoked') {
+        const error = m.state === 'declined' ? DECLINED : REVOKED;
+        const transport = this.transport;
+        this.transport = undefined;
+        this.keys = undefined;
+        transport?.close();
+        this.failAll({ ok: false, error });
+        this.set({ state: 'refused', error, reason: m.state, ...(m.retryAt ? { retryAt: m.retryAt } : {}) });
+      } else if (this.current.state === 'connected') this.set({ ...this.current, pairing: m.state });
       return;
     }
     const waiter = this.waiters.get(m.replyTo);
