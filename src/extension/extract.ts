@@ -1,4 +1,4 @@
-import { findPhoneNumbersInText, isSupportedCountry, type CountryCode } from 'libphonenumber-js/min';
+import { findPhoneNumbersInText, isSupportedCountry } from 'libphonenumber-js/min';
 import { cleanQuery, recognizeQuery } from '@shared/lib/query';
 
 /**
@@ -37,7 +37,7 @@ const MAX_QUERY = 320;
 export function extractLookup(selection: string, country?: string): ExtractedLookup {
   const line = selection.replace(/\s+/g, ' ').trim();
   const whole = cleanQuery(line);
-  const region = country && isSupportedCountry(country) ? (country as CountryCode) : undefined;
+  const region = country && isSupportedCountry(country) ? (country) : undefined;
   const recognized = recognizeQuery(whole, region ? { defaultCountry: region } : {});
   // Already a single value: search it as it is (the search box recognises its kind).
   if (recognized.kind === 'email' || recognized.kind === 'phone') return { query: whole, kind: recognized.kind, extracted: false, selection: line };
