@@ -78,6 +78,16 @@ const rightClick = (text: string) =>
     text,
   );
 
+/** Waits for a panel state; on timeout says what the panel showed instead. */
+async function waitFor(page: Page, testId: string, timeout = 30_000): Promise<void> {
+  try {
+    await page.getByTestId(testId).waitFor({ timeout });
+  } catch {
+    const showing = await page.locator('body').innerText().catch(() => '(no page)');
+    throw new Error(`The panel did not show ${testId} in ${timeout} ms; it showed:\n${showing}\nproblems: ${problems.join('; ')}`);
+  }
+}
+
 const searchesFromBrowser = () => desktop.frames.filter((f) => f.direction === 'in' && f.json.includes('"channel":"users:search"')).length;
 const auditOf = async (action: string) => (await desktop.services.audit.query({ limit: 100, action: [action] })).entries;
 
@@ -96,7 +106,7 @@ describe('the side panel at 360 px', () => {
     expect(icon).toEqual({ type: 'image/png', width: 128, height: 128 });
 
     panel = await openPanel();
-    await panel.getByTestId('phrase').waitFor();
+    await waitFor(panel, 'phrase');
     const label = (await panel.getByTestId('pair-label').textContent())?.trim();
     expect(label).toMatch(/^(Chromium|Google Chrome|Chrome) \d+ on Linux$/);
     const [request] = (await desktop.services.bridge.status()).pending;
@@ -111,11 +121,11 @@ describe('the side panel at 360 px', () => {
   it('learns a decline at once, and the request does not come back on reload', async () => {
     const [request] = (await desktop.services.bridge.status()).pending;
     await desktop.services.bridge.rejectPairing(request.pairingId);
-    await panel.getByTestId('declined').waitFor({ timeout: 10_000 });
+    await waitFor(panel, 'declined');
     expect(await panel.getByTestId('declined').textContent()).toMatch(/can ask again after/);
     expect(await panel.getByRole('button', { name: 'Ask again' }).isDisabled()).toBe(true);
     await panel.reload();
-    await panel.getByTestId('declined').waitFor({ timeout: 15_000 });
+    await waitFor(panel, 'declined');
     expect((await desktop.services.bridge.status()).pending).toEqual([]);
     const [declined] = await auditOf('browser.pairing-decline');
     expect(declined.details).toMatchObject({ browserKeyId: keyId });
@@ -129,7 +139,7 @@ describe('the side panel at 360 px', () => {
       r.onsuccess = r.onerror = r.onblocked = () => resolve();
     }));
     await panel.reload();
-    await panel.getByTestId('phrase').waitFor({ timeout: 15_000 });
+    await waitFor(panel, 'phrase');
     const phrase = (await panel.getByTestId('phrase').textContent())?.trim() ?? '';
     const [request] = (await desktop.services.bridge.status()).pending;
     expect(request.phrase).toBe(phrase);
@@ -180,7 +190,7 @@ describe('the side panel at 360 px', () => {
 
   it('learns a revocation at once, recorded with the key id', async () => {
     await desktop.services.bridge.revoke(keyId);
-    await panel.getByTestId('refused').waitFor({ timeout: 10_000 });
+    await waitFor(panel, 'refused');
     expect(await panel.getByTestId('refused').textContent()).toMatch(/unpaired/);
     const [revoked] = await auditOf('browser.revoke');
     expect(revoked.details).toMatchObject({ browserKeyId: keyId });
@@ -197,7 +207,7 @@ describe('the side panel at 360 px', () => {
       r.onsuccess = r.onerror = r.onblocked = () => resolve();
     }));
     await page.reload();
-    await page.getByTestId('open-authdesk').waitFor({ timeout: 15_000 });
+    await waitFor(page, 'open-authdesk');
     // Sample what the panel says for 9 s: it never flips back to "Connecting…" while it re-checks.
     const seen = new Set<string>();
     const retries: number[] = [];
@@ -211,6 +221,17 @@ describe('the side panel at 360 px', () => {
     // The wait grows (2 s, 4 s, 8 s…), so the countdown reached a value above the first delay.
     expect(Math.max(...retries)).toBeGreaterThan(2);
     expect(seriousOrWorse(await runAxe(page))).toEqual([]);
+    await page.close();
+  });
+
+  it('tells "not set up" apart: with integration off the browser has no host to start', async () => {
+    // Switching off removes the host manifests, this test profile's included.
+    await desktop.services.bridge.setEnabled(false);
+    const page = await openPanel();
+    await waitFor(page, 'not-installed');
+    expect(await page.getByTestId('bridge-state').textContent()).toBe('Not set up');
+    expect(await page.getByTestId('not-installed').textContent()).toMatch(/Settings › Browser integration/);
+    expect((await desktop.services.audit.query({ action: ['browser.integration-off'] })).entries).toHaveLength(1);
     await page.close();
     expect(problems.filter((p) => !/native messaging host|Native host has exited/i.test(p))).toEqual([]);
   });
