@@ -1,9 +1,11 @@
 import { userInfo } from 'node:os';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyIdOf } from '@shared/bridge/bridge-crypto';
-import type { BridgeClient } from '@shared/bridge/client';
+import { BridgeClient } from '@shared/bridge/client';
+import { main } from '../../src/main/cli';
 import { PairingStore } from '../../src/main/services/browser-bridge/pairing-store';
-import { nodeExtensionClient, startTestDesktop, type HostProcess, type TestDesktop } from '../support/bridge-desktop';
+import { hostConnector, newExtensionIdentity, nodeExtensionClient, startTestDesktop, type HostProcess, type TestDesktop } from '../support/bridge-desktop';
 
 // Issue #18: every trust decision about a browser is in the audit log with the browser's key id
 // and label, every lookup through a paired browser says which one, a decline reaches the extension
@@ -99,6 +101,18 @@ describe('browser trust decisions in the audit log', () => {
     expect(story).toEqual(['browser.revoke', 'user.lookup', 'user.search', 'browser.pairing-approve', 'browser.pairing-request']);
     const [approve] = await entries({ action: ['browser.pairing-approve'], browserKeyId: b.keyId });
     expect(approve.actor).toMatchObject({ agentName: 'Grace at the helpdesk', osUser: userInfo().username });
+
+    // The CLI filters the same way: `authdesk audit list --browser <keyId> --json`.
+    let stdout = '';
+    const code = await main(['audit', 'list', '--browser', b.keyId, '--json'], {
+      stdin: Object.assign(Readable.from([]), { isTTY: false }),
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: () => true },
+      env: { ...process.env, AUTHDESK_HOME: desktop.dataDir },
+      platform: process.platform,
+    });
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { entries: { action: string }[] }).entries.map((e) => e.action)).toEqual(story);
   });
 
   it('records switching integration off', async () => {
@@ -108,5 +122,27 @@ describe('browser trust decisions in the audit log', () => {
     // The filter is parsed: a key id that is not 16 hex characters is refused with what to do.
     const bad = await desktop.router.handle('audit:list', { browserKeyId: 'not-a-key' }, { transport: 'test' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'validation' } });
+  });
+});
+
+describe('a native host that starts slowly', () => {
+  it('says hello again when the first one arrived stale, instead of giving up', async () => {
+    await desktop.services.bridge.setEnabled(true);
+    let first = true;
+    const own: HostProcess[] = [];
+    const client = new BridgeClient({
+      identity: await newExtensionIdentity(),
+      connect: hostConnector(desktop.launcherPath, own),
+      // The first hello carries a time 20 s old, as when the host took that long to start.
+      now: () => {
+        if (!first) return Date.now();
+        first = false;
+        return Date.now() - 20_000;
+      },
+    });
+    clients.push(client);
+    const c = await client.connect();
+    hosts.push(...own);
+    expect(c).toMatchObject({ state: 'connected', pairing: 'pending' });
   });
 });

@@ -102,7 +102,9 @@ export class BridgeClient {
   private transport: BridgeTransport | undefined;
   private keys: SessionKeys | undefined;
   private connecting: Promise<BridgeConnection> | undefined;
-  private handshake: { hello: HelloFrame; eph: BridgeKey; resolve(c: BridgeConnection): void } | undefined;
+  private handshake:
+    | { hello: HelloFrame; eph: BridgeKey; resolve(c: BridgeConnection): void; resent?: boolean }
+    | undefined;
   private readonly waiters = new Map<string, Waiter>();
   private readonly replays = new ReplayGuard();
   private readonly listeners = new Set<(c: BridgeConnection) => void>();
@@ -281,8 +283,17 @@ export class BridgeClient {
         ...(frame.reason ? { reason: frame.reason } : {}),
         ...(frame.retryAt !== undefined ? { retryAt: frame.retryAt } : {}),
       };
-      if (hs && (!frame.replyTo || frame.replyTo === hs.hello.id))
+      if (hs && (!frame.replyTo || frame.replyTo === hs.hello.id)) {
+        // A native host that took long to start delivers the hello late: it is refused as stale
+        // and the pipe stays open, so say hello once more, now that the host is up.
+        if (frame.code === 'expired' && !hs.resent && this.transport) {
+          hs.resent = true;
+          hs.hello = { ...hs.hello, id: randomId(), ts: this.now() };
+          this.transport.send(hs.hello);
+          return;
+        }
         return hs.resolve({ state: 'refused', error, ...why });
+      }
       const waiter = frame.replyTo ? this.waiters.get(frame.replyTo) : undefined;
       if (waiter && frame.replyTo) {
         this.waiters.delete(frame.replyTo);
