@@ -49,7 +49,7 @@ describe('Settings › Browser integration', () => {
     await ui.goto('/settings/browser');
     await page.getByRole('button', { name: 'Switch on' }).click();
     await page.getByText('accepting the extension').waitFor();
-    expect((await ui.harness.services.audit.query({ action: ['browser.integration-on'] })).entries).toHaveLength(1);
+    expect((await ui.harness.services.audit.query({ limit: 10, action: ['browser.integration-on'] })).entries).toHaveLength(1);
 
     const launcher = join(ui.harness.dataDir, 'browser-bridge', 'native-host', 'authdesk-native-host');
     const made = await nodeExtensionClient(launcher, undefined, 'Chromium 140 on Linux');
@@ -86,7 +86,7 @@ describe('Settings › Browser integration', () => {
 
     // A lookup through that browser, and one made in the console itself.
     expect(await client?.call('users:search', { query: 'ada@example.com', seq: 1 })).toMatchObject({ ok: true });
-    await ui.harness.services.directory.search({ query: 'grace@example.com', seq: 1 }, 'harness');
+    await ui.harness.services.directory.search({ query: 'grace@example.com', stream: 'search', seq: 1 }, 'harness');
 
     await row.getByRole('link', { name: 'Its audit entries' }).click();
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();

@@ -233,7 +233,7 @@ describe('the side panel at 360 px', () => {
     await waitFor(page, 'not-installed');
     expect(await page.getByTestId('bridge-state').textContent()).toBe('Not set up');
     expect(await page.getByTestId('not-installed').textContent()).toMatch(/Settings › Browser integration/);
-    expect((await desktop.services.audit.query({ action: ['browser.integration-off'] })).entries).toHaveLength(1);
+    expect((await desktop.services.audit.query({ limit: 10, action: ['browser.integration-off'] })).entries).toHaveLength(1);
     await page.close();
     expect(problems.filter((p) => !/native messaging host|Native host has exited/i.test(p))).toEqual([]);
   });

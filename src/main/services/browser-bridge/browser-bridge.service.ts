@@ -6,8 +6,8 @@ import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import type { BridgeChannel } from '@shared/bridge/protocol';
 import { AppError } from '@shared/errors';
 import type { Result } from '@shared/ipc/result';
-import type { AuditLogService } from '../audit-log.service';
-import { runWithCallOrigin } from '../call-origin';
+import type { AuditSinkWithActor } from '../audit/ports';
+import { runWithCallOrigin } from '../platform/call-origin';
 import {
   installNativeHost,
   uninstallNativeHost,
@@ -16,7 +16,7 @@ import {
   type HostManifestTarget,
   type NativeHostProgram,
   type RegistryRunner,
-} from '../native-host-manifest';
+} from './native-host-manifest';
 import { loadDesktopIdentity } from './identity';
 import { PairingStore, type PairedExtension } from './pairing-store';
 import { bridgeSocketPath } from './paths';
@@ -45,7 +45,7 @@ export interface BrowserBridgeOptions {
   now?: () => number;
   tap?: BridgeTap;
   /** Where trust decisions are recorded (integration on/off, pairing requested/approved/declined, revoked). */
-  audit?: Pick<AuditLogService, 'append' | 'assertWritable' | 'actor'>;
+  audit?: AuditSinkWithActor;
   /** How long a declined browser may not ask again (default 15 minutes). */
   declineCooldownMs?: number;
 }
