@@ -113,11 +113,32 @@ export default tseslint.config(
     ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
     'The renderer talks to main only through its Platform; it imports ../shared and nothing from main.',
   ),
-  zone(
-    ['src/extension/**'],
-    ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
-    'The extension is a browser page: it reaches the desktop only over the bridge, never main code.',
-  ),
+  {
+    // One rule entry for the extension (a second no-restricted-imports entry would replace this one).
+    files: ['src/extension/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
+              message: 'The extension is a browser page: it reaches the desktop only over the bridge, never main code.',
+            },
+            {
+              // The console's internals may move freely; the extension sees only its public entry.
+              regex: '^@console/(?!public(\\.css)?$)',
+              message: 'The extension imports the console only through @console/public (add the name there first).',
+            },
+            {
+              group: ['**/renderer/**'],
+              message: 'The extension imports the console only through @console/public, never by a relative path.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   zone(
     ['src/main/electron/**', 'src/main/index.ts'],
     ['keytar', '**/renderer/**', '@console/**'],
