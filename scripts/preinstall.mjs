@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm install` runs this at the root (after the dependencies with npm 7–11, before them with
-// later npm). keytar, the keychain module, is an optional dependency so that on a Debian machine
-// without libsecret-1-dev its failed native build does not stop the install with a node-gyp stack
-// trace: this check stops it instead, with the one apt line that fixes it (issue #14). Other
+// later npm). keytar, the keychain module, is a dependency also listed under optionalDependencies
+// (which npm lets override it), so that on a Debian machine without libsecret-1-dev its failed
+// native build does not stop the install with a node-gyp stack trace: this check stops it instead,
+// with the one apt line that fixes it (issue #14). It stays in `dependencies` so packaging
+// rebuilds and ships it. Other
 // systems (macOS, Windows) use their own keychain and have nothing to check here.
 import { aptLine, keytarLoads, missingBuildPackages } from './system-check.mjs';
 
