@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev:browser`: the console in your own browser against the local tenant, for when
-// Electron cannot run. Builds the renderer when the build is missing or older than its sources,
-// then runs the browser harness (test/harness/cli.ts) with the embedded emulator and prints the URL.
+// Electron cannot run. Builds the renderer and the extension when missing or older than their
+// sources, then runs the browser harness (test/harness/cli.ts) with the embedded emulator and the
+// browser bridge, and prints the console URL, the local tenant's URL and secret, and the data dir.
 // Extra arguments go to the harness, e.g. `npm run dev:browser -- --port 5174`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -24,6 +25,15 @@ const sources = Math.max(newest(join(root, 'src/renderer')), newest(join(root, '
 if (!existsSync(built) || statSync(built).mtimeMs < sources) {
   console.log('Building the console (out/renderer is missing or older than its sources)…');
   const r = spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+// The extension too, so it can be loaded unpacked (out/extension) and tried against this console's
+// bridge without the desktop app (issue #18).
+const extension = join(root, 'out/extension/manifest.json');
+if (!existsSync(extension) || statSync(extension).mtimeMs < Math.max(newest(join(root, 'src/extension')), sources)) {
+  console.log('Building the browser extension (out/extension is missing or older than its sources)…');
+  const r = spawnSync('npx', ['--no-install', 'vite', 'build', '-c', 'vite.extension.config.ts'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

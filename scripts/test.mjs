@@ -4,37 +4,25 @@
 // private D-Bus session with a throwaway, unlocked gnome-keyring, so keytar is tested against a
 // real Secret Service and never touches the user's own keychain.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aptLine, keytarLoads, missingBuildPackages, missingTestPackages } from './system-check.mjs';
 
-const require = createRequire(import.meta.url);
 const root = new URL('..', import.meta.url).pathname;
 const linux = process.platform === 'linux';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick'); // skips lint, typecheck, build and e2e: for a fast local loop
 
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 function preflight() {
   if (!linux) return;
-  const missing = [];
-  if (!has('dbus-run-session')) missing.push('dbus');
-  if (!has('gnome-keyring-daemon')) missing.push('gnome-keyring');
-  if (!has('secret-tool')) missing.push('libsecret-tools');
-  if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
-  let keytarOk = true;
-  try {
-    require('keytar');
-  } catch {
-    keytarOk = false;
-    missing.push('libsecret-1-dev');
-  }
+  const missing = missingTestPackages();
+  const keytarOk = keytarLoads();
+  if (!keytarOk) missing.push('libsecret-1-dev', ...missingBuildPackages());
   if (missing.length > 0) {
-    const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
     console.error('\nnpm test needs system packages that are missing. Install them with:\n');
-    console.error(`  ${sudo}apt-get install -y ${[...new Set(missing)].join(' ')}\n`);
+    console.error(`  ${aptLine(missing)}\n`);
     if (!keytarOk) console.error('then rebuild the keychain module:  npm rebuild keytar\n');
     process.exit(1);
   }

@@ -17,10 +17,13 @@ export interface TakeLookupMessage {
 /** Id of the context-menu item. */
 export const LOOKUP_MENU_ID = 'authdesk-lookup';
 
-/** Longest selection taken as a query (an email is at most 320 characters). */
-export const MAX_SELECTION = 320;
+/**
+ * Longest selection handed to the panel: a ticket line or paragraph, out of which the panel takes
+ * the email, phone or user id to search (src/extension/extract.ts).
+ */
+export const MAX_SELECTION = 2000;
 
-/** The text of a selection as a query: trimmed, one line, bounded; '' when nothing usable. */
+/** The text of a selection: trimmed, one line, bounded; '' when nothing usable. */
 export function selectionToQuery(text: string | undefined): string {
   return (text ?? '').replace(/\s+/g, ' ').trim().slice(0, MAX_SELECTION);
 }

@@ -21,6 +21,7 @@ let ui: ConsoleSession;
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, host: '127.0.0.1', seed: 300, faults: { rateLimit: 120, latencyMs: 5 } });
   ui = await openConsole({
+    recordTraffic: true,
     keychainService: `authdesk-e2e-coverage-${process.pid}`,
     localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
   });

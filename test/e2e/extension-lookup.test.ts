@@ -132,8 +132,9 @@ describe('Authdesk extension in Chromium', () => {
     await panel.getByTestId('open-in-authdesk').click();
     await panel.getByText('Opened in the Authdesk window').waitFor();
     expect(desktop.opened).toContainEqual({ userId: 'usr_ada' });
-    // Remove in the panel does not remove: it hands over too.
-    await panel.getByRole('button', { name: /^Remove / }).first().click();
+    // The panel offers no Remove: each authenticator's "Manage in Authdesk" hands over too.
+    expect(await panel.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+    await panel.getByTestId('authenticators').getByRole('button', { name: 'Manage in Authdesk' }).first().click();
     await expect.poll(() => desktop.opened.length).toBe(2);
     const user = await desktop.router.handle('users:get', { userId: 'usr_ada' }, { transport: 'test' });
     expect(user.ok && (user.value as { authenticators: { value: unknown[] } }).authenticators.value.length).toBe(2);

@@ -13,6 +13,7 @@ let ui: ConsoleSession;
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, host: '127.0.0.1', seed: 10 });
   ui = await openConsole({
+    recordTraffic: true,
     keychainService: `authdesk-e2e-tenants-${process.pid}`,
     localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
   });

@@ -1,10 +1,14 @@
 // Runs the browser harness as its own process (what `npm run dev:browser` starts):
 //   node --import tsx test/harness/cli.ts [--local-tenant] [--port N] [--data-dir DIR]
-//     [--keychain-service NAME] [--json]
-// It prints where the console is, and stops by itself when its parent dies (stdin closes or the
-// parent pid changes), so an interrupted `npm run` never leaves a server behind.
+//     [--keychain-service NAME] [--no-bridge] [--json]
+// It prints where the console is, the local tenant's Server API URL, tenant id and throwaway
+// secret (as `authdesk emulator` does, so its Server API and outbox can be called while it runs),
+// and the data dir; it serves the browser bridge like the desktop app, so the extension can be
+// tried end to end without Electron (issue #18). It stops by itself when its parent dies (stdin
+// closes or the parent pid changes), so an interrupted `npm run` never leaves a server behind.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { bannerFor } from '../../src/emulator/cli';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { startHarness } from './server';
 
@@ -14,6 +18,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'data-dir': { type: 'string' },
     'keychain-service': { type: 'string' },
+    'no-bridge': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -36,7 +41,17 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'],
     keychainService: values['keychain-service'] ?? (process.env.AUTHDESK_KEYCHAIN_SERVICE?.trim() || 'authdesk-dev-browser'),
     ...(emulator ? { localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret } } : {}),
+    serveBridge: !values['no-bridge'],
+    onOpen: (url) => console.log(`  Open in Authdesk (from the extension): ${url}`),
   });
+  const bridge = await harness.services.bridge.status();
+  const bridgeNote = values['no-bridge']
+    ? 'off (--no-bridge)'
+    : bridge.enabled
+      ? bridge.listening
+        ? `listening on ${bridge.socketPath}`
+        : `on, not listening: ${bridge.problem ?? 'unknown reason'}`
+      : 'ready: switch it on in Settings › Browser integration, then load out/extension unpacked';
 
   let stopping = false;
   const stop = async (code = 0) => {
@@ -57,11 +72,31 @@ async function main(): Promise<void> {
     if (process.ppid !== parent) void stop(0);
   }, 1000).unref();
 
+  const banner = emulator ? bannerFor(emulator, { seed: 'demo' }) : null;
   if (values.json) {
-    console.log(JSON.stringify({ url: harness.url, origin: harness.origin, localTenant: emulator?.origin ?? null }));
+    console.log(
+      JSON.stringify({
+        url: harness.url,
+        origin: harness.origin,
+        localTenant: emulator?.origin ?? null,
+        // The throwaway local tenant's credentials, as `authdesk emulator --json` would give them.
+        tenant: banner ? { apiUrl: banner.apiUrl, tenantId: banner.tenantId, secret: banner.secret, dashboardUrl: banner.dashboardUrl } : null,
+        dataDir: harness.dataDir,
+        bridge: values['no-bridge'] ? null : { socketPath: bridge.socketPath, enabled: bridge.enabled, listening: bridge.listening },
+      }),
+    );
   } else {
     console.log(`\n  Authdesk console (browser harness): ${harness.url}\n`);
     console.log(`  Local tenant:     ${localTenantNote}`);
+    if (banner) {
+      // SECURITY: a random secret per run for a loopback-only tenant, printed to this terminal only, as
+      // `authdesk emulator` does; it is never written to disk.
+      console.log(`    Server API URL: ${banner.apiUrl}`);
+      console.log(`    Tenant ID:      ${banner.tenantId}`);
+      console.log(`    API secret:     ${banner.secret}`);
+      console.log(`    Dashboard:      ${banner.dashboardUrl}`);
+    }
+    console.log(`  Browser bridge:   ${bridgeNote}`);
     console.log(`  Data dir:         ${harness.dataDir}${values['data-dir'] ? '' : ' (throwaway, removed on exit)'}`);
     console.log('  Press Ctrl+C to stop.\n');
   }

@@ -36,7 +36,19 @@ export interface HarnessOptions {
   port?: number;
   appVersion?: string;
   /** Enrollment windows (test/harness/enrollment-host.ts opens them in Chromium) and a shorter verification lifetime. */
-  services?: Pick<ServiceOptions, 'enrollmentHost' | 'verificationLifetimeMs'>;
+  services?: Pick<ServiceOptions, 'enrollmentHost' | 'verificationLifetimeMs' | 'bridge'>;
+  /**
+   * Serve the browser bridge as the desktop app does (issue #18): the extension's lookups reach this
+   * router, "Open in Authdesk" is reported through {@link RunningHarness.opened} and `onOpen`.
+   */
+  serveBridge?: boolean;
+  /** Called with the console URL of the user (or search) an "Open in Authdesk" asked for. */
+  onOpen?: (url: string) => void;
+  /**
+   * Keep every call's request and answer in memory, for a test that checks what crossed the wire.
+   * Off unless a test asks: request bodies carry secrets and codes (issue #14).
+   */
+  recordTraffic?: boolean;
 }
 
 /** One exchange over the bridge, as it crossed the wire (kept in memory only, for leak checks). */
@@ -54,7 +66,9 @@ export interface RunningHarness {
   readonly token: string;
   readonly services: Services;
   readonly dataDir: string;
-  /** Every call and event so far, oldest first. */
+  /** "Open in Authdesk" requests from the extension (with `serveBridge`). */
+  readonly opened: { userId?: string; query?: string }[];
+  /** Every call and event so far, oldest first. Throws unless started with `recordTraffic`. */
   traffic(): readonly TrafficEntry[];
   clearTraffic(): void;
   close(): Promise<void>;
@@ -172,6 +186,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
   // SECURITY: a fresh random token per run; only the served console page carries it.
   const token = randomBytes(32).toString('base64url');
   const traffic: TrafficEntry[] = [];
+  // SECURITY: request bodies carry secrets and codes; they are kept only when a test asked for them.
+  const record = options.recordTraffic === true;
+  const opened: RunningHarness['opened'] = [];
   const streams = new Set<ServerResponse>();
   let origin = '';
   let host = '';
@@ -184,7 +201,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
       return;
     }
     const data = JSON.stringify(shaped.data);
-    traffic.push({ kind: 'event', at: Date.now(), event: name, payload: data });
+    if (record) traffic.push({ kind: 'event', at: Date.now(), event: name, payload: data });
     for (const res of streams) res.write(`event: ${name}\ndata: ${data}\n\n`);
   });
 
@@ -240,7 +257,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
     const result = await router.handle(channel, input, { transport: 'harness' });
     const response = JSON.stringify(result);
     // SECURITY: traffic stays in this process's memory for leak checks; it is never written anywhere.
-    traffic.push({ kind: 'call', at: Date.now(), channel, request, response, ms: performance.now() - started });
+    if (record) traffic.push({ kind: 'call', at: Date.now(), channel, request, response, ms: performance.now() - started });
     send(res, 200, response, 'application/json');
   }
 
@@ -265,6 +282,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
       if (path === '/__harness/bridge.js') return send(res, 200, bridge, 'text/javascript; charset=utf-8');
       if (path === '/__harness/events') return handleEvents(req, res);
       if (path === '/__harness/traffic') {
+        // Only for a test that asked to record it; dev:browser never serves request bodies.
+        if (!record) return send(res, 404, 'Not found');
         if (!sameToken(req.headers[TOKEN_HEADER], token)) return send(res, 401, 'Missing or wrong harness token');
         return send(res, 200, JSON.stringify(traffic), 'application/json');
       }
@@ -285,10 +304,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
   host = `127.0.0.1:${port}`;
   origin = `http://${host}`;
 
+  if (options.serveBridge) {
+    // As the desktop app does (src/main/electron/app.ts): the extension's lookups reach this router.
+    await services.bridge.attach((channel, input) => router.handle(channel, input, { transport: 'extension' }));
+    services.bridge.onOpen((request) => {
+      opened.push(request);
+      options.onOpen?.(`${origin}/console/#${request.userId ? `/users/${encodeURIComponent(request.userId)}` : '/search'}`);
+    });
+  }
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       stopEvents();
+      // A throwaway data dir takes its native host launcher with it: take the browsers' manifests
+      // that name it out too, so no browser is left pointing at a missing program.
+      if (ownDataDir && (await services.bridge.status().catch(() => null))?.enabled) await services.bridge.setEnabled(false).catch(() => undefined);
       for (const res of streams) res.end();
       streams.clear();
       server.closeAllConnections();
@@ -308,7 +339,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
     token,
     services,
     dataDir,
-    traffic: () => traffic,
+    opened,
+    traffic: () => {
+      if (!record) throw new Error('This harness keeps no traffic: start it with recordTraffic: true.');
+      return traffic;
+    },
     clearTraffic: () => void traffic.splice(0),
     close,
   };

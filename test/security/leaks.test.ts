@@ -58,6 +58,7 @@ beforeAll(async () => {
     _totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
   });
   ui = await openConsole({
+    recordTraffic: true,
     keychainService: `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-leaks-${process.pid}`,
     localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: SECRET },
   });

@@ -42,7 +42,9 @@ export interface TestDesktop {
 export const AUTHDESK_BIN = join(import.meta.dirname, '../../bin/authdesk');
 
 /** Starts the desktop side; `userDataDir` adds a host manifest for a test Chromium profile. */
-export async function startTestDesktop(options: { userDataDir?: string; dataDir?: string; enable?: boolean } = {}): Promise<TestDesktop> {
+export async function startTestDesktop(
+  options: { userDataDir?: string; dataDir?: string; enable?: boolean; declineCooldownMs?: number; agentName?: string } = {},
+): Promise<TestDesktop> {
   const emulator = await startEmulator({ seed: 'demo' });
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'authdesk-bridge-')));
   const home = await mkdtemp(join(tmpdir(), 'authdesk-bridge-home-'));
@@ -59,8 +61,10 @@ export async function startTestDesktop(options: { userDataDir?: string; dataDir?
       hostCommand: { command: process.execPath, args: [AUTHDESK_BIN] },
       extraTargets: options.userDataDir ? [userDataDirTarget(options.userDataDir)] : [],
       tap: (direction, message) => frames.push({ direction, json: JSON.stringify(message) }),
+      ...(options.declineCooldownMs === undefined ? {} : { declineCooldownMs: options.declineCooldownMs }),
     },
   });
+  if (options.agentName) await services.settings.update({ agentName: options.agentName });
   const router = createRouter(createHandlers(services), (channel, error) => console.error(`[bridge-desktop] unexpected error in ${channel}`, error));
   await services.bridge.attach((channel, input) => router.handle(channel, input, { transport: 'extension' }));
   services.bridge.onOpen((request) => opened.push(request));
@@ -170,8 +174,12 @@ export function hostConnector(launcherPath: string, hosts: HostProcess[] = []): 
 }
 
 /** A Node stand-in for the extension's client over a real host process. */
-export async function nodeExtensionClient(launcherPath: string, identity?: ExtensionIdentity): Promise<{ client: BridgeClient; identity: ExtensionIdentity; hosts: HostProcess[] }> {
+export async function nodeExtensionClient(
+  launcherPath: string,
+  identity?: ExtensionIdentity,
+  label?: string,
+): Promise<{ client: BridgeClient; identity: ExtensionIdentity; hosts: HostProcess[] }> {
   const id = identity ?? (await newExtensionIdentity());
   const hosts: HostProcess[] = [];
-  return { client: new BridgeClient({ identity: id, connect: hostConnector(launcherPath, hosts) }), identity: id, hosts };
+  return { client: new BridgeClient({ identity: id, connect: hostConnector(launcherPath, hosts), ...(label ? { label } : {}) }), identity: id, hosts };
 }

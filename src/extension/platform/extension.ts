@@ -7,9 +7,9 @@ export const nativeConnector: BridgeConnector = (handlers) => {
   const port = chrome.runtime.connectNative(NATIVE_HOST_NAME);
   port.onMessage.addListener((message: unknown) => handlers.onFrame(message));
   port.onDisconnect.addListener(() => {
-    // Reading lastError marks it handled ("host not found" when integration is off).
-    void chrome.runtime.lastError;
-    handlers.onClose();
+    // Reading lastError marks it handled; its text tells "not installed" ("Specified native messaging
+    // host not found.") from a host that started and stopped.
+    handlers.onClose(chrome.runtime.lastError?.message);
   });
   return { send: (frame) => port.postMessage(frame), close: () => port.disconnect() };
 };
@@ -43,5 +43,19 @@ export function createExtensionPlatform(client: BridgeClient): Platform {
 
 /** The bridge client over native messaging for an identity. */
 export function createNativeClient(identity: ExtensionIdentity): BridgeClient {
-  return new BridgeClient({ identity, connect: nativeConnector });
+  return new BridgeClient({ identity, connect: nativeConnector, label: browserLabel() });
+}
+
+/**
+ * How this browser describes itself to the agent when it asks to pair: brand, major version and
+ * OS ("Chromium 140 on Linux"), from User-Agent Client Hints where present, else the UA string.
+ */
+export function browserLabel(nav: Pick<Navigator, 'userAgent'> & { userAgentData?: { brands?: { brand: string; version: string }[]; platform?: string } } = navigator): string {
+  const brands = (nav.userAgentData?.brands ?? []).filter((b) => !/not.?a.?brand/i.test(b.brand));
+  const named = brands.find((b) => b.brand !== 'Chromium') ?? brands[0];
+  const ua = nav.userAgent;
+  const fromUa = /(Edg|OPR|Brave|Chrome|Chromium)\/(\d+)/.exec(ua);
+  const brand = named ? `${named.brand} ${named.version}` : fromUa ? `${{ Edg: 'Edge', OPR: 'Opera' }[fromUa[1]] ?? fromUa[1]} ${fromUa[2]}` : 'Browser';
+  const os = nav.userAgentData?.platform || (/Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /CrOS/.test(ua) ? 'ChromeOS' : /Linux/.test(ua) ? 'Linux' : '');
+  return os ? `${brand} on ${os}` : brand;
 }

@@ -31,7 +31,7 @@ export interface ServiceOptions {
   /** How long a caller verification covers changes (default 10 minutes); tests shorten it. */
   verificationLifetimeMs?: number;
   /** Browser bridge options besides the data dir (host command, extra manifest targets, tap). */
-  bridge?: Omit<BrowserBridgeOptions, 'dataDir'>;
+  bridge?: Omit<BrowserBridgeOptions, 'dataDir' | 'audit'>;
 }
 
 /** All services. Each domain adds its service here. */
@@ -84,7 +84,7 @@ export function createServices(options: ServiceOptions): Services {
   });
   // The signing key has its own keychain service, apart from the tenant secrets.
   const evidence = new EvidenceService({ keychain: createKeychain(`${options.keychainService}.evidence`), audit, appVersion: options.appVersion });
-  const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir });
+  const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir, audit });
   const verification = new VerificationService({
     tenants,
     audit,

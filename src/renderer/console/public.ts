@@ -9,16 +9,16 @@
 export { installPlatform, type Platform } from './platform/platform';
 export { createPlatform } from './platform/transport';
 
-// Stores the side panel drives.
-export { useSearchStore } from './stores/search';
+// Stores the side panel drives (and the locale country its selection extraction reads phones in).
+export { localeCountry, useSearchStore } from './stores/search';
 export { useUserStore } from './stores/user';
 
-// Primitives and user panels the side panel's user view is built from.
+// Primitives the side panel's own cards (src/extension/sidepanel, issue #18) are built from: the
+// desktop's wide user tables do not fit a 360 px panel, so the panel has its own views.
 export { default as BaseErrorState } from './components/BaseErrorState.vue';
 export { default as BaseLoadingState } from './components/BaseLoadingState.vue';
-export { default as UserActionHistory } from './components/user/UserActionHistory.vue';
-export { default as UserAuthenticatorList } from './components/user/UserAuthenticatorList.vue';
-export { default as UserProfilePanel } from './components/user/UserProfilePanel.vue';
+export { default as RelativeTime } from './components/user/RelativeTime.vue';
+export { formatDateTime } from './lib/format';
 
 /** The console's search view, loaded on demand so the side panel's first paint stays small. */
 export const loadSearchView = () => import('./views/SearchView.vue');

@@ -12,6 +12,7 @@ import {
 } from './bridge-crypto';
 import {
   BRIDGE_PROTOCOL_VERSION,
+  BROWSER_LABEL_MAX,
   DesktopFrame,
   DesktopMessage,
   ReplayGuard,
@@ -33,7 +34,8 @@ export interface BridgeTransport {
 /** Opens a transport and wires its incoming frames and its end to the client. */
 export type BridgeConnector = (handlers: {
   onFrame(frame: unknown): void;
-  onClose(): void;
+  /** The pipe ended; `reason` is what the browser said (chrome.runtime.lastError), when it said. */
+  onClose(reason?: string): void;
 }) => BridgeTransport;
 
 /** The extension's long-term key: the private half stays non-extractable. */
@@ -48,13 +50,21 @@ export type BridgeConnection =
   | { state: 'disconnected' }
   | { state: 'connecting' }
   | { state: AppState; message: string }
-  | { state: 'refused'; error: ErrorInfo }
+  /** The browser could not start Authdesk's native host: integration is off or Authdesk is not installed. */
+  | { state: 'host-not-installed'; message: string }
+  /**
+   * The desktop refuses this browser: `revoked` (pair again with a new key), `declined` (may ask
+   * again from `retryAt`), or another refusal.
+   */
+  | { state: 'refused'; error: ErrorInfo; reason?: 'revoked' | 'declined'; retryAt?: number }
   | { state: 'connected'; pairing: PairingState; phrase: string };
 
 /** How the client is built. */
 export interface BridgeClientOptions {
   identity: ExtensionIdentity;
   connect: BridgeConnector;
+  /** How this browser describes itself to the agent ("Chrome 140 on Linux"). */
+  label?: string;
   /** How long to wait for the desktop (default 15 s: searches may take a few seconds upstream). */
   timeoutMs?: number;
   now?: () => number;
@@ -64,6 +74,16 @@ const REVOKED: ErrorInfo = {
   code: 'forbidden',
   message: 'This browser was unpaired in Authdesk. Pair it again from the extension.',
 };
+
+const DECLINED: ErrorInfo = {
+  code: 'forbidden',
+  message: 'Pairing was declined in Authdesk. This browser can ask again later.',
+};
+
+/** What Chromium says when the host manifest is missing or does not allow this extension. */
+const HOST_MISSING = /not found|forbidden|not allowed/i;
+const NOT_INSTALLED =
+  'Authdesk’s browser connector is not installed for this browser. In Authdesk, open Settings › Browser integration and switch it on.';
 
 type Waiter = { resolve(result: Result<unknown>): void };
 
@@ -82,7 +102,9 @@ export class BridgeClient {
   private transport: BridgeTransport | undefined;
   private keys: SessionKeys | undefined;
   private connecting: Promise<BridgeConnection> | undefined;
-  private handshake: { hello: HelloFrame; eph: BridgeKey; resolve(c: BridgeConnection): void } | undefined;
+  private handshake:
+    | { hello: HelloFrame; eph: BridgeKey; resolve(c: BridgeConnection): void; resent?: boolean }
+    | undefined;
   private readonly waiters = new Map<string, Waiter>();
   private readonly replays = new ReplayGuard();
   private readonly listeners = new Set<(c: BridgeConnection) => void>();
@@ -162,7 +184,7 @@ export class BridgeClient {
   }
 
   private unavailable(c: BridgeConnection): Result<never> {
-    if (c.state === 'app-not-running' || c.state === 'bridge-disabled')
+    if (c.state === 'app-not-running' || c.state === 'bridge-disabled' || c.state === 'host-not-installed')
       return failure('unavailable', c.message);
     if (c.state === 'refused') return { ok: false, error: c.error };
     return failure(
@@ -182,6 +204,7 @@ export class BridgeClient {
       key: this.options.identity.publicKey,
       eph: await exportPublicKey(eph.publicKey),
       nonce: newNonce(),
+      ...(this.options.label ? { label: this.options.label.slice(0, BROWSER_LABEL_MAX) } : {}),
     };
     return new Promise<BridgeConnection>((resolve) => {
       const cancel = after(this.timeoutMs, () =>
@@ -198,13 +221,18 @@ export class BridgeClient {
       };
       this.handshake = { hello, eph: eph.privateKey, resolve: finish };
       try {
-        this.transport = this.options.connect({
+        const transport: BridgeTransport = this.options.connect({
           // In order: a sealed notice (decrypted asynchronously) must land before a later plain frame.
           onFrame: (frame) =>
             void (this.inbox = this.inbox.then(() => this.onFrame(frame)).catch(() => undefined)),
-          onClose: () => void (this.inbox = this.inbox.then(() => this.onTransportClosed())),
+          onClose: (reason) =>
+            void (this.inbox = this.inbox.then(() => {
+              // The end of a pipe already replaced (a new session) says nothing about the new one.
+              if (this.transport === transport) this.onTransportClosed(reason);
+            })),
         });
-        this.transport.send(hello);
+        this.transport = transport;
+        transport.send(hello);
       } catch {
         finish({
           state: 'app-not-running',
@@ -215,19 +243,26 @@ export class BridgeClient {
     });
   }
 
-  private onTransportClosed(): void {
-    this.handshake?.resolve({
-      state: 'app-not-running',
-      message:
-        'The Authdesk native host is not installed or stopped. Switch on browser integration in Authdesk settings.',
-    });
+  private onTransportClosed(reason?: string): void {
+    // The host ended before answering the hello: the browser could not start it (no manifest for
+    // this browser) or it stopped at once.
+    this.handshake?.resolve(
+      reason !== undefined && HOST_MISSING.test(reason)
+        ? { state: 'host-not-installed', message: NOT_INSTALLED }
+        : {
+            state: 'app-not-running',
+            message: 'Authdesk’s browser connector stopped. Open Authdesk on this computer, then try again.',
+          },
+    );
     const c = this.current;
     this.reset(
       c.state !== 'connected'
         ? c
         : c.pairing === 'revoked'
-          ? { state: 'refused', error: REVOKED }
-          : { state: 'disconnected' },
+          ? { state: 'refused', error: REVOKED, reason: 'revoked' }
+          : c.pairing === 'declined'
+            ? { state: 'refused', error: DECLINED, reason: 'declined' }
+            : { state: 'disconnected' },
     );
   }
 
@@ -244,8 +279,21 @@ export class BridgeClient {
     }
     if (frame.t === 'error') {
       const error: ErrorInfo = { code: frame.code, message: frame.message };
-      if (hs && (!frame.replyTo || frame.replyTo === hs.hello.id))
-        return hs.resolve({ state: 'refused', error });
+      const why = {
+        ...(frame.reason ? { reason: frame.reason } : {}),
+        ...(frame.retryAt !== undefined ? { retryAt: frame.retryAt } : {}),
+      };
+      if (hs && (!frame.replyTo || frame.replyTo === hs.hello.id)) {
+        // A native host that took long to start delivers the hello late: it is refused as stale
+        // and the pipe stays open, so say hello once more, now that the host is up.
+        if (frame.code === 'expired' && !hs.resent && this.transport) {
+          hs.resent = true;
+          hs.hello = { ...hs.hello, id: randomId(), ts: this.now() };
+          this.transport.send(hs.hello);
+          return;
+        }
+        return hs.resolve({ state: 'refused', error, ...why });
+      }
       const waiter = frame.replyTo ? this.waiters.get(frame.replyTo) : undefined;
       if (waiter && frame.replyTo) {
         this.waiters.delete(frame.replyTo);
@@ -254,9 +302,9 @@ export class BridgeClient {
       // Not about one request: the session is over (tampered, revoked, connection closed).
       this.failAll({ ok: false, error });
       this.keys = undefined;
-      if (frame.code === 'forbidden') this.set({ state: 'refused', error });
+      if (frame.code === 'forbidden') this.set({ state: 'refused', error, ...why });
       else if (this.current.state === 'connected' && this.current.pairing === 'revoked')
-        this.set({ state: 'refused', error: REVOKED });
+        this.set({ state: 'refused', error: REVOKED, reason: 'revoked' });
       else if (this.current.state === 'connected') this.set({ state: 'disconnected' });
       return;
     }
@@ -308,7 +356,16 @@ export class BridgeClient {
       return;
     const m = message.data;
     if (m.kind === 'pairing') {
-      if (this.current.state === 'connected') this.set({ ...this.current, pairing: m.state });
+      // Declined and revoked are learned at once: the panel stops waiting and says so.
+      if (m.state === 'declined' || m.state === 'revoked') {
+        const error = m.state === 'declined' ? DECLINED : REVOKED;
+        const transport = this.transport;
+        this.transport = undefined;
+        this.keys = undefined;
+        transport?.close();
+        this.failAll({ ok: false, error });
+        this.set({ state: 'refused', error, reason: m.state, ...(m.retryAt ? { retryAt: m.retryAt } : {}) });
+      } else if (this.current.state === 'connected') this.set({ ...this.current, pairing: m.state });
       return;
     }
     const waiter = this.waiters.get(m.replyTo);

@@ -21,6 +21,8 @@ export const BRIDGE_PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** A message's timestamp may differ from the receiver's clock by at most this much. */
 export const MAX_CLOCK_SKEW_MS = 10_000;
+/** Longest browser label carried by `hello`. */
+export const BROWSER_LABEL_MAX = 80;
 
 /**
  * The console channels the extension may call: read-only lookups. Everything that changes state
@@ -65,12 +67,20 @@ export const HelloFrame = z
     /** This session's ephemeral public key (forward secrecy). */
     eph: PublicKeyB64,
     nonce: NonceB64,
+    /**
+     * How the browser describes itself ("Chrome 140 on Linux"), shown to the agent with the pairing
+     * request and kept with the pairing. Untrusted text: the desktop strips control characters.
+     */
+    label: z.string().max(BROWSER_LABEL_MAX).optional(),
   })
   .strict();
 export type HelloFrame = z.infer<typeof HelloFrame>;
 
-/** Whether the desktop trusts the extension's key. */
-export const PairingState = z.enum(['paired', 'pending', 'revoked']);
+/**
+ * Whether the desktop trusts the extension's key: `declined` means the agent said no, and the key
+ * may not ask again until the cooldown ends.
+ */
+export const PairingState = z.enum(['paired', 'pending', 'revoked', 'declined']);
 export type PairingState = z.infer<typeof PairingState>;
 
 /** Desktop -> extension: accepts a session. */
@@ -108,6 +118,10 @@ export const ErrorFrame = z
     code: ErrorCode,
     message: z.string().max(500),
     replyTo: MessageId.optional(),
+    /** Why a browser is refused, when it is about its pairing (the extension shows each differently). */
+    reason: z.enum(['revoked', 'declined']).optional(),
+    /** For `declined`: when (ms since the epoch) this key may ask to pair again. */
+    retryAt: Timestamp.optional(),
   })
   .strict();
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
@@ -160,7 +174,9 @@ export const BridgeResult = z.discriminatedUnion('ok', [
 /** Inner, desktop -> extension: the answer to a call, open or status. */
 export const ResultMessage = z.object({ ...envelope, kind: z.literal('result'), replyTo: MessageId, result: BridgeResult }).strict();
 /** Inner, desktop -> extension: the pairing changed (confirmed or revoked in the desktop app). */
-export const PairingMessage = z.object({ ...envelope, kind: z.literal('pairing'), state: PairingState }).strict();
+export const PairingMessage = z
+  .object({ ...envelope, kind: z.literal('pairing'), state: PairingState, retryAt: Timestamp.optional() })
+  .strict();
 /** Any inner message the desktop sends. */
 export const DesktopMessage = z.discriminatedUnion('kind', [ResultMessage, PairingMessage]);
 export type DesktopMessage = z.infer<typeof DesktopMessage>;

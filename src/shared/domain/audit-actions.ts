@@ -31,6 +31,13 @@ export const AUDIT_ACTIONS = [
   'tenant.switch',
   'settings.update',
   'log.recovered',
+  // Browser integration (issue #18): every trust decision about a browser, with its key id.
+  'browser.integration-on',
+  'browser.integration-off',
+  'browser.pairing-request',
+  'browser.pairing-approve',
+  'browser.pairing-decline',
+  'browser.revoke',
 ] as const;
 
 /** An action a writer may record. */

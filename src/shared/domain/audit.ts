@@ -108,6 +108,13 @@ export const AuditQuery = z
     userId: z.string().trim().min(1).max(500).optional(),
     tenantId: z.string().trim().min(1).max(200).optional(),
     outcome: AuditOutcome.optional(),
+    /** Only entries about or made through this paired browser (its key id, `details.browserKeyId`). */
+    browserKeyId: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[0-9a-f]{16}$/, 'A browser key id is 16 hex characters, as shown in Settings › Browser integration')
+      .optional(),
     /** Case-insensitive text found in any value of the entry (not its hashes). */
     text: z.string().trim().min(1).max(200).optional(),
     limit: z.number().int().min(1).max(500).default(50),

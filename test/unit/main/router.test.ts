@@ -62,7 +62,7 @@ const coverageRun = {
 
 /** A complete handler table whose every handler records that it was reached. */
 /** What the bridge:* spies answer (browser integration off, nothing paired). */
-const bridgeStatus = { enabled: false, listening: false, socketPath: '/s', extensionIds: [], manifests: [], paired: [], pending: [] };
+const bridgeStatus = { enabled: false, listening: false, socketPath: '/s', extensionIds: [], manifests: [], paired: [], pending: [], declined: [] };
 
 function spyHandlers() {
   const reached = vi.fn();

@@ -92,11 +92,23 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--since <date>', 'from this date (2026-03-01, local midnight) or time (ISO 8601)')
     .option('--until <date>', 'up to this date (inclusive) or time')
     .option('--text <text>', 'only entries with this text in a value (case-insensitive)')
+    .option('--browser <keyId>', 'only entries about or made through this paired browser (key id from Settings, Browser integration)')
     .option('--limit <n>', 'entries per page (1-500)', '50')
     .option('--cursor <cursor>', 'the next page, as printed under the previous one')
     .action(
       async (
-        opts: { user?: string; action?: string[]; tenant?: string; outcome?: 'ok' | 'error'; since?: string; until?: string; text?: string; limit: string; cursor?: string },
+        opts: {
+          user?: string;
+          action?: string[];
+          tenant?: string;
+          outcome?: 'ok' | 'error';
+          since?: string;
+          until?: string;
+          text?: string;
+          browser?: string;
+          limit: string;
+          cursor?: string;
+        },
         cmd: Command,
       ) => {
         const query = AuditQuery.parse({
@@ -107,6 +119,7 @@ export function register(program: Command, ctx: CliContext): void {
           from: opts.since === undefined ? undefined : toInstant(opts.since, false, '--since'),
           to: opts.until === undefined ? undefined : toInstant(opts.until, true, '--until'),
           text: opts.text,
+          browserKeyId: opts.browser,
           limit: Number(opts.limit),
           cursor: opts.cursor,
         });

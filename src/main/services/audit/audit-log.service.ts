@@ -7,6 +7,7 @@ import {
   AUDIT_FORMAT_VERSION,
   AuditEntry,
   type AuditAction,
+  type AuditActor,
   type AuditPage,
   type AuditQuery,
   type AuditRepairResult,
@@ -31,7 +32,7 @@ import {
   sha256Hex,
   type ChainHead,
 } from './audit-format';
-import { currentCallOrigin } from '../platform/call-origin';
+import { currentCallOrigin, originDetails } from '../platform/call-origin';
 
 /** What a feature records: the action, where, about whom, why, and how it ended. */
 export interface AuditAppendInput {
@@ -127,6 +128,7 @@ function matcherFor(q: AuditQueryParsed): (e: AuditEntry) => boolean {
     if (q.userId !== undefined && e.subject.userId !== q.userId) return false;
     if (q.tenantId !== undefined && e.tenant?.id !== q.tenantId) return false;
     if (q.outcome !== undefined && e.outcome !== q.outcome) return false;
+    if (q.browserKeyId !== undefined && e.details.browserKeyId !== q.browserKeyId) return false;
     if (text !== undefined && !searchableText(e).includes(text)) return false;
     return true;
   };
@@ -250,8 +252,10 @@ export class AuditLogService {
   append(input: AuditAppendInput): Promise<AuditEntry> {
     // Calls served for the browser extension carry their origin in the async context (call-origin.ts),
     // so every entry they cause says so, whichever service writes it. Read here, before queueing.
-    const via = currentCallOrigin();
-    const stamped = via ? { ...input, details: { ...input.details, via } } : input;
+    // SECURITY + audit: the paired browser's key id rides on every entry it caused, so "which browser
+    // looked this user up" has an answer.
+    const origin = currentCallOrigin();
+    const stamped = origin ? { ...input, details: { ...input.details, ...originDetails(origin) } } : input;
     return this.enqueue(() => this.locked(() => this.appendLocked(stamped)));
   }
 
@@ -473,14 +477,19 @@ export class AuditLogService {
     return s.head;
   }
 
+  /** Who the next entry names: the OS account and the agent name chosen in settings. */
+  async actor(): Promise<AuditActor> {
+    const agentName = await this.agentName();
+    return { osUser: cleanString(this.osUser, 200), agentName: agentName === null ? null : cleanString(agentName, 200) };
+  }
+
   private async buildEntry(input: AuditAppendInput, head: ChainHead): Promise<AuditEntry> {
     const { details, redacted } = sanitizeDetails(input.details);
-    const agentName = await this.agentName();
     const unsealed: Omit<AuditEntry, 'hash'> = {
       v: AUDIT_FORMAT_VERSION,
       seq: head.seq + 1,
       ts: this.now().toISOString(),
-      actor: { osUser: cleanString(this.osUser, 200), agentName: agentName === null ? null : cleanString(agentName, 200) },
+      actor: await this.actor(),
       action: input.action,
       tenant: input.tenant ? { id: cleanString(input.tenant.id, 200), name: cleanString(input.tenant.name, 200) } : null,
       subject: input.subject?.userId === undefined ? {} : { userId: cleanString(input.subject.userId, 500) },

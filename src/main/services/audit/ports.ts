@@ -1,4 +1,4 @@
-import type { AuditEntry } from '@shared/domain/audit';
+import type { AuditActor, AuditEntry } from '@shared/domain/audit';
 import type { AuditAppendInput, AuditLogService } from './audit-log.service';
 
 /**
@@ -20,3 +20,11 @@ export type AuditRecorder = Pick<AuditLogService, 'record'>;
 
 /** Both: TenantService records changes and appends entries of its own. */
 export type AuditRecorderSink = Pick<AuditLogService, 'record' | 'append'>;
+
+/**
+ * Appends entries and names who the next one is by: what browser integration needs, since a pairing
+ * stores who approved it (issue #18).
+ */
+export interface AuditSinkWithActor extends AuditSink {
+  actor(): Promise<AuditActor>;
+}

@@ -6,6 +6,7 @@ import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import type { BridgeChannel } from '@shared/bridge/protocol';
 import { AppError } from '@shared/errors';
 import type { Result } from '@shared/ipc/result';
+import type { AuditSinkWithActor } from '../audit/ports';
 import { runWithCallOrigin } from '../platform/call-origin';
 import {
   installNativeHost,
@@ -19,7 +20,7 @@ import {
 import { loadDesktopIdentity } from './identity';
 import { PairingStore, type PairedExtension } from './pairing-store';
 import { bridgeSocketPath } from './paths';
-import { BridgeServer, type BridgeTap, type PendingPairing } from './server';
+import { BridgeServer, type BridgeTap, type PendingPairing, type Trust } from './server';
 
 /** Serves one read-only channel as the router would for a given transport. */
 export type BridgeDispatch = (channel: BridgeChannel, input: unknown) => Promise<Result<unknown>>;
@@ -43,6 +44,10 @@ export interface BrowserBridgeOptions {
   /** Clock (ms), for tests. */
   now?: () => number;
   tap?: BridgeTap;
+  /** Where trust decisions are recorded (integration on/off, pairing requested/approved/declined, revoked). */
+  audit?: AuditSinkWithActor;
+  /** How long a declined browser may not ask again (default 15 minutes). */
+  declineCooldownMs?: number;
 }
 
 /** What the settings view shows about browser integration. */
@@ -52,14 +57,19 @@ export interface BridgeStatusView {
   socketPath: string;
   extensionIds: string[];
   manifests: { browser: string; path: string }[];
+  /** Why integration is on but the socket is not listening (e.g. another Authdesk serves it). */
+  problem?: string;
   paired: Omit<PairedExtension, 'publicKey'>[];
   pending: Omit<PendingPairing, 'publicKey'>[];
+  /** Browsers declined recently, with when they may ask again. */
+  declined: { keyId: string; declinedAt: string; until: string }[];
 }
 
 /** Where "Open in Authdesk" requests go (the Electron shell focuses its window). */
 export type OpenListener = (request: { userId?: string; query?: string }) => void;
 
 const PENDING_TTL_MS = 10 * 60 * 1000;
+const DECLINE_COOLDOWN_MS = 15 * 60 * 1000;
 /**
  * This Node and the nearest `bin/authdesk` above this module (the source tree or out/main): the
  * dev checkout's host. A packaged app cannot run bin/authdesk (its RunAsNode fuse is off); it
@@ -91,6 +101,7 @@ export class BrowserBridgeService {
   private readonly changeListeners = new Set<() => void>();
   private readonly platform: NodeJS.Platform;
   private readonly now: () => number;
+  private problem: string | undefined;
 
   constructor(private readonly options: BrowserBridgeOptions) {
     this.platform = options.platform ?? process.platform;
@@ -125,18 +136,31 @@ export class BrowserBridgeService {
 
   /** Switches browser integration on (manifests + socket) or off (both removed, sessions dropped). */
   async setEnabled(enabled: boolean): Promise<BridgeStatusView> {
-    if (enabled) {
-      await installNativeHost({ ...this.targetContext(), host: this.options.hostCommand ?? defaultHostCommand(), extensionIds: this.extensionIds });
-      await this.store.update((s) => void (s.enabled = true));
-      if (this.dispatch) await this.startServer();
-    } else {
-      await this.stopServer();
-      await uninstallNativeHost(this.targetContext());
-      await this.store.update((s) => void (s.enabled = false));
-      this.pending.clear();
+    // SECURITY + audit: who let browsers in (or shut them out), and when, is a trust decision.
+    await this.options.audit?.assertWritable();
+    const action = enabled ? 'browser.integration-on' : 'browser.integration-off';
+    try {
+      if (enabled) {
+        await installNativeHost({ ...this.targetContext(), host: this.options.hostCommand ?? defaultHostCommand(), extensionIds: this.extensionIds });
+        await this.store.update((s) => void (s.enabled = true));
+        if (this.dispatch) await this.startServer();
+      } else {
+        await this.stopServer();
+        await uninstallNativeHost(this.targetContext());
+        await this.store.update((s) => void (s.enabled = false));
+        this.pending.clear();
+      }
+    } catch (error) {
+      await this.options.audit?.append({ action, error }).catch(() => undefined);
+      throw error;
     }
+    const status = await this.status();
+    await this.options.audit?.append({
+      action,
+      details: { browsers: status.manifests.map((m) => m.browser), paired: status.paired.length, ...(status.problem ? { problem: status.problem } : {}) },
+    });
     this.changed();
-    return this.status();
+    return status;
   }
 
   /** Integration state, paired extensions and pending pairings (no public keys: nothing to act on). */
@@ -151,8 +175,10 @@ export class BrowserBridgeService {
       manifests: state.enabled
         ? [...hostManifestTargets(this.targetContext()), ...(this.options.extraTargets ?? [])].map((t) => ({ browser: t.browser, path: t.manifestPath }))
         : [],
+      ...(state.enabled && this.problem ? { problem: this.problem } : {}),
       paired: state.paired.map(({ publicKey: _publicKey, ...rest }) => rest),
       pending: [...this.pending.values()].map(({ publicKey: _publicKey, ...rest }) => rest),
+      declined: state.declined.filter((d) => Date.parse(d.until) > this.now()),
     };
   }
 
@@ -168,21 +194,49 @@ export class BrowserBridgeService {
     if (request.phrase !== phrase.trim().toLowerCase().replace(/\s+/g, ' ')) {
       throw new AppError('validation', 'The phrase does not match this pairing request. Do not pair unless both show the same words.');
     }
+    await this.options.audit?.assertWritable();
     const pairedAt = new Date(this.now()).toISOString();
+    const actor = await this.options.audit?.actor();
+    const pairedBy = actor ? (actor.agentName ?? actor.osUser) : undefined;
     await this.store.update((s) => {
       s.paired = s.paired.filter((p) => p.keyId !== request.keyId);
-      s.paired.push({ keyId: request.keyId, publicKey: request.publicKey, extensionId: request.extensionId, phrase: request.phrase, pairedAt });
+      s.paired.push({
+        keyId: request.keyId,
+        publicKey: request.publicKey,
+        extensionId: request.extensionId,
+        phrase: request.phrase,
+        label: request.label,
+        pairedAt,
+        ...(pairedBy ? { pairedBy } : {}),
+      });
       s.revoked = s.revoked.filter((k) => k !== request.keyId);
+      s.declined = s.declined.filter((d) => d.keyId !== request.keyId);
     });
     this.pending.delete(request.keyId);
+    await this.trustAudit('browser.pairing-approve', request, { phrase: request.phrase });
     await this.server?.notifyPairing(request.keyId, 'paired');
     this.changed();
     return this.status();
   }
 
-  /** Declines a pairing request. */
+  /**
+   * Declines a pairing request: the extension is told at once, and the key may not ask again for
+   * the cooldown (remembered on disk, so a reload or restart does not bring the request back).
+   */
   async rejectPairing(pairingId: string): Promise<BridgeStatusView> {
-    for (const [keyId, p] of this.pending) if (p.pairingId === pairingId) this.pending.delete(keyId);
+    this.expirePending();
+    const request = [...this.pending.values()].find((p) => p.pairingId === pairingId);
+    if (!request) throw new AppError('not-found', 'That pairing request has expired or was already handled. Reload the list.');
+    await this.options.audit?.assertWritable();
+    const now = this.now();
+    const until = now + (this.options.declineCooldownMs ?? DECLINE_COOLDOWN_MS);
+    await this.store.update((s) => {
+      s.declined = s.declined.filter((d) => d.keyId !== request.keyId && Date.parse(d.until) > now);
+      s.declined.push({ keyId: request.keyId, declinedAt: new Date(now).toISOString(), until: new Date(until).toISOString() });
+    });
+    this.pending.delete(request.keyId);
+    await this.trustAudit('browser.pairing-decline', request, { until: new Date(until).toISOString() });
+    await this.server?.notifyPairing(request.keyId, 'declined', until);
     this.changed();
     return this.status();
   }
@@ -190,14 +244,29 @@ export class BrowserBridgeService {
   /** Revokes a paired extension: its key is refused from now on, and its live sessions end. */
   async revoke(keyId: string): Promise<BridgeStatusView> {
     const state = await this.store.read();
-    if (!state.paired.some((p) => p.keyId === keyId)) throw new AppError('not-found', 'No paired browser has that id. Reload the list.');
+    const paired = state.paired.find((p) => p.keyId === keyId);
+    if (!paired) throw new AppError('not-found', 'No paired browser has that id. Reload the list.');
+    await this.options.audit?.assertWritable();
     await this.store.update((s) => {
       s.paired = s.paired.filter((p) => p.keyId !== keyId);
       if (!s.revoked.includes(keyId)) s.revoked.push(keyId);
     });
+    await this.trustAudit('browser.revoke', { keyId, extensionId: paired.extensionId, label: paired.label ?? '' }, { pairedAt: paired.pairedAt });
     await this.server?.notifyPairing(keyId, 'revoked');
     this.changed();
     return this.status();
+  }
+
+  /** Records a trust decision about one browser, named by its key id and label. */
+  private async trustAudit(
+    action: 'browser.pairing-request' | 'browser.pairing-approve' | 'browser.pairing-decline' | 'browser.revoke',
+    browser: { keyId: string; extensionId: string; label: string },
+    extra: Record<string, string> = {},
+  ): Promise<void> {
+    await this.options.audit?.append({
+      action,
+      details: { browserKeyId: browser.keyId, browserLabel: browser.label || 'Unnamed browser', extensionId: browser.extensionId, ...extra },
+    });
   }
 
   /** Listens to "Open in Authdesk" requests; returns the unsubscribe function. */
@@ -236,23 +305,30 @@ export class BrowserBridgeService {
       now: this.now,
       tap: this.options.tap,
       hooks: {
-        trustOf: async (keyId, publicKey, extensionId) => {
-          if (await this.store.isRevoked(keyId)) return 'revoked';
+        trustOf: async (keyId, publicKey, extensionId): Promise<Trust> => {
+          if (await this.store.isRevoked(keyId)) return { state: 'revoked' };
           const paired = await this.store.findPaired(keyId);
           // SECURITY: trust is the exact key and the extension id it paired through, nothing less.
-          return paired && paired.publicKey === publicKey && paired.extensionId === extensionId ? 'paired' : 'unknown';
+          if (paired && paired.publicKey === publicKey && paired.extensionId === extensionId) return { state: 'paired', label: paired.label ?? '' };
+          const retryAt = await this.store.declinedUntil(keyId, this.now());
+          return retryAt === undefined ? { state: 'unknown' } : { state: 'declined', retryAt };
         },
-        requestPairing: (request) => {
-          const existing = this.pending.get(request.keyId);
-          if (existing) return;
+        requestPairing: async (request) => {
+          this.expirePending();
+          if (this.pending.has(request.keyId)) return;
+          // Audited before it is shown: the agent never sees a request the log does not hold.
+          await this.options.audit?.assertWritable();
+          await this.trustAudit('browser.pairing-request', request, { phrase: request.phrase });
           this.pending.set(request.keyId, { ...request, pairingId: randomUUID(), requestedAt: new Date(this.now()).toISOString() });
           this.changed();
         },
-        call: (channel, input) => {
+        call: (channel, input, browser) => {
           const dispatch = this.dispatch;
           if (!dispatch) return Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'Authdesk is still starting. Try again in a moment.' } });
-          // SECURITY + audit: everything this call does is marked as coming from the browser.
-          return runWithCallOrigin('browser', () => dispatch(channel, input));
+          // SECURITY + audit: everything this call does is marked as coming from this paired browser.
+          return runWithCallOrigin({ via: 'browser', browserKeyId: browser.keyId, ...(browser.label ? { browserLabel: browser.label } : {}) }, () =>
+            dispatch(channel, input),
+          );
         },
         open: (request) => {
           for (const l of this.openListeners) l(request);
@@ -260,7 +336,14 @@ export class BrowserBridgeService {
         allowedExtensionIds: () => this.extensionIds,
       },
     });
-    await server.listen();
+    try {
+      await server.listen();
+    } catch (error) {
+      // Integration stays on; Settings says why nobody can connect (e.g. another Authdesk serves this data dir).
+      this.problem = error instanceof AppError ? error.message : `The bridge socket could not be opened: ${error instanceof Error ? error.message : String(error)}`;
+      return;
+    }
+    this.problem = undefined;
     this.server = server;
   }
 

@@ -13,6 +13,10 @@ export const PairedExtension = z.object({
   /** The fingerprint phrase both sides showed when the agent confirmed it. */
   phrase: z.string().max(200),
   pairedAt: z.iso.datetime({ offset: true }),
+  /** Who confirmed it: the agent name chosen in settings, else the OS account (as in the audit log). */
+  pairedBy: z.string().max(200).optional(),
+  /** How the browser described itself when it asked. */
+  label: z.string().max(200).optional(),
   lastSeenAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type PairedExtension = z.infer<typeof PairedExtension>;
@@ -24,10 +28,15 @@ const BridgeStateFile = z.object({
   paired: z.array(PairedExtension),
   /** Key ids revoked in settings: refused outright, even for a new pairing request. */
   revoked: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(10_000),
+  /** Keys the agent declined, and until when they may not ask again (older files have none). */
+  declined: z
+    .array(z.object({ keyId: z.string().regex(/^[0-9a-f]{16}$/), declinedAt: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }) }))
+    .max(10_000)
+    .default([]),
 });
 type BridgeStateFile = z.infer<typeof BridgeStateFile>;
 
-const EMPTY: BridgeStateFile = { version: 1, enabled: false, paired: [], revoked: [] };
+const EMPTY: BridgeStateFile = { version: 1, enabled: false, paired: [], revoked: [], declined: [] };
 
 /**
  * The bridge's persistent state in `<dataDir>/browser-bridge/bridge.json` (0600, atomic writes):
@@ -77,6 +86,13 @@ export class PairingStore {
   /** The paired extension with this key id, if any. */
   async findPaired(keyId: string): Promise<PairedExtension | undefined> {
     return (await this.read()).paired.find((p) => p.keyId === keyId);
+  }
+
+  /** Until when (ms since the epoch) this key may not ask to pair, if it was declined and that has not passed. */
+  async declinedUntil(keyId: string, now: number): Promise<number | undefined> {
+    const until = (await this.read()).declined.find((d) => d.keyId === keyId)?.until;
+    const at = until === undefined ? NaN : Date.parse(until);
+    return at > now ? at : undefined;
   }
 
   /** True when this key id was revoked. */

@@ -39,17 +39,33 @@ export interface PendingPairing {
   publicKey: string;
   extensionId: string;
   phrase: string;
+  /** How the browser described itself (control characters stripped). */
+  label: string;
   requestedAt: string;
+}
+
+/** What the desktop thinks of a key right now. */
+export type Trust =
+  | { state: 'paired'; label: string }
+  | { state: 'revoked' }
+  /** The agent declined it; it may ask again from `retryAt` (ms since the epoch). */
+  | { state: 'declined'; retryAt: number }
+  | { state: 'unknown' };
+
+/** The paired browser a call is served for. */
+export interface CallingBrowser {
+  keyId: string;
+  label: string;
 }
 
 /** What the server asks of the bridge service that owns it. */
 export interface BridgeServerHooks {
-  /** The trust the desktop has in this key: paired, revoked, or unknown (a pairing request). */
-  trustOf(keyId: string, publicKey: string, extensionId: string): Promise<'paired' | 'revoked' | 'unknown'>;
-  /** An unknown key said hello: remember the request so the agent can confirm it. */
-  requestPairing(request: Omit<PendingPairing, 'pairingId' | 'requestedAt'>): void;
+  /** The trust the desktop has in this key: paired, revoked, declined, or unknown (a pairing request). */
+  trustOf(keyId: string, publicKey: string, extensionId: string): Promise<Trust>;
+  /** An unknown key said hello: remember (and audit) the request so the agent can confirm it. */
+  requestPairing(request: Omit<PendingPairing, 'pairingId' | 'requestedAt'>): Promise<void>;
   /** Serves a read-only console channel for a paired extension. Never throws. */
-  call(channel: BridgeChannel, input: unknown): Promise<Result<unknown>>;
+  call(channel: BridgeChannel, input: unknown, browser: CallingBrowser): Promise<Result<unknown>>;
   /** "Open in Authdesk": bring the desktop window up on a user or a search. */
   open(request: { userId?: string; query?: string }): void;
   /** Extension ids whose native host may connect (the manifest's allowed_origins). */
@@ -79,6 +95,26 @@ interface Connection {
 }
 
 const refuse = (code: ErrorCode, message: string, replyTo?: string): ErrorFrame => ({ t: 'error', code, message, ...(replyTo ? { replyTo } : {}) });
+
+/** The refusals about a key's pairing, worded for the agent in the extension. */
+export const REVOKED_MESSAGE = 'This browser was unpaired in Authdesk. Pair it again from the extension.';
+export function declinedMessage(retryAt: number, now: number): string {
+  const minutes = Math.max(1, Math.ceil((retryAt - now) / 60_000));
+  return `Pairing was declined in Authdesk. This browser can ask again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+}
+
+/**
+ * A browser's description of itself as the agent sees it: no control or bidi characters (which
+ * could disguise it), single spaces, bounded; "Unnamed browser" when nothing is left.
+ */
+export function cleanBrowserLabel(label: string | undefined): string {
+  const clean = (label ?? '')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
+  return clean || 'Unnamed browser';
+}
 
 /**
  * The desktop end of the browser bridge: listens on the per-user socket (0600 in a 0700 folder) or
@@ -141,13 +177,13 @@ export class BridgeServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Tells live sessions of `keyId` their pairing changed; a revoked one is then disconnected. */
-  async notifyPairing(keyId: string, state: PairingState): Promise<void> {
+  /** Tells live sessions of `keyId` their pairing changed; a revoked or declined one is then disconnected. */
+  async notifyPairing(keyId: string, state: PairingState, retryAt?: number): Promise<void> {
     for (const c of this.connections) {
       if (c.session?.keyId !== keyId) continue;
       c.session.pairing = state;
-      await this.sendSealed(c, { kind: 'pairing', id: randomId(), ts: this.now(), state });
-      if (state === 'revoked') c.socket.end();
+      await this.sendSealed(c, { kind: 'pairing', id: randomId(), ts: this.now(), state, ...(retryAt === undefined ? {} : { retryAt }) });
+      if (state === 'revoked' || state === 'declined') c.socket.end();
     }
   }
 
@@ -209,16 +245,18 @@ export class BridgeServer {
     if (m.kind === 'status') return reply({ ok: true, value: { pairing: c.session.pairing } });
     // SECURITY: re-check the store on every call, so a revocation takes effect at once.
     const trust = await this.options.hooks.trustOf(c.session.keyId, c.session.publicKey, c.extensionId);
-    if (trust !== 'paired') {
-      if (trust === 'revoked') c.session.pairing = 'revoked';
+    if (trust.state !== 'paired') {
+      if (trust.state === 'revoked' || trust.state === 'declined') c.session.pairing = trust.state;
       return reply({
         ok: false,
         error: {
           code: 'forbidden',
           message:
-            trust === 'revoked'
-              ? 'This browser was unpaired in Authdesk. Pair it again from the extension.'
-              : 'This browser is not paired yet. Confirm the phrase in Authdesk (Settings, Browser integration).',
+            trust.state === 'revoked'
+              ? REVOKED_MESSAGE
+              : trust.state === 'declined'
+                ? declinedMessage(trust.retryAt, this.now())
+                : 'This browser is not paired yet. Confirm the phrase in Authdesk (Settings, Browser integration).',
         },
       });
     }
@@ -226,7 +264,7 @@ export class BridgeServer {
       this.options.hooks.open({ userId: m.userId, query: m.query });
       return reply({ ok: true, value: { opened: true } });
     }
-    return reply(await this.options.hooks.call(m.channel, m.input));
+    return reply(await this.options.hooks.call(m.channel, m.input, { keyId: c.session.keyId, label: trust.label }));
   }
 
   private async onHello(c: Connection, hello: HelloFrame): Promise<void> {
@@ -241,8 +279,12 @@ export class BridgeServer {
     }
     const extensionId = c.extensionId as string;
     const trust = await this.options.hooks.trustOf(keyId, hello.key, extensionId);
-    if (trust === 'revoked') {
-      return this.sendAndClose(c, refuse('forbidden', 'This browser was unpaired in Authdesk. Pair it again from the extension.', hello.id));
+    if (trust.state === 'revoked') {
+      return this.sendAndClose(c, { ...refuse('forbidden', REVOKED_MESSAGE, hello.id), reason: 'revoked' });
+    }
+    if (trust.state === 'declined') {
+      // SECURITY: a declined key cannot keep asking (and keep a request in front of the agent) until its cooldown ends.
+      return this.sendAndClose(c, { ...refuse('forbidden', declinedMessage(trust.retryAt, this.now()), hello.id), reason: 'declined', retryAt: trust.retryAt });
     }
     const eph = await generateKeyPair();
     const welcome = {
@@ -255,7 +297,7 @@ export class BridgeServer {
       eph: await exportPublicKey(eph.publicKey),
       nonce: newNonce(),
       sid: toBase64Url(webcrypto.getRandomValues(new Uint8Array(18))),
-      pairing: (trust === 'paired' ? 'paired' : 'pending') as PairingState,
+      pairing: (trust.state === 'paired' ? 'paired' : 'pending') as PairingState,
     };
     let keys: SessionKeys;
     try {
@@ -275,9 +317,15 @@ export class BridgeServer {
     } catch {
       return this.sendAndClose(c, refuse('validation', 'The extension keys are not valid P-256 keys.', hello.id));
     }
-    if (trust === 'unknown') {
+    if (trust.state === 'unknown') {
       const phrase = await fingerprintPhrase(this.options.identity.publicKey, hello.key);
-      this.options.hooks.requestPairing({ keyId, publicKey: hello.key, extensionId, phrase });
+      try {
+        await this.options.hooks.requestPairing({ keyId, publicKey: hello.key, extensionId, phrase, label: cleanBrowserLabel(hello.label) });
+      } catch (error) {
+        // SECURITY: a request the audit log cannot record is not put in front of the agent.
+        const message = error instanceof AppError ? error.message : 'Authdesk could not record the pairing request.';
+        return this.sendAndClose(c, refuse('unavailable', message.slice(0, 500), hello.id));
+      }
     }
     c.session = { keys, keyId, publicKey: hello.key, pairing: welcome.pairing };
     this.send(c, welcome);

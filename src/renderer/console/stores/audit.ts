@@ -16,11 +16,13 @@ export interface AuditFilters {
   /** Last day included (local time). */
   toDate: string;
   text: string;
+  /** A paired browser's key id (Settings › Browser integration): what it did and what was decided about it. */
+  browserKeyId: string;
 }
 
 /** No filter at all. */
 export function emptyFilters(): AuditFilters {
-  return { action: '', userId: '', outcome: '', fromDate: '', toDate: '', text: '' };
+  return { action: '', userId: '', outcome: '', fromDate: '', toDate: '', text: '', browserKeyId: '' };
 }
 
 /** Entries per page: enough to fill a screen, small enough to come back at once. */
@@ -44,6 +46,7 @@ export function toQuery(filters: AuditFilters, cursor?: string): AuditQuery {
   if (from) query.from = from;
   if (to) query.to = to;
   if (filters.text.trim()) query.text = filters.text.trim();
+  if (filters.browserKeyId.trim()) query.browserKeyId = filters.browserKeyId.trim();
   if (cursor) query.cursor = cursor;
   return query;
 }

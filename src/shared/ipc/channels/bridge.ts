@@ -10,7 +10,11 @@ export const PairedBrowserView = z.object({
   extensionId: z.string(),
   /** The phrase both sides showed when it was confirmed. */
   phrase: z.string(),
+  /** How the browser described itself when it asked ("Chrome 140 on Linux"). */
+  label: z.string().optional(),
   pairedAt: z.string(),
+  /** Who confirmed it (agent name, else OS account). */
+  pairedBy: z.string().optional(),
   lastSeenAt: z.string().optional(),
 });
 export type PairedBrowserView = z.infer<typeof PairedBrowserView>;
@@ -21,6 +25,7 @@ export const PendingPairingView = z.object({
   keyId: z.string(),
   extensionId: z.string(),
   phrase: z.string(),
+  label: z.string(),
   requestedAt: z.string(),
 });
 export type PendingPairingView = z.infer<typeof PendingPairingView>;
@@ -34,8 +39,12 @@ export const BridgeStatus = z.object({
   extensionIds: z.array(z.string()),
   /** Host manifests written (one per browser). */
   manifests: z.array(z.object({ browser: z.string(), path: z.string() })),
+  /** Why integration is on but not listening, when it is not. */
+  problem: z.string().optional(),
   paired: z.array(PairedBrowserView),
   pending: z.array(PendingPairingView),
+  /** Browsers declined recently: they may ask again after `until`. */
+  declined: z.array(z.object({ keyId: z.string(), declinedAt: z.string(), until: z.string() })),
 });
 export type BridgeStatus = z.infer<typeof BridgeStatus>;
 

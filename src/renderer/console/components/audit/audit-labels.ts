@@ -29,6 +29,12 @@ const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'tenant.switch': 'Switched tenant',
   'settings.update': 'Changed settings',
   'log.recovered': 'Repaired the log after a crash',
+  'browser.integration-on': 'Switched browser integration on',
+  'browser.integration-off': 'Switched browser integration off',
+  'browser.pairing-request': 'A browser asked to pair',
+  'browser.pairing-approve': 'Paired a browser',
+  'browser.pairing-decline': 'Declined a browser',
+  'browser.revoke': 'Unpaired a browser',
 };
 
 const DOMAIN_LABELS: Readonly<Record<string, string>> = {
@@ -43,6 +49,7 @@ const DOMAIN_LABELS: Readonly<Record<string, string>> = {
   tenant: 'Tenant changes',
   settings: 'Settings',
   log: 'Log repairs',
+  browser: 'Browser integration and pairing',
 };
 
 /** A readable label for an action; an action from a newer Authdesk shows as itself. */
