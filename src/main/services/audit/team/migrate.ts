@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runner } from 'node-pg-migrate';
 import type { ClientBase } from 'pg';
 
 /** Schema the team store lives in; node-pg-migrate keeps its own bookkeeping table there too. */
@@ -25,6 +24,8 @@ export function migrationsDir(): string {
  * Resolves with the names of the migrations it applied: none when the schema was already current.
  */
 export async function migrateUp(client: ClientBase): Promise<string[]> {
+  // Loaded only here: every other command (and the app's start) skips the migrator and its dependencies.
+  const { runner } = await import('node-pg-migrate');
   const applied = await runner({
     dbClient: client,
     dir: migrationsDir(),
