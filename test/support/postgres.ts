@@ -44,8 +44,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a server and creates `database`; call `stop()` in afterAll. */
-export async function startPostgres(database = 'authdesk_team'): Promise<TestPostgres> {
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  database?: string;
+  /** Keep fsync and synchronous commit on (benchmarks): tests turn them off for speed. */
+  durable?: boolean;
+}
+
+/** Starts a server and creates the database; call `stop()` in afterAll. */
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
+  const database = options.database ?? 'authdesk_team';
   // Not AUTHDESK_TEST_TMP: npm test's own temp dir is root-only, and the server runs as `postgres`.
   const root = await mkdtemp(join(tmpdir(), 'authdesk-pg-'));
   await chmod(root, 0o755);
@@ -62,8 +70,14 @@ export async function startPostgres(database = 'authdesk_team'): Promise<TestPos
     authMethod: 'scram-sha-256',
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    // Loopback TCP only; fsync off: a test cluster is thrown away, and it is much faster on a shared disk.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    // Loopback TCP only; fsync off unless durable: a test cluster is thrown away, and it is much faster on a shared disk.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
     onLog: (m) => {
       logs.push(m);
       if (logs.length > 200) logs.shift();

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { AuditEntry } from '@shared/domain/audit';
+import type { TeamPage, TeamQuery } from '@shared/domain/team';
 import { AppError } from '@shared/errors';
 import type { Keychain } from '../../keychain';
 import { compareWithStore, type TeamCompareResult } from './compare';
@@ -74,6 +76,7 @@ export interface TeamStatus extends TeamSyncStatus {
 export class TeamService {
   private readonly options: TeamServiceOptions;
   private store: { key: string; store: TeamStore } | null = null;
+  private admin: { key: string; store: TeamStore } | null = null;
   private shipperInstance: TeamShipper | null = null;
   private device: Promise<string> | null = null;
   private agentConn: { url: string; password: string } | null | undefined;
@@ -208,6 +211,39 @@ export class TeamService {
     return { ...status, url: conn?.url ?? null, deviceId: conn ? await this.deviceId() : null };
   }
 
+  /**
+   * A page of the team log for the console's team scope: through this computer's admin connection
+   * when it has one (`team init`), else the agent's, which the store refuses (agents read only their own).
+   */
+  async query(q: z.output<typeof TeamQuery>): Promise<TeamPage> {
+    const admin = await this.connection('admin');
+    const store = admin ? this.cachedAdmin(admin) : await this.agentStore();
+    if (!store) throw new AppError('not-found', 'Team mode is off on this computer: there is no team log to show. An admin sets it up with `authdesk team init`.');
+    const page = await store.query(q);
+    return {
+      nextBeforeSeq: page.nextBeforeSeq,
+      entries: page.entries.map((e) => {
+        let entry: AuditEntry | null = null;
+        try {
+          const parsed = AuditEntry.safeParse(JSON.parse(e.entryText));
+          entry = parsed.success ? parsed.data : null;
+        } catch {
+          entry = null;
+        }
+        return { teamSeq: e.teamSeq, role: e.role, serverTs: e.serverTs, deviceId: e.deviceId, localSeq: e.localSeq, hash: e.hash, entry };
+      }),
+    };
+  }
+
+  private cachedAdmin(conn: { url: string; password: string }): TeamStore {
+    const key = `${conn.url}\n${conn.password}`;
+    if (this.admin?.key !== key) {
+      void this.admin?.store.close();
+      this.admin = { key, store: this.open(conn.url, conn.password, 2) };
+    }
+    return this.admin.store;
+  }
+
   /** `audit verify --team`: the local log against the store's copy of this device's entries. */
   async compare(): Promise<TeamCompareResult> {
     const store = await this.agentStore();
@@ -218,5 +254,7 @@ export class TeamService {
   async close(): Promise<void> {
     await this.shipperInstance?.stop();
     await this.resetStore();
+    await this.admin?.store.close();
+    this.admin = null;
   }
 }
