@@ -33,9 +33,9 @@ function prebuiltApp(): Plugin {
  */
 export default defineConfig({
   main: {
-    plugins: [prebuiltApp()],
     resolve: { alias: aliases },
     plugins: [
+      prebuiltApp(),
       {
         // The team store's SQL migrations are read from disk by node-pg-migrate: ship them beside the bundle.
         name: 'authdesk-team-migrations',

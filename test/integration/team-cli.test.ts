@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLogService } from '../../src/main/services/audit-log.service';
-import { createKeychain } from '../../src/main/services/keychain';
+import { AuditLogService } from '../../src/main/services/audit/audit-log.service';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 // `authdesk team …` and `authdesk audit verify --team` spawned for real (bin/authdesk through its

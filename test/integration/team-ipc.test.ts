@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeamCompareResult, TeamPage, TeamStatus } from '@shared/domain/team';
 import { createServices, type Services } from '../../src/main/services/container';
-import { createKeychain } from '../../src/main/services/keychain';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 import { routerOver } from '../support/data-dir';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 

@@ -2,7 +2,7 @@
 // ships it to the team store, until it is killed (mode "run"), or ships what is there and exits
 // once the store holds everything (mode "drain"). The password comes in the environment (a test
 // child; the app itself reads it from the keychain).
-import { AuditLogService } from '../../src/main/services/audit-log.service';
+import { AuditLogService } from '../../src/main/services/audit/audit-log.service';
 import { parseTeamUrl } from '../../src/main/services/audit/team/connection';
 import { TeamShipper } from '../../src/main/services/audit/team/shipper';
 import { TeamStore } from '../../src/main/services/audit/team/team-store';

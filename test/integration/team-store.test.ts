@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLogService } from '../../src/main/services/audit-log.service';
+import { AuditLogService } from '../../src/main/services/audit/audit-log.service';
 import { parseTeamUrl } from '../../src/main/services/audit/team/connection';
 import { TeamStore } from '../../src/main/services/audit/team/team-store';
 import { startPostgres, type TestPostgres } from '../support/postgres';

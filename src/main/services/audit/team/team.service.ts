@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { AuditEntry } from '@shared/domain/audit';
 import type { TeamPage, TeamQuery } from '@shared/domain/team';
 import { AppError } from '@shared/errors';
-import type { Keychain } from '../../keychain';
 import { compareWithStore, type TeamCompareResult } from './compare';
 import { formatTeamUrl, parseTeamUrl, type TeamConnectOptions } from './connection';
 import { TeamShipper, type TeamSyncStatus } from './shipper';
@@ -48,13 +47,20 @@ export async function deviceIdFor(dataDir: string): Promise<string> {
   return id;
 }
 
+/** What team mode needs of the OS keychain (platform/keychain.ts's Keychain fits). */
+export interface TeamKeychain {
+  get(account: string): Promise<string | null>;
+  set(account: string, secret: string): Promise<void>;
+  delete(account: string): Promise<boolean>;
+}
+
 /** How the team service is built. */
 export interface TeamServiceOptions {
   dataDir: string;
   /** The local audit log file. */
   auditFile: string;
   /** The keychain for team connections (its own service name, apart from tenant secrets). */
-  keychain: Keychain;
+  keychain: TeamKeychain;
   connect?: TeamConnectOptions;
   /** Shipper tuning (tests, benchmarks). */
   shipper?: { idleMs?: number; batchSize?: number; backoff?: { minMs: number; maxMs: number } };
