@@ -1,4 +1,5 @@
 import type { VueWrapper } from '@vue/test-utils';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../../src/main/services/container';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
@@ -70,5 +71,21 @@ describe('team log state in the header', { timeout: 60_000 }, () => {
     } finally {
       await server.resume();
     }
+  });
+
+  it('lets the Audit log view compare the local log with the team store and names a truncation', async () => {
+    const { wrapper, host, settle } = await mountConsole({ seed: [PROD], path: '/admin/audit', before: (h) => connect(h.services, 'badge_compare') });
+    mounted = wrapper;
+    // The agent cuts the end off the log (head -n 2), which the local chain alone cannot show.
+    const lines = (await readFile(host.services.audit.file, 'utf8')).split('\n').filter(Boolean);
+    await writeFile(host.services.audit.file, lines.slice(0, 2).map((l) => `${l}\n`).join(''));
+    const button = wrapper.findAll('button').find((b) => b.text() === 'Compare with the team store');
+    expect(button).toBeDefined();
+    await button!.trigger('click');
+    await settle();
+    const verdict = wrapper.find('[data-testid="team-compare"]');
+    expect(verdict.attributes('role')).toBe('alert');
+    expect(verdict.text()).toContain('The local log differs from what was shipped');
+    expect(verdict.text()).toMatch(/truncated \(seq 3(–\d+)?\): The local log ends at seq 2/);
   });
 });
