@@ -151,6 +151,9 @@ export class TeamShipper {
     try {
       target = await this.options.target();
     } catch (error) {
+      // The keychain could not say whether team mode is on: solo use stays silent (off); a
+      // computer that was shipping shows it cannot right now.
+      if (this.current.state === 'off') return this.status();
       return this.failed(error);
     }
     if (!target) {
@@ -223,7 +226,7 @@ export class TeamShipper {
     this.failures += 1;
     this.set({ localSeq, waiting: Math.max(0, localSeq - this.current.shippedSeq) });
     const e = error instanceof AppError ? error : new AppError('unavailable', 'The team store could not be reached.', { cause: error });
-    if (e.code === 'unavailable') {
+    if (e.code === 'unavailable' || e.code === 'keychain-unavailable') {
       this.set({ state: 'offline', offlineSince: this.current.offlineSince ?? this.now().toISOString(), message: e.message });
     } else {
       this.set({ state: 'refused', offlineSince: null, message: e.message });
