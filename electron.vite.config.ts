@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
@@ -32,11 +33,22 @@ function prebuiltApp(): Plugin {
  */
 export default defineConfig({
   main: {
-    plugins: [prebuiltApp()],
     resolve: { alias: aliases },
+    plugins: [
+      prebuiltApp(),
+      {
+        // The team store's SQL migrations are read from disk by node-pg-migrate: ship them beside the bundle.
+        name: 'authdesk-team-migrations',
+        writeBundle() {
+          cpSync(resolve(root, 'src/main/services/audit/team/migrations'), resolve(root, 'out/main/team-migrations'), { recursive: true });
+        },
+      },
+    ],
     build: {
       outDir: 'out/main',
       rollupOptions: {
+        // pg's optional native binding is never used (pure JS driver): keep its lazy require out of the bundle.
+        external: ['pg-native'],
         input: {
           index: resolve(root, 'src/main/index.ts'),
           cli: resolve(root, 'src/main/cli/index.ts'),

@@ -175,6 +175,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
     dataDir,
     keychainService: options.keychainService ?? (process.env.AUTHDESK_KEYCHAIN_SERVICE?.trim() || 'authdesk-harness'),
     appVersion: options.appVersion ?? '0.0.0-harness',
+    teamShipping: true,
     ...(options.localTenant ? { localTenant: options.localTenant } : {}),
     ...options.services,
   });

@@ -121,6 +121,8 @@ export async function startDesktopApp(deps: Partial<DesktopAppDeps> = {}): Promi
     dataDir,
     keychainService: resolveKeychainService(env),
     appVersion: app.getVersion(),
+    // Team mode: ship the audit log in the background once a team store is connected (off until then).
+    teamShipping: true,
     ...(localTenant
       ? { localTenant: { apiUrl: localTenant.apiUrl, tenantId: localTenant.tenantId, secret: localTenant.secret } }
       : {}),

@@ -9,6 +9,7 @@ import { EnrollmentService } from './enrollment/enrollment.service';
 import type { EnrollmentHost } from './enrollment/enrollment-host';
 import { EvidenceService } from './evidence/evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
+import { TeamService } from './audit/team/team.service';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -30,6 +31,8 @@ export interface ServiceOptions {
   enrollmentHost?: EnrollmentHost | null;
   /** How long a caller verification covers changes (default 10 minutes); tests shorten it. */
   verificationLifetimeMs?: number;
+  /** Ship the audit log to the team store in the background when one is configured (the desktop app; not the CLI). */
+  teamShipping?: boolean;
   /** Browser bridge options besides the data dir (host command, extra manifest targets, tap). */
   bridge?: Omit<BrowserBridgeOptions, 'dataDir' | 'audit'>;
 }
@@ -55,6 +58,8 @@ export interface Services {
   readonly bridge: BrowserBridgeService;
   /** The helpdesk directory: search, one user whole, authenticator removal, session revocation. */
   readonly directory: DirectoryService;
+  /** Team mode: the team store connections, this device's id, the shipper, `audit verify --team`. */
+  readonly team: TeamService;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -75,6 +80,10 @@ export function createServices(options: ServiceOptions): Services {
     tenantName: (id) => tenants.get(id).then((t) => t.name, () => undefined),
   });
   const audit = new AuditLogService({ dataDir: options.dataDir, agentName: () => settings.agentName() });
+  // Team connections have their own keychain service, apart from tenant secrets. Off (and silent)
+  // until `authdesk team connect` stores one.
+  const team = new TeamService({ dataDir: options.dataDir, auditFile: audit.file, keychain: createKeychain(`${options.keychainService}.team`) });
+  if (options.teamShipping) team.start();
   const coverage = new CoverageService({
     dataDir: options.dataDir,
     tenant: tenantResolverFor(tenants),
@@ -106,6 +115,7 @@ export function createServices(options: ServiceOptions): Services {
     verification.close();
     await coverage.close();
     await bridge.close();
+    await team.close();
   };
-  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, close };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, close };
 }

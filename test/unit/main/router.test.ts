@@ -81,6 +81,15 @@ function spyHandlers() {
     'audit:verify': () => (reached('audit:verify'), { ok: true as const, file: 'a', entries: 0, lastSeq: 0, lastHash: '0'.repeat(64), recoveries: 0 }),
     'audit:status': () => (reached('audit:status'), { file: 'a', state: 'empty' as const, lastSeq: 0, message: 'empty' }),
     'audit:repair': () => (reached('audit:repair'), { kind: 'none' as const }),
+    'team:status': () => (
+      reached('team:status'),
+      { state: 'off' as const, waiting: 0, shippedSeq: 0, localSeq: 0, offlineSince: null, lastShippedAt: null, message: null, url: null, deviceId: null }
+    ),
+    'team:list': () => (reached('team:list'), { entries: [], nextBeforeSeq: null }),
+    'team:compare': () => (
+      reached('team:compare'),
+      { ok: true, deviceId: 'd', stored: { count: 0, lastSeq: 0 }, local: { entries: 0, lastSeq: 0 }, unshipped: null, findings: [], findingsTotal: 0 }
+    ),
     'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'bridge:status': () => (reached('bridge:status'), bridgeStatus),

@@ -3,6 +3,7 @@ import { AuditQuery, type AuditEntry, type AuditPage, type AuditVerifyResult } f
 import { AppError } from '@shared/errors';
 import type { CliContext } from '../context';
 import { formatTable, type Column } from '../output';
+import { compareText } from './team';
 
 /** Exit code of `audit verify` when the chain is broken: the log itself is the finding. */
 export const EXIT_BROKEN = 1;
@@ -75,9 +76,17 @@ export function register(program: Command, ctx: CliContext): void {
     .description('walk the whole hash chain; exits 1 and names the first broken entry (line, seq, reason)')
     .option('--file <path>', 'check this log file instead of the data dir\'s (e.g. an exported copy)')
     .option('--slice', 'with --file: the file is part of a log; check it from its first entry and print where it starts')
-    .action(async (opts: { file?: string; slice?: boolean }, cmd: Command) => {
+    .option('--team', 'also compare the log with what this computer shipped to the team store (truncated, emptied, deleted, reordered or rewritten entries)')
+    .action(async (opts: { file?: string; slice?: boolean; team?: boolean }, cmd: Command) => {
       if (opts.slice && opts.file === undefined) throw new AppError('validation', '--slice checks an exported part of a log: give it with --file <path>.');
+      if (opts.team && opts.file !== undefined) throw new AppError('validation', '--team compares this computer\'s own log with the store: leave out --file.');
       const result = await ctx.services().audit.verify(opts.file === undefined ? {} : { file: opts.file, slice: opts.slice === true });
+      if (opts.team) {
+        const team = await ctx.services().team.compare();
+        ctx.printer(cmd).result({ local: result, team }, () => `${verifyText(result)}${compareText(team)}`);
+        if (!result.ok || !team.ok) ctx.exitCode = EXIT_BROKEN;
+        return;
+      }
       ctx.printer(cmd).result(result, () => verifyText(result));
       if (!result.ok) ctx.exitCode = EXIT_BROKEN;
     });

@@ -5,6 +5,7 @@ import { tenantHandlers } from './tenants';
 import { userHandlers } from './users';
 import { authenticatorHandlers } from './authenticators';
 import { auditHandlers } from './audit';
+import { teamHandlers } from './team';
 import { settingsHandlers } from './settings';
 import { verificationHandlers } from './verification';
 import { enrollmentHandlers } from './enrollment';
@@ -17,6 +18,7 @@ export function createHandlers(services: Services): Handlers {
     ...appHandlers(services),
     ...tenantHandlers(services),
     ...auditHandlers(services),
+    ...teamHandlers(services),
     ...settingsHandlers(services),
     ...verificationHandlers(services),
     ...enrollmentHandlers(services),

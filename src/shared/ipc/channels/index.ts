@@ -6,6 +6,7 @@ import { tenantChannels, tenantEvents } from './tenants';
 import { userChannels } from './users';
 import { authenticatorChannels } from './authenticators';
 import { auditChannels } from './audit';
+import { teamChannels } from './team';
 import { settingsChannels } from './settings';
 import { verificationChannels } from './verification';
 import { enrollmentChannels } from './enrollment';
@@ -21,6 +22,7 @@ export const channels = {
   ...appChannels,
   ...tenantChannels,
   ...auditChannels,
+  ...teamChannels,
   ...settingsChannels,
   ...verificationChannels,
   ...enrollmentChannels,

@@ -1,0 +1,17 @@
+import type { Services } from '../../services/container';
+import type { Handlers } from '../router';
+
+/** The `team:*` channel names. */
+type TeamChannel = Extract<keyof Handlers, `team:${string}`>;
+
+/**
+ * Handlers for `team:*`: read-only. Connecting a computer and installing the store are CLI steps
+ * (`authdesk team …`), where the password is typed once into a hidden prompt.
+ */
+export function teamHandlers(services: Services): Pick<Handlers, TeamChannel> {
+  return {
+    'team:status': () => services.team.status(),
+    'team:list': (query) => services.team.query(query),
+    'team:compare': () => services.team.compare(),
+  };
+}

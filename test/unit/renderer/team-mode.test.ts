@@ -1,0 +1,91 @@
+import type { VueWrapper } from '@vue/test-utils';
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Services } from '../../../src/main/services/container';
+import { startPostgres, type TestPostgres } from '../../support/postgres';
+import { closeConsoles, mountConsole } from './support/mount-console';
+
+// The header's team log state over the real main side (services, router, keychain) and a real
+// PostgreSQL: nothing in solo use; "in sync" once shipped; "offline since" with the entries
+// waiting when the store goes away.
+let server: TestPostgres;
+let mounted: VueWrapper | undefined;
+afterEach(() => {
+  mounted?.unmount();
+  mounted = undefined;
+  document.body.innerHTML = '';
+});
+beforeAll(async () => {
+  server = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  await closeConsoles();
+  await server?.stop();
+});
+
+const PROD = { name: 'Production', region: 'us' as const, secret: 'sk_prod' };
+
+describe('team log state in the header', { timeout: 60_000 }, () => {
+  it('shows nothing when team mode is off', async () => {
+    const { wrapper, host } = await mountConsole({ seed: [PROD] });
+    mounted = wrapper;
+    expect(host.calls.some((c) => c.channel === 'team:status')).toBe(true);
+    expect(wrapper.find('[data-testid="team-sync"]').exists()).toBe(false);
+  });
+
+  /** Team mode on for the host's services: installs (idempotent), adds the role, connects, ships. */
+  async function connect(services: Services, role: string) {
+    const installer = services.team.open(server.url('postgres'), server.password, 1);
+    await installer.install();
+    await installer.addMember(role, `${role}-password-x`);
+    await installer.close();
+    await services.team.saveConnection('agent', server.url(role), `${role}-password-x`);
+    await services.audit.append({ action: 'user.lookup', subject: { userId: 'u1' } });
+    expect(await services.team.shipNow()).toMatchObject({ state: 'in-sync', waiting: 0 });
+  }
+
+  it('says in sync once every entry is shipped', async () => {
+    const { wrapper } = await mountConsole({ seed: [PROD], before: (h) => connect(h.services, 'badge_sync') });
+    mounted = wrapper;
+    const badge = wrapper.find('[data-testid="team-sync"]');
+    expect(badge.text()).toContain('Team log in sync');
+    expect(badge.attributes('role')).toBe('status');
+  });
+
+  it('says offline since a time, with the entries waiting, when the store is away', async () => {
+    try {
+      const { wrapper } = await mountConsole({
+        seed: [PROD],
+        before: async (h) => {
+          await connect(h.services, 'badge_offline');
+          await server.halt();
+          await h.services.audit.append({ action: 'user.lookup', subject: { userId: 'u2' } });
+          await h.services.audit.append({ action: 'user.lookup', subject: { userId: 'u3' } });
+          expect(await h.services.team.shipNow()).toMatchObject({ state: 'offline', waiting: 2 });
+        },
+      });
+      mounted = wrapper;
+      const badge = wrapper.find('[data-testid="team-sync"]');
+      expect(badge.text()).toMatch(/Team log offline since \d{1,2}:\d{2}.*, 2 entries waiting/);
+      expect(badge.attributes('title')).toMatch(/cannot be reached/);
+    } finally {
+      await server.resume();
+    }
+  });
+
+  it('lets the Audit log view compare the local log with the team store and names a truncation', async () => {
+    const { wrapper, host, settle } = await mountConsole({ seed: [PROD], path: '/admin/audit', before: (h) => connect(h.services, 'badge_compare') });
+    mounted = wrapper;
+    // The agent cuts the end off the log (head -n 2), which the local chain alone cannot show.
+    const lines = (await readFile(host.services.audit.file, 'utf8')).split('\n').filter(Boolean);
+    await writeFile(host.services.audit.file, lines.slice(0, 2).map((l) => `${l}\n`).join(''));
+    const button = wrapper.findAll('button').find((b) => b.text() === 'Compare with the team store');
+    expect(button).toBeDefined();
+    await button!.trigger('click');
+    await settle();
+    const verdict = wrapper.find('[data-testid="team-compare"]');
+    expect(verdict.attributes('role')).toBe('alert');
+    expect(verdict.text()).toContain('The local log differs from what was shipped');
+    expect(verdict.text()).toMatch(/truncated \(seq 3(–\d+)?\): The local log ends at seq 2/);
+  });
+});
