@@ -18,6 +18,7 @@ import { detectFormat, inputFacts, parseItem, readLines, type InputFormat, type 
 import { AdaptivePacer, sleep, type PacerOptions } from './coverage-pacer';
 import { buildRow, csvHeader, problemRow, rowToCsv } from './coverage-report';
 import { CoverageTransport, type CallResult, type TransportConfig } from './coverage-transport';
+import { checkInput, checkOptions, checkTenant } from './coverage/binding';
 
 /**
  * One coverage run: streams the input, asks the tenant for each user's authenticators through the
@@ -140,10 +141,9 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     }
     start = existing.start;
     format = start.format;
-    const facts = await inputFacts(request.inputPath, format);
-    if (facts.sha256 !== start.input.sha256) {
-      throw new AppError('conflict', 'The input file changed since this run started, so resuming would mix two lists. Start a new run with a new --out (or restore the original input).');
-    }
+    checkTenant(start, { id: request.tenant?.id ?? null, name: request.tenant?.name ?? null, host: hostOf(request.connection.apiUrl) });
+    checkOptions(start, request.options);
+    checkInput(start, request.inputPath, await inputFacts(request.inputPath, format));
     position = existing.last;
     if (existing.ended) {
       return finished(request, start, position, checkpointPath, true);
@@ -554,7 +554,8 @@ async function finished(
   };
 }
 
-function hostOf(apiUrl: string): string {
+/** The host a run's API URL points at (recorded in the start record; part of the run's tenant). */
+export function hostOf(apiUrl: string): string {
   try {
     return new URL(apiUrl).host;
   } catch {

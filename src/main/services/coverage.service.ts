@@ -23,9 +23,10 @@ import { csvToRow } from './coverage-report';
 import { readJsonFile, writeJsonAtomic } from './atomic-file';
 import { readCheckpoint } from './coverage-checkpoint';
 import { exportReportJson, readReportRows } from './coverage-export';
-import { checkpointPathFor, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './coverage-run';
+import { checkpointPathFor, hostOf, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './coverage-run';
 import type { TransportConfig } from './coverage-transport';
 import type { TenantService } from './tenants.service';
+import { checkTenant } from './coverage/binding';
 
 /**
  * Enrollment coverage at tenant scale: the CLI runs a report from a file to a file ({@link run}),
@@ -140,7 +141,8 @@ export class CoverageService {
   /** Runs (or resumes) a report from a file to a file, recording it in the audit log. */
   async run(request: CoverageFileRun): Promise<CoverageRunResult> {
     const tenant = await this.options.tenant(request.tenantRef);
-    const options = await this.withDefaults(request.options);
+    // A resume keeps the run's own options: only what the person names again is compared (and must match).
+    const options = request.resume === true ? request.options : await this.withDefaults(request.options);
     return this.audited(tenant, () =>
       runCoverage({
         ...this.options.engine,
@@ -204,9 +206,8 @@ export class CoverageService {
       const checkpoint = await readCheckpoint(checkpointPathFor(this.reportPath(runId)));
       if (!checkpoint) throw new AppError('not-found', `Coverage run ${meta.runId} has nothing to resume. Start a new run.`);
       if (checkpoint.ended) throw new AppError('conflict', 'That coverage run is already complete.');
-      if (checkpoint.start.tenant.id !== null && checkpoint.start.tenant.id !== tenant.id) {
-        throw new AppError('conflict', `That run reads tenant "${checkpoint.start.tenant.name ?? checkpoint.start.tenant.id}". Switch to it before resuming.`);
-      }
+      // The engine refuses it too (naming both sides); checked here first so nothing starts.
+      checkTenant(checkpoint.start, { id: tenant.id, name: tenant.name, host: hostOf(tenant.connection.apiUrl) });
       resume = true;
     } else {
       const uploadId = input.uploadId!;
@@ -218,7 +219,7 @@ export class CoverageService {
       this.uploads.delete(uploadId);
       await writeJsonAtomic(join(this.runDir(runId), 'run.json'), { runId, inputName: upload.name, createdAt: new Date().toISOString() } satisfies RunMeta);
     }
-    const options = await this.withDefaults(input.options);
+    const options = resume ? input.options : await this.withDefaults(input.options);
     const controller = new AbortController();
     const active: ActiveRun = { runId, controller, done: Promise.resolve(), progress: null, error: null };
     this.active = active;

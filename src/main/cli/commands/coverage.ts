@@ -34,7 +34,7 @@ interface CoverageCommandOptions {
   staleDays?: number;
   concurrencyMax?: number;
   rateLimit?: number;
-  by: 'auto' | 'userId' | 'email';
+  by?: 'auto' | 'userId' | 'email';
   column?: string;
   withProfile?: boolean;
   tenant?: string;
@@ -92,7 +92,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--stale-days <n>', 'days without use after which an authenticator is stale (default: the settings value, 180)', wholeNumber('--stale-days', 1, 3650))
     .option('--concurrency-max <n>', 'most requests in flight at once (default 32)', wholeNumber('--concurrency-max', 1, 256))
     .option('--rate-limit <rps>', "never send more than this many requests per second (the tenant's known limit)", positive('--rate-limit', 100_000))
-    .addOption(new Option('--by <what>', 'what the input values are').choices(['auto', 'userId', 'email']).default('auto'))
+    .addOption(new Option('--by <what>', 'what the input values are (default: auto, decided by the header)').choices(['auto', 'userId', 'email']))
     .option('--column <name>', 'the CSV column holding the user id or email (default: found by name)')
     .option('--with-profile', "also read each user's profile to fill in the email (one more request per user)")
     .option('--tenant <id-or-name>', 'tenant profile to read (default: the active one)')
@@ -125,7 +125,8 @@ export function register(program: Command, ctx: CliContext): void {
             rateLimit: opts.rateLimit,
             by: opts.by,
             column: opts.column,
-            withProfile: opts.withProfile === true,
+            // Unset flags stay undefined: a resume then keeps the run's own options.
+            withProfile: opts.withProfile,
           },
           signal: controller.signal,
           onProgress: bar.update,

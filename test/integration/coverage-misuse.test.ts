@@ -1,0 +1,139 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { main } from '../../src/main/cli';
+import { createServices, type Services } from '../../src/main/services/container';
+import { readCheckpoint } from '../../src/main/services/coverage-checkpoint';
+import { readReportRows } from '../../src/main/services/coverage-export';
+import { createKeychain } from '../../src/main/services/keychain';
+
+// The coverage CLI and console used the way a careless (or hostile) operator would: resuming
+// against another tenant or with other options, two runs on one report, outputs on top of the
+// input, hostile values. Real emulators over HTTP, real keychain, the real CLI entry point.
+
+const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-coverage-misuse-${process.pid}`;
+let emuA: RunningEmulator;
+let emuB: RunningEmulator;
+let home: string;
+let services: Services;
+let idsA: string[];
+let tenantA: string;
+let tenantB: string;
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdin: process.stdin,
+    env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service },
+    platform: process.platform,
+  });
+  return { code, stdout, stderr };
+}
+
+/** A run of `input` into `out` stopped after its first checkpoint (as a kill leaves it: resumable). */
+async function stoppedRun(input: string, out: string, tenantRef: string, options: Record<string, unknown> = {}): Promise<void> {
+  const controller = new AbortController();
+  const result = await services.coverage.run({
+    inputPath: input,
+    outPath: out,
+    tenantRef,
+    options: { concurrencyMax: 2, ...options },
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.done >= 5) controller.abort();
+    },
+  });
+  expect(result.state).toBe('cancelled');
+  expect((await readCheckpoint(`${out}.checkpoint`))?.ended).toBe(false);
+}
+
+beforeAll(async () => {
+  emuA = await startEmulator({ seed: 200, secret: 'misuse-secret-a-1234' });
+  emuB = await startEmulator({ seed: 200, secret: 'misuse-secret-b-5678' });
+  idsA = [...emuA.store.userIds()];
+  home = await mkdtemp(join(tmpdir(), 'authdesk-coverage-misuse-'));
+  services = createServices({ dataDir: home, keychainService: service, appVersion: 'test' });
+  tenantA = (await services.tenants.add({ name: 'Alpha', apiUrl: emuA.apiUrl, tenantId: 'alpha-tenant', secret: emuA.secret, testFirst: false, makeActive: true })).id;
+  tenantB = (await services.tenants.add({ name: 'Bravo', apiUrl: emuB.apiUrl, tenantId: 'bravo-tenant', secret: emuB.secret, testFirst: false, makeActive: false })).id;
+});
+afterAll(async () => {
+  const keychain = createKeychain(service);
+  for (const account of await keychain.list()) await keychain.delete(account);
+  await services.close();
+  await emuA.close();
+  await emuB.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('a run is bound to its tenant, input and options', () => {
+  it('CLI: a run stopped on tenant A and resumed after switching to tenant B is refused, naming both', async () => {
+    const input = join(home, 'switch.txt');
+    const out = join(home, 'switch.csv');
+    await writeFile(input, `${idsA.join('\n')}\n`);
+    emuA.setFaults({ latencyMs: 5 });
+    await stoppedRun(input, out, tenantA);
+    emuA.setFaults({ latencyMs: 0 });
+    await services.tenants.setActive(tenantB);
+    try {
+      const resumed = await cli(['coverage', '--input', input, '--out', out, '--resume']);
+      expect(resumed.code).toBe(7);
+      expect(resumed.stderr).toMatch(/This run reads tenant "Alpha" \(.*\), but the tenant now is tenant "Bravo"/);
+      // Nothing of tenant B was written: the checkpoint still stands where the stop left it.
+      const rows: string[] = [];
+      for await (const { row } of readReportRows(out)) rows.push(row.userId);
+      expect(rows.every((id) => idsA.includes(id))).toBe(true);
+      // Back on tenant A, the same resume finishes the run.
+      const ok = await cli(['coverage', '--input', input, '--out', out, '--resume', '--tenant', 'Alpha']);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/^rows:\s+200$/m);
+    } finally {
+      await services.tenants.setActive(tenantA);
+    }
+  });
+
+  it('CLI: a resume with other options or another input is refused, naming both sides', async () => {
+    const input = join(home, 'opts.txt');
+    const out = join(home, 'opts.csv');
+    await writeFile(input, `${idsA.join('\n')}\n`);
+    emuA.setFaults({ latencyMs: 5 });
+    await stoppedRun(input, out, tenantA, { staleDays: 90 });
+    emuA.setFaults({ latencyMs: 0 });
+    const other = await cli(['coverage', '--input', input, '--out', out, '--resume', '--stale-days', '30']);
+    expect(other.code).toBe(7);
+    expect(other.stderr).toMatch(/started with --stale-days 90; this resume asks for --stale-days 30/);
+    const by = await cli(['coverage', '--input', input, '--out', out, '--resume', '--by', 'email']);
+    expect(by.code).toBe(7);
+    expect(by.stderr).toMatch(/started with --by auto; this resume asks for --by email/);
+    const changed = join(home, 'opts-other.txt');
+    await writeFile(changed, `${idsA.slice(1).join('\n')}\n`);
+    const wrongInput = await cli(['coverage', '--input', changed, '--out', out, '--resume']);
+    expect(wrongInput.code).toBe(7);
+    expect(wrongInput.stderr).toMatch(/the run started over .*opts\.txt \(200 rows, sha256 [0-9a-f]{12}…\), .*opts-other\.txt now has 199 rows/);
+    // The same options (or none) continue it.
+    const same = await cli(['coverage', '--input', input, '--out', out, '--resume', '--stale-days', '90']);
+    expect(same.code).toBe(0);
+  });
+
+  it('console: resuming a run of tenant A while tenant B is active is refused, naming both', async () => {
+    const text = `userId\n${idsA.join('\n')}\n`;
+    const { uploadId } = await services.coverage.upload({ seq: 0, chunk: text, done: true, name: 'a.csv' });
+    emuA.setFaults({ latencyMs: 20 });
+    const started = await services.coverage.start({ uploadId, options: { staleDays: 180, concurrencyMax: 1, by: 'auto', withProfile: false } });
+    await services.coverage.cancel(started.runId);
+    emuA.setFaults({ latencyMs: 0 });
+    await services.tenants.setActive(tenantB);
+    try {
+      await expect(services.coverage.start({ resumeRunId: started.runId })).rejects.toThrow(/This run reads tenant "Alpha" .*but the tenant now is tenant "Bravo"/);
+    } finally {
+      await services.tenants.setActive(tenantA);
+    }
+    const resumed = await services.coverage.start({ resumeRunId: started.runId });
+    await services.coverage.idle();
+    expect((await services.coverage.status(resumed.runId)).run?.state).toBe('completed');
+  });
+});
