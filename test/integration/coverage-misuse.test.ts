@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,5 +135,68 @@ describe('a run is bound to its tenant, input and options', () => {
     const resumed = await services.coverage.start({ resumeRunId: started.runId });
     await services.coverage.idle();
     expect((await services.coverage.status(resumed.runId)).run?.state).toBe('completed');
+  });
+});
+
+describe('outputs never destroy the input, each other or an earlier report', () => {
+  const run = (args: string[]) => cli(['coverage', ...args]);
+
+  it('refuses --out or --json-out that is the input (also through a symlink or a hard link) or each other', async () => {
+    const input = join(home, 'keep.txt');
+    const text = `${idsA.slice(0, 5).join('\n')}\n`;
+    await writeFile(input, text);
+    await symlink(input, join(home, 'keep-link.csv'));
+    await link(input, join(home, 'keep-hard.csv'));
+    const cases: Array<[string[], RegExp]> = [
+      [['--out', input], /--out .*keep\.txt is the input/],
+      [['--out', join(home, 'keep-link.csv')], /--out .*keep-link\.csv is the input .*, through .*keep\.txt/],
+      [['--out', join(home, 'keep-hard.csv')], /--out .*keep-hard\.csv is the input/],
+      [['--out', join(home, 'fresh.csv'), '--json-out', input], /--json-out .*keep\.txt is the input/],
+      [['--out', join(home, 'fresh.csv'), '--json-out', join(home, 'fresh.csv')], /--json-out .*fresh\.csv is --out/],
+      [['--out', join(home, 'fresh.csv'), '--json-out', join(home, 'fresh.csv.checkpoint')], /--json-out .*is the checkpoint/],
+    ];
+    for (const [args, message] of cases) {
+      const refused = await run(['--input', input, ...args, '--force']);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr).toMatch(message);
+      expect(await readFile(input, 'utf8')).toBe(text);
+    }
+    await expect(stat(join(home, 'fresh.csv'))).rejects.toThrow();
+  });
+
+  it('does not replace an existing report without --force, and writes every output owner-only', async () => {
+    const input = join(home, 'again.txt');
+    await writeFile(input, `${idsA.slice(0, 5).join('\n')}\n`);
+    const out = join(home, 'again.csv');
+    const json = join(home, 'again.json');
+    await writeFile(out, 'somebody else\'s report\n', { mode: 0o644 });
+    await chmod(out, 0o644);
+    const refused = await run(['--input', input, '--out', out]);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(/--out .*again\.csv already exists\. Choose another path, or pass --force/);
+    expect(await readFile(out, 'utf8')).toBe("somebody else's report\n");
+    const forced = await run(['--input', input, '--out', out, '--json-out', json, '--force']);
+    expect(forced.code).toBe(0);
+    for (const file of [out, `${out}.checkpoint`, join(home, 'again.summary.json'), json]) {
+      expect(((await stat(file)).mode & 0o777).toString(8), file).toBe('600');
+    }
+    // A second run over the finished report is refused again; so is an existing --json-out.
+    expect((await run(['--input', input, '--out', out])).code).toBe(7);
+    const jsonExists = await run(['--input', input, '--out', join(home, 'again2.csv'), '--json-out', json]);
+    expect(jsonExists.code).toBe(7);
+    expect(jsonExists.stderr).toMatch(/--json-out .*again\.json already exists/);
+  });
+
+  it('names the path and the reason when an output cannot be written', async () => {
+    const input = join(home, 'io.txt');
+    await writeFile(input, `${idsA.slice(0, 3).join('\n')}\n`);
+    const missing = await run(['--input', input, '--out', join(home, 'no-such-folder', 'r.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/Cannot write the report .*no-such-folder\/r\.csv: the folder does not exist \(ENOENT\)/);
+    await mkdir(join(home, 'a-folder.csv'));
+    const folder = await run(['--input', input, '--out', join(home, 'a-folder.csv'), '--force']);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/Cannot write the report .*a-folder\.csv: it is a folder \(EISDIR\)/);
+    expect(missing.stderr + folder.stderr).not.toMatch(/Something went wrong/);
   });
 });

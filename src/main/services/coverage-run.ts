@@ -19,6 +19,7 @@ import { AdaptivePacer, sleep, type PacerOptions } from './coverage-pacer';
 import { buildRow, csvHeader, problemRow, rowToCsv } from './coverage-report';
 import { CoverageTransport, type CallResult, type TransportConfig } from './coverage-transport';
 import { checkInput, checkOptions, checkTenant } from './coverage/binding';
+import { checkNotReplacing, checkOutputs, onFile, type OutputFile } from './coverage/output-paths';
 
 /**
  * One coverage run: streams the input, asks the tenant for each user's authenticators through the
@@ -62,6 +63,10 @@ export interface CoverageRunRequest {
   checkpointPath?: string;
   /** Continue the run the checkpoint describes. */
   resume?: boolean;
+  /** Replace an existing report (and its checkpoint) when starting a new run. */
+  force?: boolean;
+  /** Other files the caller will write for this run (`--json-out`): refused when they collide with the input or the report. */
+  otherOutputs?: OutputFile[];
   options?: CoverageRunOptions;
   connection: TransportConfig;
   /** Recorded in the checkpoint and the evidence pack (never the secret). */
@@ -117,7 +122,7 @@ class Fatal extends Error {
 export async function runCoverage(request: CoverageRunRequest): Promise<CoverageRunResult> {
   const settings: CoverageRunSettings = CoverageRunOptions.parse(request.options ?? {});
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...request.retry };
-  const checkpointPath = request.checkpointPath ?? checkpointPathFor(request.outPath);
+  const checkpointPathGiven = request.checkpointPath ?? checkpointPathFor(request.outPath);
   const now = request.now ?? (() => new Date());
   const progressEveryMs = request.progressEveryMs ?? 250;
   const checkpointEveryMs = request.checkpointEveryMs ?? 1_000;
@@ -127,6 +132,13 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
   if (!inputStat?.isFile()) {
     throw new AppError('not-found', `The input file ${request.inputPath} does not exist or is not a file. Check the path given to --input.`);
   }
+  // Where the writes land (symlinks resolved); refused when any of them is the input or another output.
+  const [outPath, checkpointPath, summaryFile] = await checkOutputs({ label: '--input', path: request.inputPath }, [
+    { label: '--out', path: request.outPath },
+    { label: 'the checkpoint', path: checkpointPathGiven },
+    { label: 'the summary', path: summaryPathFor(request.outPath) },
+    ...(request.otherOutputs ?? []),
+  ]);
   const existing = await readCheckpoint(checkpointPath);
   let start: StartRecord;
   let position: PositionRecord;
@@ -146,32 +158,33 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     checkInput(start, request.inputPath, await inputFacts(request.inputPath, format));
     position = existing.last;
     if (existing.ended) {
-      return finished(request, start, position, checkpointPath, true);
+      return finished(request, start, position, checkpointPath, summaryFile);
     }
     let reportSize: number;
     try {
-      reportSize = (await stat(request.outPath)).size;
+      reportSize = (await stat(outPath)).size;
     } catch {
       reportSize = -1;
     }
     if (reportSize < position.csvBytes) {
       throw new AppError('conflict', `The report ${request.outPath} is shorter than its checkpoint says it must be. Delete the report and ${checkpointPath}, then start the run again.`);
     }
-    // SECURITY: the report lists the tenant's users; it is created owner-only.
-    report = await open(request.outPath, 'r+', 0o600);
     // Rows written after the last checkpoint are dropped here and computed again: none twice.
-    await report.truncate(position.csvBytes);
-    await report.sync();
-    await report.close();
-    report = await open(request.outPath, 'a', 0o600);
-    writer = await closingOnFailure(report, () => CheckpointWriter.reopen(checkpointPath, existing.validBytes));
+    await onFile(outPath, 'write the report', async () => {
+      const handle = await open(outPath, 'r+');
+      await handle.truncate(position.csvBytes).then(() => handle.sync()).finally(() => handle.close());
+    });
+    report = await openReport(outPath, 'a');
+    writer = await closingOnFailure(report, () => onFile(checkpointPath, 'write the checkpoint', () => CheckpointWriter.reopen(checkpointPath, existing.validBytes)));
   } else {
-    if (existing && !existing.ended) {
+    if (existing && !existing.ended && request.force !== true) {
       throw new AppError(
         'conflict',
-        `An unfinished run already writes ${request.outPath}. Continue it with --resume, or delete ${checkpointPath} to start over.`,
+        `An unfinished run already writes ${request.outPath}. Continue it with --resume, or pass --force to start over (its rows so far are lost).`,
       );
     }
+    // An existing report is somebody's result: replaced only when asked to.
+    await checkNotReplacing([{ label: '--out', path: outPath }, { label: 'the checkpoint', path: checkpointPath }], request.force === true);
     format = await detectFormat(request.inputPath, { by: settings.by, column: settings.column });
     const facts = await inputFacts(request.inputPath, format);
     const asOf = now().toISOString();
@@ -185,7 +198,7 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
       settings,
       tenant: { id: request.tenant?.id ?? null, name: request.tenant?.name ?? null, host: hostOf(request.connection.apiUrl) },
     };
-    report = await open(request.outPath, 'w', 0o600);
+    report = await openReport(outPath, 'w');
     const header = csvHeader();
     const opened = report;
     await closingOnFailure(opened, async () => {
@@ -200,7 +213,7 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
       csvBytes: Buffer.byteLength(header),
       summary: emptySummary(asOf, settings.staleDays),
     };
-    writer = await closingOnFailure(report, () => CheckpointWriter.create(checkpointPath, start));
+    writer = await closingOnFailure(report, () => onFile(checkpointPath, 'write the checkpoint', () => CheckpointWriter.create(checkpointPath, start)));
     const created = writer;
     await closingOnFailure(report, () => created.append(position)).catch(async (error: unknown) => {
       await created.close().catch(() => undefined);
@@ -272,10 +285,12 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     };
     flushing = flushing.then(async () => {
       if (chunk.length > 0) {
-        await report.write(chunk);
-        await report.sync();
+        await onFile(outPath, 'write the report', async () => {
+          await report.write(chunk);
+          await report.sync();
+        });
       }
-      await writer.append(record);
+      await onFile(checkpointPath, 'write the checkpoint', () => writer.append(record));
     });
     return flushing;
   };
@@ -489,8 +504,8 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
   if (fatal && !cancelled()) throw fatal;
   let summaryPath: string | null = null;
   if (reachedEnd) {
-    summaryPath = summaryPathFor(request.outPath);
-    await writeJsonAtomic(summaryPath, { runId: start.runId, tenant: start.tenant, input: start.input, settings: start.settings, summary });
+    summaryPath = summaryFile;
+    await onFile(summaryFile, 'write the summary', () => writeJsonAtomic(summaryFile, { runId: start.runId, tenant: start.tenant, input: start.input, settings: start.settings, summary }));
   }
   return {
     runId: start.runId,
@@ -504,6 +519,21 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     progress: last,
     requests: stats,
   };
+}
+
+/**
+ * Opens the report for writing, owner-only. SECURITY: the report lists the tenant's users; `open`'s
+ * mode applies only to a file it creates, so an existing file is narrowed to 0600 as well.
+ */
+async function openReport(path: string, flags: 'w' | 'a'): Promise<FileHandle> {
+  return onFile(path, 'write the report', async () => {
+    const handle = await open(path, flags, 0o600);
+    await handle.chmod(0o600).catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    return handle;
+  });
 }
 
 /** Runs `fn`; if it fails, closes `handle` (so a failed start leaks no file descriptor) and rethrows. */
@@ -522,10 +552,12 @@ async function finished(
   start: StartRecord,
   position: PositionRecord,
   checkpointPath: string,
-  resumed: boolean,
+  summaryPath: string,
 ): Promise<CoverageRunResult> {
-  const summaryPath = summaryPathFor(request.outPath);
-  await writeJsonAtomic(summaryPath, { runId: start.runId, tenant: start.tenant, input: start.input, settings: start.settings, summary: position.summary });
+  const resumed = true;
+  await onFile(summaryPath, 'write the summary', () =>
+    writeJsonAtomic(summaryPath, { runId: start.runId, tenant: start.tenant, input: start.input, settings: start.settings, summary: position.summary }),
+  );
   const s = position.summary;
   return {
     runId: start.runId,

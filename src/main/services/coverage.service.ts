@@ -27,6 +27,7 @@ import { checkpointPathFor, hostOf, runCoverage, type CoverageRunRequest, type C
 import type { TransportConfig } from './coverage-transport';
 import type { TenantService } from './tenants.service';
 import { checkTenant } from './coverage/binding';
+import { checkNotReplacing, checkOutputs } from './coverage/output-paths';
 
 /**
  * Enrollment coverage at tenant scale: the CLI runs a report from a file to a file ({@link run}),
@@ -86,6 +87,10 @@ export interface CoverageFileRun {
   inputPath: string;
   outPath: string;
   resume?: boolean;
+  /** Replace an existing report (or --json-out file) instead of refusing. */
+  force?: boolean;
+  /** Where the JSON export will be written when the run completes (checked before the run starts). */
+  jsonOutPath?: string;
   options?: CoverageRunOptions;
   /** Tenant profile id or name; the active tenant when absent. */
   tenantRef?: string;
@@ -143,12 +148,18 @@ export class CoverageService {
     const tenant = await this.options.tenant(request.tenantRef);
     // A resume keeps the run's own options: only what the person names again is compared (and must match).
     const options = request.resume === true ? request.options : await this.withDefaults(request.options);
+    const jsonOut = request.jsonOutPath === undefined ? [] : [{ label: '--json-out', path: request.jsonOutPath }];
+    // Checked before any request: a run must not find out at its end that its export cannot be written.
+    await checkOutputs({ label: '--input', path: request.inputPath }, [{ label: '--out', path: request.outPath }, ...jsonOut]);
+    await checkNotReplacing(jsonOut, request.force === true);
     return this.audited(tenant, () =>
       runCoverage({
         ...this.options.engine,
         inputPath: request.inputPath,
         outPath: request.outPath,
         resume: request.resume,
+        force: request.force,
+        otherOutputs: jsonOut,
         options,
         connection: { userAgent: this.userAgent(), ...tenant.connection },
         tenant: { id: tenant.id, name: tenant.name },

@@ -5,6 +5,7 @@ import { METHOD_LABELS, type VerificationMethod } from '@shared/domain/authsigna
 import type { CoverageProgress, CoverageSummary } from '@shared/domain/coverage';
 import { exportReportJson } from '../../services/coverage-export';
 import type { CoverageRunResult } from '../../services/coverage-run';
+import { onFile } from '../../services/coverage/output-paths';
 import type { CliContext } from '../context';
 import { formatRecord, formatTable } from '../output';
 
@@ -39,6 +40,7 @@ interface CoverageCommandOptions {
   withProfile?: boolean;
   tenant?: string;
   jsonOut?: string;
+  force?: boolean;
 }
 
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
@@ -97,6 +99,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--with-profile', "also read each user's profile to fill in the email (one more request per user)")
     .option('--tenant <id-or-name>', 'tenant profile to read (default: the active one)')
     .option('--json-out <file>', 'also write the report as JSON ({summary, rows}) when the run completes')
+    .option('--force', 'replace an existing report (and --json-out file) instead of refusing')
     .addHelpText(
       'after',
       '\nExample: authdesk coverage --input users.csv --out report.csv\n' +
@@ -118,6 +121,8 @@ export function register(program: Command, ctx: CliContext): void {
           inputPath: resolve(opts.input),
           outPath,
           resume: opts.resume === true,
+          force: opts.force === true,
+          ...(opts.jsonOut === undefined ? {} : { jsonOutPath: resolve(opts.jsonOut) }),
           tenantRef: opts.tenant,
           options: {
             staleDays: opts.staleDays,
@@ -133,7 +138,8 @@ export function register(program: Command, ctx: CliContext): void {
         });
         bar.stop();
         if (result.state === 'completed' && opts.jsonOut) {
-          await exportReportJson(outPath, result.summary, resolve(opts.jsonOut));
+          const jsonPath = resolve(opts.jsonOut);
+          await onFile(jsonPath, 'write the JSON export', () => exportReportJson(outPath, result.summary, jsonPath));
         }
         if (result.state === 'cancelled') {
           ctx.exitCode = EXIT_CANCELLED;
