@@ -1,5 +1,6 @@
 import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
@@ -13,6 +14,7 @@ import { createKeychain } from '../../src/main/services/keychain';
 // against another tenant or with other options, two runs on one report, outputs on top of the
 // input, hostile values. Real emulators over HTTP, real keychain, the real CLI entry point.
 
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'authdesk');
 const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-coverage-misuse-${process.pid}`;
 let emuA: RunningEmulator;
 let emuB: RunningEmulator;
@@ -198,5 +200,73 @@ describe('outputs never destroy the input, each other or an earlier report', () 
     expect(folder.code).toBe(2);
     expect(folder.stderr).toMatch(/Cannot write the report .*a-folder\.csv: it is a folder \(EISDIR\)/);
     expect(missing.stderr + folder.stderr).not.toMatch(/Something went wrong/);
+  });
+});
+
+describe('one run per report, complete only when every input line is in it once', () => {
+  function spawned(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(BIN, args, { env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('two resumes started at once in two processes: one runs, the other is refused; the report has each row once', async () => {
+    const input = join(home, 'twice.txt');
+    const out = join(home, 'twice.csv');
+    await writeFile(input, `${idsA.join('\n')}\n`);
+    emuA.setFaults({ latencyMs: 5 });
+    await stoppedRun(input, out, tenantA);
+    try {
+      const args = ['coverage', '--input', input, '--out', out, '--resume', '--concurrency-max', '2', '--json'];
+      const [a, b] = await Promise.all([spawned(args), spawned(args)]);
+      const codes = [a.code, b.code].sort();
+      expect(codes, a.stderr + b.stderr).toEqual([0, 7]);
+      const loser = a.code === 7 ? a : b;
+      expect(loser.stderr, loser.stderr).toMatch(/Another coverage run \(process \d+ on .*\) is writing .*twice\.csv/);
+    } finally {
+      emuA.setFaults({ latencyMs: 0 });
+    }
+    const lines: number[] = [];
+    for await (const { row } of readReportRows(out)) lines.push(row.line);
+    expect(lines).toEqual(idsA.map((_, i) => i + 1));
+    expect((await readCheckpoint(`${out}.checkpoint`))?.ended).toBe(true);
+  });
+
+  it('takes the lock over from a dead owner at once, never from a live one', async () => {
+    const input = join(home, 'owner.txt');
+    await writeFile(input, `${idsA.slice(0, 10).join('\n')}\n`);
+    const out = join(home, 'owner.csv');
+    const lockDir = `${out}.lock`;
+    // A live owner (this very process) holds it: refused.
+    await mkdir(lockDir);
+    await writeFile(join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, host: hostname(), since: 'earlier' }));
+    const refused = await cli(['coverage', '--input', input, '--out', out]);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toMatch(new RegExp(`Another coverage run \\(process ${process.pid} on `));
+    // Its owner died (a process that has exited): taken over, the run completes and lets go.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(join(lockDir, 'owner.json'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'earlier' }));
+    const ok = await cli(['coverage', '--input', input, '--out', out]);
+    expect(ok.code).toBe(0);
+    await expect(stat(lockDir)).rejects.toThrow();
+  });
+
+  it('a report with a row written twice is never reported complete', async () => {
+    const input = join(home, 'dup.txt');
+    await writeFile(input, `${idsA.slice(0, 20).join('\n')}\n`);
+    const out = join(home, 'dup.csv');
+    expect((await cli(['coverage', '--input', input, '--out', out])).code).toBe(0);
+    const lines = (await readFile(out, 'utf8')).split('\n');
+    // What a second writer leaves: a row that is already there, once more.
+    await writeFile(out, [...lines.slice(0, 4), lines[3], ...lines.slice(4)].join('\n'));
+    const again = await cli(['coverage', '--input', input, '--out', out, '--resume']);
+    expect(again.code).toBe(7);
+    expect(again.stderr).toMatch(/does not hold exactly one row per input line \(input line 3 appears twice\)/);
   });
 });

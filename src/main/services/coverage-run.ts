@@ -20,6 +20,8 @@ import { buildRow, csvHeader, problemRow, rowToCsv } from './coverage-report';
 import { CoverageTransport, type CallResult, type TransportConfig } from './coverage-transport';
 import { checkInput, checkOptions, checkTenant } from './coverage/binding';
 import { checkNotReplacing, checkOutputs, onFile, type OutputFile } from './coverage/output-paths';
+import { checkReportRows } from './coverage/report-check';
+import { lockRun, type RunLock } from './coverage/run-lock';
 
 /**
  * One coverage run: streams the input, asks the tenant for each user's authenticators through the
@@ -120,13 +122,7 @@ class Fatal extends Error {
 
 /** Runs (or resumes) a coverage run to its end, its cancellation, or a fatal error (thrown). */
 export async function runCoverage(request: CoverageRunRequest): Promise<CoverageRunResult> {
-  const settings: CoverageRunSettings = CoverageRunOptions.parse(request.options ?? {});
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...request.retry };
   const checkpointPathGiven = request.checkpointPath ?? checkpointPathFor(request.outPath);
-  const now = request.now ?? (() => new Date());
-  const progressEveryMs = request.progressEveryMs ?? 250;
-  const checkpointEveryMs = request.checkpointEveryMs ?? 1_000;
-  const windowMax = request.windowMax ?? 4_096;
 
   const inputStat = await stat(request.inputPath).catch(() => null);
   if (!inputStat?.isFile()) {
@@ -139,6 +135,28 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     { label: 'the summary', path: summaryPathFor(request.outPath) },
     ...(request.otherOutputs ?? []),
   ]);
+  // One run per report: everything below (reading the checkpoint included) happens under the lock.
+  const lock = await onFile(outPath, 'write the report', () => lockRun(outPath));
+  try {
+    return await runLocked(request, { outPath, checkpointPath, summaryFile }, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The run itself, holding the report's lock. */
+async function runLocked(
+  request: CoverageRunRequest,
+  paths: { outPath: string; checkpointPath: string; summaryFile: string },
+  lock: RunLock,
+): Promise<CoverageRunResult> {
+  const { outPath, checkpointPath, summaryFile } = paths;
+  const settings: CoverageRunSettings = CoverageRunOptions.parse(request.options ?? {});
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...request.retry };
+  const now = request.now ?? (() => new Date());
+  const progressEveryMs = request.progressEveryMs ?? 250;
+  const checkpointEveryMs = request.checkpointEveryMs ?? 1_000;
+  const windowMax = request.windowMax ?? 4_096;
   const existing = await readCheckpoint(checkpointPath);
   let start: StartRecord;
   let position: PositionRecord;
@@ -158,6 +176,7 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     checkInput(start, request.inputPath, await inputFacts(request.inputPath, format));
     position = existing.last;
     if (existing.ended) {
+      await checkReportRows(request.inputPath, format, outPath);
       return finished(request, start, position, checkpointPath, summaryFile);
     }
     let reportSize: number;
@@ -342,6 +361,12 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
   let failStreak = 0;
   let lastSuccess = performance.now();
   let outagePauses = 0;
+  // Another process took the report's lock over: stop writing at once.
+  const onLockLost = () => {
+    fatal ??= lock.lost.reason as AppError;
+    controller.abort(new Fatal(fatal));
+  };
+  lock.lost.addEventListener('abort', onLockLost, { once: true });
 
   const fail = (appError: AppError): never => {
     fatal ??= appError;
@@ -488,8 +513,14 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
     errorText = fatal?.message;
   }
   try {
-    await flush(reachedEnd ? 'end' : 'cp');
+    await flush('cp');
+    if (reachedEnd) {
+      // Complete only when the report holds exactly the input's rows, each once.
+      await checkReportRows(request.inputPath, format, outPath);
+      await flush('end');
+    }
   } finally {
+    lock.lost.removeEventListener('abort', onLockLost);
     clearInterval(progressTimer);
     await flushing.catch(() => undefined);
     await writer.close();
