@@ -1,5 +1,6 @@
 import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -268,5 +269,38 @@ describe('one run per report, complete only when every input line is in it once'
     const again = await cli(['coverage', '--input', input, '--out', out, '--resume']);
     expect(again.code).toBe(7);
     expect(again.stderr).toMatch(/does not hold exactly one row per input line \(input line 3 appears twice\)/);
+  });
+});
+
+describe('input that is not a list of users', () => {
+  it('refuses a 20 MB binary file before any request, and writes nothing', async () => {
+    const input = join(home, 'junk.bin');
+    const junk = randomBytes(20 * 1024 * 1024);
+    junk[0] = 0x41; // no known signature: caught by what it holds
+    await writeFile(input, junk);
+    const before = emuA.faults.stats.requests;
+    const refused = await cli(['coverage', '--input', input, '--out', join(home, 'junk.csv')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/The input .*junk\.bin is not a text list of users: it holds NUL bytes/);
+    expect(emuA.faults.stats.requests).toBe(before);
+    await expect(stat(join(home, 'junk.csv'))).rejects.toThrow();
+    await expect(stat(join(home, 'junk.csv.checkpoint'))).rejects.toThrow();
+  });
+
+  it('looks up values as written: "\\t=1+1" is a malformed line, not the user "=1+1"', async () => {
+    const input = join(home, 'formula.txt');
+    await writeFile(input, `${idsA[0]}\n\t=1+1\n ${idsA[1]}\n`);
+    const before = emuA.faults.stats.requests;
+    const done = await cli(['coverage', '--input', input, '--out', join(home, 'formula.csv'), '--json']);
+    expect(done.code).toBe(0);
+    const rows: Array<[number, string, string]> = [];
+    for await (const { row } of readReportRows(join(home, 'formula.csv'))) rows.push([row.line, row.status, row.userId]);
+    expect(rows).toEqual([
+      [1, 'ok', idsA[0]],
+      [2, 'invalid', ''],
+      [3, 'invalid', idsA[1]],
+    ]);
+    // One lookup: the valid id (its authenticators); nothing for the two malformed lines.
+    expect(emuA.faults.stats.requests - before).toBeLessThanOrEqual(2);
   });
 });

@@ -20,6 +20,7 @@ import { buildRow, csvHeader, problemRow, rowToCsv } from './coverage-report';
 import { CoverageTransport, type CallResult, type TransportConfig } from './coverage-transport';
 import { checkInput, checkOptions, checkTenant } from './coverage/binding';
 import { checkNotReplacing, checkOutputs, onFile, type OutputFile } from './coverage/output-paths';
+import { checkIsText } from './coverage/input-guard';
 import { checkReportRows } from './coverage/report-check';
 import { lockRun, type RunLock } from './coverage/run-lock';
 
@@ -204,6 +205,8 @@ async function runLocked(
     }
     // An existing report is somebody's result: replaced only when asked to.
     await checkNotReplacing([{ label: '--out', path: outPath }, { label: 'the checkpoint', path: checkpointPath }], request.force === true);
+    // Before anything is written or sent: a workbook or binary file picked by mistake costs nothing.
+    await checkIsText(request.inputPath);
     format = await detectFormat(request.inputPath, { by: settings.by, column: settings.column });
     const facts = await inputFacts(request.inputPath, format);
     const asOf = now().toISOString();
