@@ -110,3 +110,23 @@ describe('summary', () => {
     });
   });
 });
+
+describe('CSV cells safe in every locale', () => {
+  it('neutralises a formula after any , ; or tab inside a value, and quotes the field', () => {
+    expect(escapeCell('x;=1+1;y@evil.example')).toBe("x;'=1+1;y@evil.example");
+    expect(escapeCell('a,+1; -2\t@3')).toBe("a,'+1;' -2\t'@3");
+    expect(escapeCell("x;'quoted")).toBe("x;''quoted");
+    const line = rowToCsv(problemRow(2, 'x;=1+1;y@evil.example', '', 'failed', 'unavailable: HTTP 503'));
+    expect(line.split(',')[1]).toBe(`"x;'=1+1;y@evil.example"`);
+  });
+
+  it('splits every line it writes back into the same fields as the general CSV parser', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (id, email, reason) => {
+        const row = problemRow(7, id, email, 'failed', reason);
+        const back = csvToRow(rowToCsv(row).trimEnd());
+        return back.userId === row.userId && back.email === row.email && back.reason === row.reason;
+      }),
+    );
+  });
+});
