@@ -79,7 +79,7 @@ export function problemRow(
   line: number,
   userId: string,
   email: string,
-  status: 'failed' | 'invalid',
+  status: 'not-found' | 'failed' | 'invalid',
   reason: string,
 ): CoverageRow {
   return {

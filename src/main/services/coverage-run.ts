@@ -378,7 +378,9 @@ async function runLocked(
   };
 
   /** Sends one GET through the pacer until it succeeds or its failure is final. */
-  async function call<T>(send: (signal: AbortSignal) => Promise<CallResult<T>>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+  async function call<T>(
+    send: (signal: AbortSignal) => Promise<CallResult<T>>,
+  ): Promise<{ ok: true; value: T } | { ok: false; reason: string; notFound?: boolean }> {
     let attempts = 0;
     let throttles = 0;
     for (;;) {
@@ -434,10 +436,8 @@ async function runLocked(
             ),
           );
         case 'rejected':
-          return {
-            ok: false,
-            reason: `${result.status === 404 ? 'not-found' : 'rejected'}: HTTP ${result.status}${result.detail ? ` (${result.detail})` : ''}`,
-          };
+          if (result.status === 404) return { ok: false, notFound: true, reason: `not-found: Authsignal has no user with this id (HTTP 404)` };
+          return { ok: false, reason: `rejected: HTTP ${result.status}${result.detail ? ` (${result.detail})` : ''}` };
         case 'bad-response':
           return { ok: false, reason: `bad-response: ${result.detail}` };
       }
@@ -450,7 +450,7 @@ async function runLocked(
     if (format.by === 'email') {
       const found = await call((s) => transport.usersByEmail(value, s));
       if (!found.ok) return problemRow(line.line, '', value, 'failed', found.reason);
-      if (found.value.length === 0) return problemRow(line.line, '', value, 'failed', 'not-found: no user has this email');
+      if (found.value.length === 0) return problemRow(line.line, '', value, 'not-found', 'not-found: no user has this email');
       if (found.value.length > 1) {
         return problemRow(line.line, '', value, 'failed', `ambiguous: ${found.value.length} users have this email; list them by user id`);
       }
@@ -458,10 +458,16 @@ async function runLocked(
       email = found.value[0].email || value;
     }
     const list = await call((s) => transport.authenticators(userId, s));
-    if (!list.ok) return problemRow(line.line, userId, email, 'failed', list.reason);
-    if (runSettings.withProfile && !email) {
-      const profile = await call((s) => transport.profileEmail(userId, s));
-      if (profile.ok) email = profile.value;
+    if (!list.ok) return problemRow(line.line, userId, email, list.notFound ? 'not-found' : 'failed', list.reason);
+    // No authenticators: a user without any, or an id Authsignal never saw? The profile tells (NOT_FOUND_RULE).
+    const checkRecord = list.value.length === 0 && format.by === 'userId';
+    if (checkRecord || (runSettings.withProfile && !email)) {
+      const profile = await call((s) => transport.userRecord(userId, s));
+      if (checkRecord && !profile.ok) return problemRow(line.line, userId, email, profile.notFound ? 'not-found' : 'failed', profile.reason);
+      if (checkRecord && profile.ok && !profile.value.hasRecord) {
+        return problemRow(line.line, userId, email, 'not-found', 'not-found: Authsignal has no record of this user (no authenticators, no attributes)');
+      }
+      if (profile.ok && !email) email = profile.value.email;
     }
     return buildRow({ line: line.line, userId, email, authenticators: list.value, asOfMs, staleDays });
   }

@@ -54,6 +54,7 @@ export function summaryText(result: CoverageRunResult): string {
     ['report', result.outPath],
     ['rows', String(s.rows)],
     ['users read', String(s.users)],
+    ['not found in Authsignal', String(s.notFound)],
     ['no authenticator', `${s.byCount.zero} (${share(s.byCount.zero)})`],
     ['one authenticator', `${s.byCount.one} (${share(s.byCount.one)})`],
     ['two or more', `${s.byCount.twoPlus} (${share(s.byCount.twoPlus)})`],
