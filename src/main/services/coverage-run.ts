@@ -1,61 +1,35 @@
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import {
-  addToSummary,
-  CoverageRunOptions,
-  emptySummary,
-  type CoverageProgress,
-  type CoverageRow,
-  type CoverageRunSettings,
-  type CoverageState,
-  type CoverageSummary,
-} from '@shared/domain/coverage';
+import { stat } from 'node:fs/promises';
+import { CoverageRunOptions, type CoverageProgress, type CoverageRunSettings, type CoverageState, type CoverageSummary } from '@shared/domain/coverage';
 import { AppError, isAppError } from '@shared/errors';
 import { writeJsonAtomic } from './atomic-file';
-import { CheckpointWriter, readCheckpoint, type PositionRecord, type StartRecord } from './coverage-checkpoint';
-import { detectFormat, inputFacts, parseItem, readLines, type InputFormat, type InputLine } from './coverage-input';
-import { AdaptivePacer, sleep, type PacerOptions } from './coverage-pacer';
-import { buildRow, csvHeader, problemRow, rowToCsv } from './coverage-report';
-import { CoverageTransport, type CallResult, type TransportConfig } from './coverage-transport';
-import { checkInput, checkOptions, checkTenant } from './coverage/binding';
-import { checkNotReplacing, checkOutputs, onFile, type OutputFile } from './coverage/output-paths';
-import { checkIsText } from './coverage/input-guard';
+import type { PositionRecord, StartRecord } from './coverage-checkpoint';
+import { parseItem, readLines } from './coverage-input';
+import { AdaptivePacer, type PacerOptions } from './coverage-pacer';
+import { problemRow } from './coverage-report';
+import { CoverageTransport, type TransportConfig } from './coverage-transport';
+import { OrderedReportWriter } from './coverage/ordered-writer';
+import { checkOutputs, onFile, type OutputFile } from './coverage/output-paths';
+import { ProgressMeter } from './coverage/progress-meter';
 import { checkReportRows } from './coverage/report-check';
-import { lockRun, type RunLock } from './coverage/run-lock';
+import { DEFAULT_RETRY, Fatal, RetryingCaller, type RequestStats, type RetryPolicy } from './coverage/retrying-caller';
+import { hostOf, openRunFiles, type RunFiles } from './coverage/run-files';
+import { lockRun } from './coverage/run-lock';
+import { lookUpUser, type LookupContext } from './coverage/user-lookup';
+
+export { hostOf } from './coverage/run-files';
+export type { RetryPolicy } from './coverage/retrying-caller';
 
 /**
  * One coverage run: streams the input, asks the tenant for each user's authenticators through the
  * adaptive pacer, and writes the report in input order with a checkpoint that survives `kill -9`.
- * Memory holds the summary counters, the rows completed out of order (bounded by the window) and
- * the requests in flight: nothing that grows with the tenant.
+ * The parts, each in coverage/: the report's lock (run-lock), its files (run-files: new or resumed,
+ * bound to tenant, input and options), the ordered report writer (ordering and checkpoints), the
+ * retrying caller (pacer, Retry-After, backoff, outages), one user's lookup (user-lookup), the
+ * progress meter, and the final check that the report holds each input line once (report-check).
+ * Memory holds the summary counters, the rows done out of order (bounded by the window) and the
+ * requests in flight: nothing that grows with the tenant.
  */
-
-/** Retry policy. Every call is a GET, so sending it again is always safe. */
-export interface RetryPolicy {
-  /** Attempts per request for 5xx, resets and timeouts before the user's row fails. */
-  maxAttempts: number;
-  /** 429s one request may collect before its row fails (the pacer adapts long before). */
-  maxThrottles: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** Wait assumed when a 429 carries no Retry-After. */
-  defaultThrottleMs: number;
-  /** Failures in a row, across users, after which the tenant looks down and everyone pauses. */
-  outageStreak: number;
-  /** With no success for this long while failing, the run stops (resumable) instead of failing every row. */
-  outageGiveUpMs: number;
-}
-
-const DEFAULT_RETRY: RetryPolicy = {
-  maxAttempts: 6,
-  maxThrottles: 50,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-  defaultThrottleMs: 1_000,
-  outageStreak: 10,
-  outageGiveUpMs: 120_000,
-};
 
 /** What to run. */
 export interface CoverageRunRequest {
@@ -101,7 +75,7 @@ export interface CoverageRunResult {
   start: StartRecord;
   progress: CoverageProgress;
   /** Request counters of this session, for the benchmark. */
-  requests: { sent: number; http429: number; retries: number; transientFailures: number };
+  requests: RequestStats;
 }
 
 /** Where the summary of a report is written: `report.csv` -> `report.summary.json`. */
@@ -114,499 +88,140 @@ export function checkpointPathFor(outPath: string): string {
   return `${outPath}.checkpoint`;
 }
 
-/** Thrown inside to stop everything; carries the AppError to report. */
-class Fatal extends Error {
-  constructor(readonly appError: AppError) {
-    super(appError.message);
-  }
+interface Paths {
+  outPath: string;
+  checkpointPath: string;
+  summaryPath: string;
 }
 
 /** Runs (or resumes) a coverage run to its end, its cancellation, or a fatal error (thrown). */
 export async function runCoverage(request: CoverageRunRequest): Promise<CoverageRunResult> {
-  const checkpointPathGiven = request.checkpointPath ?? checkpointPathFor(request.outPath);
-
-  const inputStat = await stat(request.inputPath).catch(() => null);
-  if (!inputStat?.isFile()) {
+  if (!(await stat(request.inputPath).catch(() => null))?.isFile()) {
     throw new AppError('not-found', `The input file ${request.inputPath} does not exist or is not a file. Check the path given to --input.`);
   }
   // Where the writes land (symlinks resolved); refused when any of them is the input or another output.
-  const [outPath, checkpointPath, summaryFile] = await checkOutputs({ label: '--input', path: request.inputPath }, [
+  const [outPath, checkpointPath, summaryPath] = await checkOutputs({ label: '--input', path: request.inputPath }, [
     { label: '--out', path: request.outPath },
-    { label: 'the checkpoint', path: checkpointPathGiven },
+    { label: 'the checkpoint', path: request.checkpointPath ?? checkpointPathFor(request.outPath) },
     { label: 'the summary', path: summaryPathFor(request.outPath) },
     ...(request.otherOutputs ?? []),
   ]);
+  const paths = { outPath, checkpointPath, summaryPath };
   // One run per report: everything below (reading the checkpoint included) happens under the lock.
   const lock = await onFile(outPath, 'write the report', () => lockRun(outPath));
   try {
-    return await runLocked(request, { outPath, checkpointPath, summaryFile }, lock);
+    const settings: CoverageRunSettings = CoverageRunOptions.parse(request.options ?? {});
+    const files = await openRunFiles({
+      inputPath: request.inputPath,
+      ...paths,
+      namedOutPath: request.outPath,
+      resume: request.resume === true,
+      force: request.force === true,
+      options: request.options,
+      settings,
+      tenant: { id: request.tenant?.id ?? null, name: request.tenant?.name ?? null, host: hostOf(request.connection.apiUrl) },
+      runId: request.runId,
+      now: request.now ?? (() => new Date()),
+    });
+    if (files.kind === 'finished') return await finished(request, paths, files.start, files.position);
+    return await runOpen(request, paths, files, lock.lost);
   } finally {
     await lock.release();
   }
 }
 
-/** The run itself, holding the report's lock. */
-async function runLocked(
-  request: CoverageRunRequest,
-  paths: { outPath: string; checkpointPath: string; summaryFile: string },
-  lock: RunLock,
-): Promise<CoverageRunResult> {
-  const { outPath, checkpointPath, summaryFile } = paths;
-  const settings: CoverageRunSettings = CoverageRunOptions.parse(request.options ?? {});
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...request.retry };
-  const now = request.now ?? (() => new Date());
-  const progressEveryMs = request.progressEveryMs ?? 250;
-  const checkpointEveryMs = request.checkpointEveryMs ?? 1_000;
-  const windowMax = request.windowMax ?? 4_096;
-  const existing = await readCheckpoint(checkpointPath);
-  let start: StartRecord;
-  let position: PositionRecord;
-  let writer: CheckpointWriter;
-  let report: FileHandle;
-  let format: InputFormat;
-  const resumed = request.resume === true && existing !== undefined;
-
-  if (request.resume === true) {
-    if (!existing) {
-      throw new AppError('not-found', `There is no checkpoint at ${checkpointPath} to resume. Start the run without --resume.`);
-    }
-    start = existing.start;
-    format = start.format;
-    checkTenant(start, { id: request.tenant?.id ?? null, name: request.tenant?.name ?? null, host: hostOf(request.connection.apiUrl) });
-    checkOptions(start, request.options);
-    checkInput(start, request.inputPath, await inputFacts(request.inputPath, format));
-    position = existing.last;
-    if (existing.ended) {
-      await checkReportRows(request.inputPath, format, outPath);
-      return finished(request, start, position, checkpointPath, summaryFile);
-    }
-    let reportSize: number;
-    try {
-      reportSize = (await stat(outPath)).size;
-    } catch {
-      reportSize = -1;
-    }
-    if (reportSize < position.csvBytes) {
-      throw new AppError('conflict', `The report ${request.outPath} is shorter than its checkpoint says it must be. Delete the report and ${checkpointPath}, then start the run again.`);
-    }
-    // Rows written after the last checkpoint are dropped here and computed again: none twice.
-    await onFile(outPath, 'write the report', async () => {
-      const handle = await open(outPath, 'r+');
-      await handle.truncate(position.csvBytes).then(() => handle.sync()).finally(() => handle.close());
-    });
-    report = await openReport(outPath, 'a');
-    writer = await closingOnFailure(report, () => onFile(checkpointPath, 'write the checkpoint', () => CheckpointWriter.reopen(checkpointPath, existing.validBytes)));
-  } else {
-    if (existing && !existing.ended && request.force !== true) {
-      throw new AppError(
-        'conflict',
-        `An unfinished run already writes ${request.outPath}. Continue it with --resume, or pass --force to start over (its rows so far are lost).`,
-      );
-    }
-    // An existing report is somebody's result: replaced only when asked to.
-    await checkNotReplacing([{ label: '--out', path: outPath }, { label: 'the checkpoint', path: checkpointPath }], request.force === true);
-    // Before anything is written or sent: a workbook or binary file picked by mistake costs nothing.
-    await checkIsText(request.inputPath);
-    format = await detectFormat(request.inputPath, { by: settings.by, column: settings.column });
-    const facts = await inputFacts(request.inputPath, format);
-    const asOf = now().toISOString();
-    start = {
-      t: 'start',
-      v: 1,
-      runId: request.runId ?? randomUUID(),
-      startedAt: asOf,
-      input: { path: request.inputPath, ...facts },
-      format,
-      settings,
-      tenant: { id: request.tenant?.id ?? null, name: request.tenant?.name ?? null, host: hostOf(request.connection.apiUrl) },
-    };
-    report = await openReport(outPath, 'w');
-    const header = csvHeader();
-    const opened = report;
-    await closingOnFailure(opened, async () => {
-      await opened.write(header);
-      await opened.sync();
-    });
-    position = {
-      t: 'cp',
-      at: asOf,
-      offset: format.dataOffset,
-      line: format.headerLine,
-      csvBytes: Buffer.byteLength(header),
-      summary: emptySummary(asOf, settings.staleDays),
-    };
-    writer = await closingOnFailure(report, () => onFile(checkpointPath, 'write the checkpoint', () => CheckpointWriter.create(checkpointPath, start)));
-    const created = writer;
-    await closingOnFailure(report, () => created.append(position)).catch(async (error: unknown) => {
-      await created.close().catch(() => undefined);
-      throw error;
-    });
-  }
-
-  const runSettings = CoverageRunOptions.parse(start.settings);
-  const asOfMs = Date.parse(position.summary.asOf);
-  const staleDays = position.summary.staleDays;
-  const summary: CoverageSummary = structuredClone(position.summary);
+/** The run loop over opened files: read a line, wait for room, look the user up, hand the row in order. */
+async function runOpen(request: CoverageRunRequest, paths: Paths, files: Extract<RunFiles, { kind: 'open' }>, lockLost: AbortSignal): Promise<CoverageRunResult> {
+  const { start, format, position } = files;
+  const settings = CoverageRunOptions.parse(start.settings);
+  const stop = new Stopper(request.signal, lockLost, settings.concurrencyMax);
+  const signal = stop.signal;
+  const pacer = new AdaptivePacer({ ...(settings.rateLimit ? { maxRate: settings.rateLimit } : {}), ...request.pacer });
+  const caller = new RetryingCaller(pacer, { ...DEFAULT_RETRY, ...request.retry }, signal, (error) => stop.fail(error));
   const transport = new CoverageTransport(request.connection);
-  const pacer = new AdaptivePacer({ ...(runSettings.rateLimit ? { maxRate: runSettings.rateLimit } : {}), ...request.pacer });
-  const controller = new AbortController();
-  const cancelled = () => request.signal?.aborted === true;
-  const onExternalAbort = () => controller.abort(new Error('cancelled'));
-  request.signal?.addEventListener('abort', onExternalAbort, { once: true });
-  if (request.signal?.aborted) controller.abort(new Error('cancelled'));
-  const signal = controller.signal;
-  // Every waiting request listens for cancel on this one signal: up to concurrencyMax of them at once.
-  try {
-    setMaxListeners(runSettings.concurrencyMax * 4 + 16, signal);
-  } catch {
-    // Not Node's AbortSignal (a DOM emulation in tests): it has no listener limit to raise.
-  }
-  signal.addEventListener('abort', () => wake(), { once: true });
+  const writer = new OrderedReportWriter({ handle: files.report, path: paths.outPath }, { writer: files.checkpoint, path: paths.checkpointPath }, position, request.windowMax ?? 4_096);
+  signal.addEventListener('abort', () => writer.wake(), { once: true });
+  const meter = new ProgressMeter(progressSource(start, writer, pacer, caller), request.onProgress);
+  const lookup: LookupContext = { caller, transport, format, withProfile: settings.withProfile, asOfMs: Date.parse(position.summary.asOf), staleDays: position.summary.staleDays };
+  writer.flushEvery(request.checkpointEveryMs ?? 1_000);
+  meter.start(request.progressEveryMs ?? 250);
 
-  // ---- ordered output ------------------------------------------------------------------------
-  let nextSeq = 0;
-  let writeSeq = 0;
-  const pending = new Map<number, { row: CoverageRow; endOffset: number; line: number }>();
-  let csvChunks: string[] = [];
-  let csvBytes = position.csvBytes;
-  let watermark = { offset: position.offset, line: position.line };
-  let waiters: Array<() => void> = [];
-  const wake = () => {
-    const list = waiters;
-    waiters = [];
-    for (const w of list) w();
-  };
-
-  const complete = (seq: number, row: CoverageRow, line: InputLine) => {
-    pending.set(seq, { row, endOffset: line.endOffset, line: line.line });
-    while (pending.has(writeSeq)) {
-      const done = pending.get(writeSeq)!;
-      pending.delete(writeSeq);
-      const text = rowToCsv(done.row);
-      csvChunks.push(text);
-      csvBytes += Buffer.byteLength(text);
-      addToSummary(summary, done.row);
-      watermark = { offset: done.endOffset, line: done.line };
-      writeSeq++;
-    }
-    wake();
-  };
-
-  // ---- durable checkpoints -------------------------------------------------------------------
-  let flushing: Promise<void> = Promise.resolve();
-  const flush = (kind: 'cp' | 'end' = 'cp'): Promise<void> => {
-    const chunk = csvChunks.join('');
-    csvChunks = [];
-    const record: PositionRecord = {
-      t: kind,
-      at: new Date().toISOString(),
-      offset: watermark.offset,
-      line: watermark.line,
-      csvBytes,
-      summary: structuredClone(summary),
-    };
-    flushing = flushing.then(async () => {
-      if (chunk.length > 0) {
-        await onFile(outPath, 'write the report', async () => {
-          await report.write(chunk);
-          await report.sync();
-        });
-      }
-      await onFile(checkpointPath, 'write the checkpoint', () => writer.append(record));
-    });
-    return flushing;
-  };
-  const flushTimer = setInterval(() => void flush().catch(() => undefined), checkpointEveryMs);
-
-  // ---- progress ------------------------------------------------------------------------------
-  const stats = { sent: 0, http429: 0, retries: 0, transientFailures: 0 };
-  const startedMs = performance.now();
-  const samples: Array<{ t: number; done: number }> = [];
-  let finalState: CoverageState = 'running';
-  let errorText: string | undefined;
-  const progress = (): CoverageProgress => {
-    const t = performance.now();
-    const done = summary.rows + pending.size;
-    samples.push({ t, done });
-    while (samples.length > 2 && t - samples[0].t > 5_000) samples.shift();
-    const first = samples[0];
-    const rate = t - first.t > 200 ? ((done - first.done) * 1000) / (t - first.t) : 0;
-    const total = start.input.rows;
-    const paused = pacer.pausedForMs() > 0;
-    return {
-      runId: start.runId,
-      state: finalState === 'running' && paused ? 'throttled' : finalState,
-      done,
-      failed: summary.failed,
-      invalid: summary.invalid,
-      total,
-      rowsPerSecond: Math.round(rate * 10) / 10,
-      etaSeconds: rate > 0 ? Math.max(0, Math.round((total - done) / rate)) : null,
-      allowedRate: Math.round(pacer.stats().rate * 10) / 10,
-      http429: stats.http429,
-      retries: stats.retries,
-      elapsedSeconds: Math.round((performance.now() - startedMs) / 100) / 10,
-      ...(errorText ? { error: errorText } : {}),
-    };
-  };
-  const emitProgress = () => {
-    try {
-      request.onProgress?.(progress());
-    } catch {
-      // A listener's failure must not stop the run.
-    }
-  };
-  const progressTimer = setInterval(emitProgress, progressEveryMs);
-  emitProgress();
-
-  // ---- requests ------------------------------------------------------------------------------
-  let fatal: AppError | undefined;
-  let failStreak = 0;
-  let lastSuccess = performance.now();
-  let outagePauses = 0;
-  // Another process took the report's lock over: stop writing at once.
-  const onLockLost = () => {
-    fatal ??= lock.lost.reason as AppError;
-    controller.abort(new Fatal(fatal));
-  };
-  lock.lost.addEventListener('abort', onLockLost, { once: true });
-
-  const fail = (appError: AppError): never => {
-    fatal ??= appError;
-    controller.abort(new Fatal(appError));
-    throw new Fatal(appError);
-  };
-
-  /** Sends one GET through the pacer until it succeeds or its failure is final. */
-  async function call<T>(
-    send: (signal: AbortSignal) => Promise<CallResult<T>>,
-  ): Promise<{ ok: true; value: T } | { ok: false; reason: string; notFound?: boolean }> {
-    let attempts = 0;
-    let throttles = 0;
-    for (;;) {
-      await pacer.acquire(signal);
-      const sentAt = pacer.stamp();
-      stats.sent++;
-      const result = await send(signal);
-      if (result.kind !== 'throttled') pacer.onAdmitted();
-      switch (result.kind) {
-        case 'ok':
-          failStreak = 0;
-          outagePauses = 0;
-          lastSuccess = performance.now();
-          return { ok: true, value: result.value };
-        case 'throttled':
-          stats.http429++;
-          throttles++;
-          pacer.onThrottle(sentAt, result.retryAfterMs ?? retry.defaultThrottleMs);
-          if (throttles >= retry.maxThrottles) return { ok: false, reason: `rate-limited: still rate limited after ${throttles} attempts` };
-          stats.retries++;
-          continue;
-        case 'transient': {
-          stats.transientFailures++;
-          attempts++;
-          failStreak++;
-          if (performance.now() - lastSuccess > retry.outageGiveUpMs) {
-            fail(
-              new AppError(
-                'unavailable',
-                `The tenant has not answered successfully for ${Math.round(retry.outageGiveUpMs / 1000)} s (last: ${result.detail}). The run stopped; continue it later with --resume.`,
-              ),
-            );
-          }
-          if (failStreak >= retry.outageStreak) {
-            // Many failures in a row across users: the tenant is down, not this user. Everyone waits
-            // (growing) instead of burning every row's attempts.
-            outagePauses++;
-            pacer.pause(Math.min(30_000, 1_000 * 2 ** Math.min(outagePauses, 5)));
-            failStreak = 0;
-          }
-          if (attempts >= retry.maxAttempts) return { ok: false, reason: `unavailable: ${result.detail} after ${attempts} attempts` };
-          // Full jitter: spread retries so they do not arrive together.
-          const backoff = Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempts);
-          await sleep(Math.max(result.retryAfterMs ?? 0, backoff), signal);
-          stats.retries++;
-          continue;
-        }
-        case 'denied':
-          return fail(
-            new AppError(
-              result.status === 401 ? 'unauthorized' : 'forbidden',
-              `The tenant rejected the Server API secret (${result.status}). Check the secret and the region of the active tenant, then resume the run with --resume.`,
-            ),
-          );
-        case 'rejected':
-          if (result.status === 404) return { ok: false, notFound: true, reason: `not-found: Authsignal has no user with this id (HTTP 404)` };
-          return { ok: false, reason: `rejected: HTTP ${result.status}${result.detail ? ` (${result.detail})` : ''}` };
-        case 'bad-response':
-          return { ok: false, reason: `bad-response: ${result.detail}` };
-      }
-    }
-  }
-
-  async function processUser(value: string, inputEmail: string, line: InputLine): Promise<CoverageRow> {
-    let userId = value;
-    let email = inputEmail;
-    if (format.by === 'email') {
-      const found = await call((s) => transport.usersByEmail(value, s));
-      if (!found.ok) return problemRow(line.line, '', value, 'failed', found.reason);
-      if (found.value.length === 0) return problemRow(line.line, '', value, 'not-found', 'not-found: no user has this email');
-      if (found.value.length > 1) {
-        return problemRow(line.line, '', value, 'failed', `ambiguous: ${found.value.length} users have this email; list them by user id`);
-      }
-      userId = found.value[0].userId;
-      email = found.value[0].email || value;
-    }
-    const list = await call((s) => transport.authenticators(userId, s));
-    if (!list.ok) return problemRow(line.line, userId, email, list.notFound ? 'not-found' : 'failed', list.reason);
-    // No authenticators: a user without any, or an id Authsignal never saw? The profile tells (NOT_FOUND_RULE).
-    const checkRecord = list.value.length === 0 && format.by === 'userId';
-    if (checkRecord || (runSettings.withProfile && !email)) {
-      const profile = await call((s) => transport.userRecord(userId, s));
-      if (checkRecord && !profile.ok) return problemRow(line.line, userId, email, profile.notFound ? 'not-found' : 'failed', profile.reason);
-      if (checkRecord && profile.ok && !profile.value.hasRecord) {
-        return problemRow(line.line, userId, email, 'not-found', 'not-found: Authsignal has no record of this user (no authenticators, no attributes)');
-      }
-      if (profile.ok && !email) email = profile.value.email;
-    }
-    return buildRow({ line: line.line, userId, email, authenticators: list.value, asOfMs, staleDays });
-  }
-
-  // ---- the loop ------------------------------------------------------------------------------
-  let inFlight = 0;
-  const tasks = new Set<Promise<void>>();
-  const hasRoom = () => inFlight < runSettings.concurrencyMax && nextSeq - writeSeq < windowMax;
+  const pool = new InFlight(() => writer.wake());
   try {
     for await (const line of readLines(request.inputPath, position.offset, position.line)) {
-      if (signal.aborted) break;
       const item = parseItem(line, format);
+      if (signal.aborted) break;
       if (item.kind === 'skip') continue;
       // Malformed lines wait for room too: a run of them behind one slow user must not pile up.
-      const room = item.kind === 'invalid' ? () => nextSeq - writeSeq < windowMax : hasRoom;
-      while (!room() && !signal.aborted) await new Promise<void>((r) => waiters.push(r));
+      await writer.waitUntil(() => writer.hasRoom() && (item.kind === 'invalid' || pool.size < settings.concurrencyMax), signal);
       if (signal.aborted) break;
-      const seq = nextSeq++;
-      if (item.kind === 'invalid') {
-        complete(seq, problemRow(line.line, item.value, '', 'invalid', item.reason), line);
-        continue;
-      }
-      inFlight++;
-      const task = processUser(item.value, item.email, line)
-        .then((row) => complete(seq, row, line))
-        .catch((error: unknown) => {
-          if (error instanceof Fatal) fatal ??= error.appError;
-          else if (!signal.aborted) fatal ??= isAppError(error) ? error : new AppError('internal', 'The coverage run hit an unexpected error; resume it with --resume.', { cause: error });
-          if (!signal.aborted) controller.abort(new Error('stopped'));
-        })
-        .finally(() => {
-          inFlight--;
-          tasks.delete(task);
-          wake();
-        });
-      tasks.add(task);
+      const seq = writer.reserve();
+      if (item.kind === 'invalid') writer.complete(seq, problemRow(line.line, item.value, '', 'invalid', item.reason), line);
+      else pool.add(lookUpUser(lookup, item.value, item.email, line).then((row) => writer.complete(seq, row, line), (error: unknown) => stop.onTaskError(error)));
     }
-    await Promise.all([...tasks]);
+    await pool.drained();
   } finally {
-    clearInterval(flushTimer);
-    request.signal?.removeEventListener('abort', onExternalAbort);
+    writer.stopTimer();
+    stop.dispose();
     transport.close();
   }
+  return finish(request, paths, files, { writer, meter, caller, stop });
+}
 
-  const reachedEnd = !signal.aborted && fatal === undefined;
-  if (reachedEnd) {
-    // Every line was read and every row written: the position is the end of the input.
-    watermark = { offset: start.input.bytes, line: Math.max(watermark.line, 0) };
-    finalState = 'completed';
-  } else {
-    finalState = fatal ? 'failed' : 'cancelled';
-    errorText = fatal?.message;
-  }
+/** Writes the last checkpoint (`end` only once the report checks out) and builds the result. */
+async function finish(
+  request: CoverageRunRequest,
+  paths: Paths,
+  files: Extract<RunFiles, { kind: 'open' }>,
+  parts: { writer: OrderedReportWriter; meter: ProgressMeter; caller: RetryingCaller; stop: Stopper },
+): Promise<CoverageRunResult> {
+  const { writer, meter, caller, stop } = parts;
+  const { start } = files;
+  const reachedEnd = !stop.signal.aborted && stop.fatal === undefined;
+  if (reachedEnd) writer.reachedEnd(start.input.bytes);
   try {
-    await flush('cp');
+    await writer.flush('cp');
     if (reachedEnd) {
       // Complete only when the report holds exactly the input's rows, each once.
-      await checkReportRows(request.inputPath, format, outPath);
-      await flush('end');
+      await checkReportRows(request.inputPath, files.format, paths.outPath);
+      await writer.flush('end');
     }
   } finally {
-    lock.lost.removeEventListener('abort', onLockLost);
-    clearInterval(progressTimer);
-    await flushing.catch(() => undefined);
+    meter.stopTimer();
     await writer.close();
-    await report.close();
   }
-  const last = progress();
-  try {
-    request.onProgress?.(last);
-  } catch {
-    // ignore listener failures
-  }
-  if (fatal && !cancelled()) throw fatal;
+  const state: CoverageState = reachedEnd ? 'completed' : stop.fatal ? 'failed' : 'cancelled';
+  const progress = meter.end(state, stop.fatal?.message);
+  if (stop.fatal && request.signal?.aborted !== true) throw stop.fatal;
   let summaryPath: string | null = null;
   if (reachedEnd) {
-    summaryPath = summaryFile;
-    await onFile(summaryFile, 'write the summary', () => writeJsonAtomic(summaryFile, { runId: start.runId, tenant: start.tenant, input: start.input, settings: start.settings, summary }));
+    summaryPath = await writeSummary(paths.summaryPath, start, writer.summary);
   }
   return {
     runId: start.runId,
     state: reachedEnd ? 'completed' : 'cancelled',
-    summary,
+    summary: writer.summary,
     outPath: request.outPath,
-    checkpointPath,
+    checkpointPath: paths.checkpointPath,
     summaryPath,
-    resumed,
+    resumed: files.resumed,
     start,
-    progress: last,
-    requests: stats,
+    progress,
+    requests: caller.stats,
   };
 }
 
-/**
- * Opens the report for writing, owner-only. SECURITY: the report lists the tenant's users; `open`'s
- * mode applies only to a file it creates, so an existing file is narrowed to 0600 as well.
- */
-async function openReport(path: string, flags: 'w' | 'a'): Promise<FileHandle> {
-  return onFile(path, 'write the report', async () => {
-    const handle = await open(path, flags, 0o600);
-    await handle.chmod(0o600).catch(async (error: unknown) => {
-      await handle.close();
-      throw error;
-    });
-    return handle;
-  });
-}
-
-/** Runs `fn`; if it fails, closes `handle` (so a failed start leaks no file descriptor) and rethrows. */
-async function closingOnFailure<T>(handle: FileHandle, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    throw error;
-  }
-}
-
 /** The result of resuming a run that had already finished: nothing to do. */
-async function finished(
-  request: CoverageRunRequest,
-  start: StartRecord,
-  position: PositionRecord,
-  checkpointPath: string,
-  summaryPath: string,
-): Promise<CoverageRunResult> {
-  const resumed = true;
-  await onFile(summaryPath, 'write the summary', () =>
-    writeJsonAtomic(summaryPath, { runId: start.runId, tenant: start.tenant, input: start.input, settings: start.settings, summary: position.summary }),
-  );
+async function finished(request: CoverageRunRequest, paths: Paths, start: StartRecord, position: PositionRecord): Promise<CoverageRunResult> {
   const s = position.summary;
   return {
     runId: start.runId,
     state: 'completed',
     summary: s,
     outPath: request.outPath,
-    checkpointPath,
-    summaryPath,
-    resumed,
+    checkpointPath: paths.checkpointPath,
+    summaryPath: await writeSummary(paths.summaryPath, start, s),
+    resumed: true,
     start,
     progress: {
       runId: start.runId,
@@ -626,11 +241,89 @@ async function finished(
   };
 }
 
-/** The host a run's API URL points at (recorded in the start record; part of the run's tenant). */
-export function hostOf(apiUrl: string): string {
-  try {
-    return new URL(apiUrl).host;
-  } catch {
-    return 'unknown';
+async function writeSummary(path: string, start: StartRecord, summary: CoverageSummary): Promise<string> {
+  const doc = { runId: start.runId, tenant: start.tenant, input: start.input, settings: start.settings, summary };
+  await onFile(path, 'write the summary', () => writeJsonAtomic(path, doc));
+  return path;
+}
+
+function progressSource(start: StartRecord, writer: OrderedReportWriter, pacer: AdaptivePacer, caller: RetryingCaller) {
+  return {
+    runId: start.runId,
+    total: start.input.rows,
+    done: () => writer.done,
+    failed: () => writer.summary.failed,
+    invalid: () => writer.summary.invalid,
+    allowedRate: () => pacer.stats().rate,
+    throttled: () => pacer.pausedForMs() > 0,
+    requests: () => caller.stats,
+  };
+}
+
+/**
+ * Why and when the run stops: the person's cancel, a fatal error (bad secret, long outage, a lost
+ * lock, an unexpected failure) or nothing. One AbortSignal that every waiting request listens to.
+ */
+class Stopper {
+  private readonly controller = new AbortController();
+  fatal: AppError | undefined;
+  private readonly onCancel = () => this.controller.abort(new Error('cancelled'));
+  private readonly onLockLost = () => this.fail(this.lockLost.reason as AppError);
+
+  constructor(
+    private readonly external: AbortSignal | undefined,
+    private readonly lockLost: AbortSignal,
+    concurrencyMax: number,
+  ) {
+    external?.addEventListener('abort', this.onCancel, { once: true });
+    if (external?.aborted) this.onCancel();
+    // Another process took the report's lock over: stop writing at once.
+    lockLost.addEventListener('abort', this.onLockLost, { once: true });
+    // Every waiting request listens for cancel on this one signal: up to concurrencyMax of them at once.
+    try {
+      setMaxListeners(concurrencyMax * 4 + 16, this.controller.signal);
+    } catch {
+      // Not Node's AbortSignal (a DOM emulation in tests): it has no listener limit to raise.
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  fail(error: AppError): void {
+    this.fatal ??= error;
+    this.controller.abort(new Fatal(error));
+  }
+
+  /** A user's lookup threw: a Fatal (already recorded), a cancel, or a bug that stops the run. */
+  onTaskError(error: unknown): void {
+    if (error instanceof Fatal) this.fatal ??= error.appError;
+    else if (!this.signal.aborted) this.fatal ??= isAppError(error) ? error : new AppError('internal', 'The coverage run hit an unexpected error; resume it with --resume.', { cause: error });
+    if (!this.signal.aborted) this.controller.abort(new Error('stopped'));
+  }
+
+  dispose(): void {
+    this.external?.removeEventListener('abort', this.onCancel);
+    this.lockLost.removeEventListener('abort', this.onLockLost);
+  }
+}
+
+/** The lookups in flight. */
+class InFlight {
+  private readonly tasks = new Set<Promise<void>>();
+  constructor(private readonly onSettled: () => void) {}
+  get size(): number {
+    return this.tasks.size;
+  }
+  add(task: Promise<void>): void {
+    const tracked: Promise<void> = task.finally(() => {
+      this.tasks.delete(tracked);
+      this.onSettled();
+    });
+    this.tasks.add(tracked);
+  }
+  async drained(): Promise<void> {
+    await Promise.all([...this.tasks]);
   }
 }
