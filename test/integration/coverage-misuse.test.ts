@@ -9,7 +9,7 @@ import { main } from '../../src/main/cli';
 import { createServices, type Services } from '../../src/main/services/container';
 import { readCheckpoint } from '../../src/main/services/coverage-checkpoint';
 import { readReportRows } from '../../src/main/services/coverage-export';
-import { createKeychain } from '../../src/main/services/keychain';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 
 // The coverage CLI and console used the way a careless (or hostile) operator would: resuming
 // against another tenant or with other options, two runs on one report, outputs on top of the

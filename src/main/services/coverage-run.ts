@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { CoverageRunOptions, type CoverageProgress, type CoverageRunSettings, type CoverageState, type CoverageSummary } from '@shared/domain/coverage';
 import { AppError, isAppError } from '@shared/errors';
-import { writeJsonAtomic } from './atomic-file';
+import { writeJsonAtomic } from './platform/atomic-file';
 import type { PositionRecord, StartRecord } from './coverage-checkpoint';
 import { parseItem, readLines } from './coverage-input';
 import { AdaptivePacer, type PacerOptions } from './coverage-pacer';

@@ -1,0 +1,209 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { AuditTenant } from '@shared/domain/audit';
+import {
+  ActionCode,
+  AgentName,
+  DEFAULT_ENROLLMENT_ACTION_CODE,
+  DEFAULT_STALE_AFTER_DAYS,
+  Settings,
+  StaleAfterDays,
+  TenantPolicy,
+  defaultSettings,
+  policyOf,
+  type SettingsPatch,
+  type SettingsView,
+} from '@shared/domain/settings';
+import { AppError } from '@shared/errors';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
+import type { AuditRecorder } from '../audit/ports';
+
+/** The settings file, in the data dir. */
+export const SETTINGS_FILE = 'settings.json';
+const FILE_VERSION = 1;
+
+/**
+ * The file as read: each field falls back to its default on its own, so one bad value (a hand
+ * edit) does not throw away the rest. A fallback to the default is always the safe direction:
+ * caller verification back on.
+ */
+const SettingsFileLenient = z.object({
+  agentName: AgentName.nullable().catch(null),
+  staleAfterDays: StaleAfterDays.catch(DEFAULT_STALE_AFTER_DAYS),
+  enrollmentActionCode: ActionCode.catch(DEFAULT_ENROLLMENT_ACTION_CODE),
+  tenantPolicies: z.record(z.string(), TenantPolicy).catch({}),
+});
+const SettingsFileStrict = z.object({
+  version: z.literal(FILE_VERSION),
+  agentName: AgentName.nullable(),
+  staleAfterDays: StaleAfterDays,
+  enrollmentActionCode: ActionCode,
+  tenantPolicies: z.record(z.string(), TenantPolicy),
+});
+
+/** The parsed form of a `settings:update` input. */
+export type SettingsPatchParsed = z.output<typeof SettingsPatch>;
+
+/** One changed setting, as recorded in the audit log. */
+export interface SettingChange {
+  setting: string;
+  /** The tenant profile, for a tenant policy. */
+  tenantId?: string;
+  from: string | number | boolean | null;
+  to: string | number | boolean | null;
+}
+
+/** How the settings service is built. */
+export interface SettingsServiceOptions {
+  dataDir: string;
+  /** The audit log every change is recorded in (a thunk: the log itself reads the agent name here). */
+  audit?: () => AuditRecorder;
+  /** A tenant profile's name, or undefined when there is no such profile. */
+  tenantName?: (id: string) => Promise<string | undefined>;
+}
+
+interface Loaded {
+  settings: Settings;
+  problem?: string;
+  /** The file exists but is not JSON: moved aside on the next save instead of overwritten. */
+  unreadable: boolean;
+}
+
+/**
+ * The console's settings in `<dataDir>/settings.json` (written atomically): the agent name the
+ * audit log shows, each tenant's policy (caller verification, on by default), the stale threshold
+ * for coverage and the enrollment action code. Every change is recorded in the audit log.
+ */
+export class SettingsService {
+  readonly file: string;
+  private readonly audit?: () => AuditRecorder;
+  private readonly tenantName?: (id: string) => Promise<string | undefined>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SettingsServiceOptions) {
+    this.file = join(options.dataDir, SETTINGS_FILE);
+    this.audit = options.audit;
+    this.tenantName = options.tenantName;
+  }
+
+  /** The settings with defaults filled in, and a note when the file could not be (fully) read. */
+  async get(): Promise<SettingsView> {
+    const { settings, problem } = await this.load();
+    return problem === undefined ? settings : { ...settings, problem };
+  }
+
+  /** The policy in force for a tenant profile (defaults when none was set). */
+  async policyFor(tenantId: string): Promise<TenantPolicy> {
+    return policyOf((await this.load()).settings, tenantId);
+  }
+
+  /**
+   * The agent name for the audit log, or null. Never throws: an unreadable settings file must not
+   * stop the log (the entry still names the OS user).
+   */
+  async agentName(): Promise<string | null> {
+    try {
+      return (await this.load()).settings.agentName;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Applies a change, records it in the audit log (refused, and nothing saved, when the log cannot
+   * record it) and saves atomically. A change to nothing is not saved or recorded.
+   */
+  update(patch: SettingsPatchParsed): Promise<SettingsView> {
+    const run = this.queue.then(() => this.updateNow(patch));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async updateNow(patch: SettingsPatchParsed): Promise<SettingsView> {
+    const loaded = await this.load();
+    const before = loaded.settings;
+    const next: Settings = {
+      agentName: patch.agentName === undefined ? before.agentName : patch.agentName,
+      staleAfterDays: patch.staleAfterDays ?? before.staleAfterDays,
+      enrollmentActionCode: patch.enrollmentActionCode ?? before.enrollmentActionCode,
+      tenantPolicies: { ...before.tenantPolicies },
+    };
+    const touchedTenants: string[] = [];
+    for (const [id, policy] of Object.entries(patch.tenantPolicies ?? {})) {
+      if (policy !== null && this.tenantName && (await this.tenantName(id)) === undefined) {
+        throw new AppError('not-found', `There is no tenant profile "${id}". Pick a tenant from the list and try again.`);
+      }
+      const merged = policy === null ? null : { ...policyOf(before, id), ...policy };
+      // Only policies that differ from the default are stored, so the file shows what an admin changed.
+      if (merged === null || merged.requireCallerVerification === true) delete next.tenantPolicies[id];
+      else next.tenantPolicies[id] = merged;
+      touchedTenants.push(id);
+    }
+    const changes = diff(before, next, touchedTenants);
+    if (changes.length === 0) return loaded.problem === undefined ? before : { ...before, problem: loaded.problem };
+
+    const save = async () => {
+      if (loaded.unreadable) {
+        // Keep the unreadable file for whoever wants to know what it held; never silently overwrite it.
+        await rename(this.file, `${this.file}.unreadable-${Date.now()}`);
+      }
+      await writeJsonAtomic(this.file, { version: FILE_VERSION, ...next });
+    };
+    const tenantIds = [...new Set(changes.map((c) => c.tenantId))];
+    let tenant: AuditTenant | null = null;
+    if (tenantIds.length === 1 && tenantIds[0] !== undefined) {
+      tenant = { id: tenantIds[0], name: (await this.tenantName?.(tenantIds[0])) ?? tenantIds[0] };
+    }
+    const audit = this.audit?.();
+    if (audit) {
+      await audit.record({ action: 'settings.update', tenant, details: { changes: changes.map((c) => ({ ...c })) } }, save);
+    } else {
+      await save();
+    }
+    return next;
+  }
+
+  private async load(): Promise<Loaded> {
+    let raw: unknown;
+    try {
+      raw = await readJsonFile(this.file);
+    } catch (error) {
+      if (error instanceof SyntaxError) {
+        return {
+          settings: defaultSettings(),
+          unreadable: true,
+          problem: 'The settings file could not be read, so the defaults are in use. Saving a change keeps the old file beside the new one.',
+        };
+      }
+      throw new AppError('unavailable', `Authdesk could not read its settings file (${this.file}). Check the data folder's permissions.`, {
+        cause: error,
+      });
+    }
+    if (raw === undefined) return { settings: defaultSettings(), unreadable: false };
+    const strict = SettingsFileStrict.safeParse(raw);
+    const lenient = SettingsFileLenient.safeParse(typeof raw === 'object' && raw !== null ? raw : {});
+    const settings = Settings.parse(lenient.success ? lenient.data : defaultSettings());
+    if (strict.success) return { settings, unreadable: false };
+    const fields = [...new Set(strict.error.issues.map((i) => String(i.path[0] ?? 'file')).filter((f) => f !== 'version'))];
+    return {
+      settings,
+      unreadable: false,
+      ...(fields.length > 0 ? { problem: `Some settings were not valid and their defaults are in use: ${fields.join(', ')}.` } : {}),
+    };
+  }
+}
+
+/** The settings that differ, one line per leaf. */
+function diff(before: Settings, after: Settings, tenants: readonly string[]): SettingChange[] {
+  const changes: SettingChange[] = [];
+  for (const key of ['agentName', 'staleAfterDays', 'enrollmentActionCode'] as const) {
+    if (before[key] !== after[key]) changes.push({ setting: key, from: before[key], to: after[key] });
+  }
+  for (const id of tenants) {
+    const from = policyOf(before, id).requireCallerVerification;
+    const to = policyOf(after, id).requireCallerVerification;
+    if (from !== to) changes.push({ setting: `tenantPolicies.${id}.requireCallerVerification`, tenantId: id, from, to });
+  }
+  return changes;
+}
