@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { main } from '../../src/main/cli';
 import { createServices, type Services } from '../../src/main/services/container';
-import { readCheckpoint } from '../../src/main/services/coverage-checkpoint';
-import { readReportRows } from '../../src/main/services/coverage-export';
+import { readCheckpoint } from '../../src/main/services/coverage/checkpoint';
+import { readReportRows } from '../../src/main/services/coverage/export';
 import { createKeychain } from '../../src/main/services/platform/keychain';
 
 // The coverage CLI and console used the way a careless (or hostile) operator would: resuming

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { readReportRows } from '../../src/main/services/coverage-export';
-import { runCoverage } from '../../src/main/services/coverage-run';
+import { readReportRows } from '../../src/main/services/coverage/export';
+import { runCoverage } from '../../src/main/services/coverage/run';
 import { summaryText } from '../../src/main/cli/commands/coverage';
 
 // Ids Authsignal has never seen (typos, deleted users) are their own category, kept out of the

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { readReportRows } from '../../src/main/services/coverage-export';
-import { runCoverage, type CoverageRunRequest } from '../../src/main/services/coverage-run';
+import { readReportRows } from '../../src/main/services/coverage/export';
+import { runCoverage, type CoverageRunRequest } from '../../src/main/services/coverage/run';
 import type { CoverageRow } from '@shared/domain/coverage';
 
 // The coverage engine over real HTTP against the local tenant, with its faults on: rate limit,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { runCoverage } from '../../src/main/services/coverage-run';
+import { runCoverage } from '../../src/main/services/coverage/run';
 
 // The coverage report opened in a real spreadsheet engine (LibreOffice Calc, headless) the way a
 // person in a `,`, a `;` or a tab locale opens it, with formula evaluation on: no cell may evaluate.

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseItem, type InputFormat } from '../../../src/main/services/coverage-input';
+import { parseItem, type InputFormat } from '../../../src/main/services/coverage/input';
 import { checkIsText } from '../../../src/main/services/coverage/input-guard';
 
 const dir = mkdtempSync(join(tmpdir(), 'authdesk-cov-guard-'));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addToSummary, emptySummary } from '@shared/domain/coverage';
-import { buildRow, csvHeader, csvToRow, escapeCell, problemRow, rowToCsv, unescapeCell } from '../../../src/main/services/coverage-report';
+import { buildRow, csvHeader, csvToRow, escapeCell, problemRow, rowToCsv, unescapeCell } from '../../../src/main/services/coverage/report-rows';
 
 const asOf = Date.parse('2026-01-01T00:00:00.000Z');
 const daysAgo = (d: number) => new Date(asOf - d * 86_400_000).toISOString();

@@ -1,7 +1,7 @@
 import { CoverageRunOptions, type CoverageRunSettings } from '@shared/domain/coverage';
 import { AppError } from '@shared/errors';
-import type { StartRecord } from '../coverage-checkpoint';
-import type { InputFacts } from '../coverage-input';
+import type { StartRecord } from './checkpoint';
+import type { InputFacts } from './input';
 
 /**
  * What a run is bound to: the tenant it reads, the input it reads (by content hash) and the options

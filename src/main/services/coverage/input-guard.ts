@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { AppError } from '@shared/errors';
-import { readLines } from '../coverage-input';
+import { readLines } from './input';
 
 /**
  * Is the input a text file? Checked before the run writes anything or sends a single request, so a

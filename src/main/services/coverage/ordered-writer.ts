@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { addToSummary, type CoverageRow, type CoverageSummary } from '@shared/domain/coverage';
-import type { CheckpointWriter, PositionRecord } from '../coverage-checkpoint';
-import type { InputLine } from '../coverage-input';
-import { rowToCsv } from '../coverage-report';
+import type { CheckpointWriter, PositionRecord } from './checkpoint';
+import type { InputLine } from './input';
+import { rowToCsv } from './report-rows';
 import { onFile } from './output-paths';
 
 /**

@@ -1,5 +1,5 @@
 import { AppError } from '@shared/errors';
-import { readLines, type InputFormat } from '../coverage-input';
+import { readLines, type InputFormat } from './input';
 
 /**
  * The last gate before a run is called complete: the report must hold exactly the input's rows,

@@ -1,6 +1,6 @@
 import { AppError } from '@shared/errors';
-import { sleep, type AdaptivePacer } from '../coverage-pacer';
-import type { CallResult } from '../coverage-transport';
+import { sleep, type AdaptivePacer } from './pacer';
+import type { CallResult } from './transport';
 
 /**
  * Sends one read-only request through the pacer until it succeeds or its failure is final. It owns

@@ -1,7 +1,7 @@
 import type { CoverageRow } from '@shared/domain/coverage';
-import type { InputFormat, InputLine } from '../coverage-input';
-import { buildRow, problemRow } from '../coverage-report';
-import type { CoverageTransport } from '../coverage-transport';
+import type { InputFormat, InputLine } from './input';
+import { buildRow, problemRow } from './report-rows';
+import type { CoverageTransport } from './transport';
 import type { RetryingCaller } from './retrying-caller';
 
 /**

@@ -2,23 +2,23 @@ import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { CoverageRunOptions, type CoverageProgress, type CoverageRunSettings, type CoverageState, type CoverageSummary } from '@shared/domain/coverage';
 import { AppError, isAppError } from '@shared/errors';
-import { writeJsonAtomic } from './platform/atomic-file';
-import type { PositionRecord, StartRecord } from './coverage-checkpoint';
-import { parseItem, readLines } from './coverage-input';
-import { AdaptivePacer, type PacerOptions } from './coverage-pacer';
-import { problemRow } from './coverage-report';
-import { CoverageTransport, type TransportConfig } from './coverage-transport';
-import { OrderedReportWriter } from './coverage/ordered-writer';
-import { checkOutputs, onFile, type OutputFile } from './coverage/output-paths';
-import { ProgressMeter } from './coverage/progress-meter';
-import { checkReportRows } from './coverage/report-check';
-import { DEFAULT_RETRY, Fatal, RetryingCaller, type RequestStats, type RetryPolicy } from './coverage/retrying-caller';
-import { hostOf, openRunFiles, type RunFiles } from './coverage/run-files';
-import { lockRun } from './coverage/run-lock';
-import { lookUpUser, type LookupContext } from './coverage/user-lookup';
+import { writeJsonAtomic } from '../platform/atomic-file';
+import type { PositionRecord, StartRecord } from './checkpoint';
+import { parseItem, readLines } from './input';
+import { AdaptivePacer, type PacerOptions } from './pacer';
+import { problemRow } from './report-rows';
+import { CoverageTransport, type TransportConfig } from './transport';
+import { OrderedReportWriter } from './ordered-writer';
+import { checkOutputs, onFile, type OutputFile } from './output-paths';
+import { ProgressMeter } from './progress-meter';
+import { checkReportRows } from './report-check';
+import { DEFAULT_RETRY, Fatal, RetryingCaller, type RequestStats, type RetryPolicy } from './retrying-caller';
+import { hostOf, openRunFiles, type RunFiles } from './run-files';
+import { lockRun } from './run-lock';
+import { lookUpUser, type LookupContext } from './user-lookup';
 
-export { hostOf } from './coverage/run-files';
-export type { RetryPolicy } from './coverage/retrying-caller';
+export { hostOf } from './run-files';
+export type { RetryPolicy } from './retrying-caller';
 
 /**
  * One coverage run: streams the input, asks the tenant for each user's authenticators through the

@@ -5,7 +5,7 @@ import {
   isPhishingResistant,
   METHODS_SEPARATOR,
 } from '@shared/domain/coverage';
-import type { AuthenticatorFacts } from './coverage-transport';
+import type { AuthenticatorFacts } from './transport';
 
 /**
  * The coverage report's rows: built from a user's authenticators, written as CSV lines (one

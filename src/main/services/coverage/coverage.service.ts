@@ -18,16 +18,15 @@ import type {
   CoverageStartInput,
   CoverageUploadInput,
 } from '@shared/ipc/channels/coverage';
-import { readLines } from './coverage-input';
-import { csvToRow } from './coverage-report';
-import { readJsonFile, writeJsonAtomic } from './platform/atomic-file';
-import { readCheckpoint } from './coverage-checkpoint';
-import { exportReportJson, readReportRows } from './coverage-export';
-import { checkpointPathFor, hostOf, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './coverage-run';
-import type { TransportConfig } from './coverage-transport';
-import type { TenantService } from './tenants/tenants.service';
-import { checkTenant } from './coverage/binding';
-import { checkNotReplacing, checkOutputs } from './coverage/output-paths';
+import { readLines } from './input';
+import { csvToRow } from './report-rows';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
+import { readCheckpoint } from './checkpoint';
+import { exportReportJson, readReportRows } from './export';
+import { checkpointPathFor, hostOf, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './run';
+import type { TransportConfig } from './transport';
+import { checkTenant } from './binding';
+import { checkNotReplacing, checkOutputs } from './output-paths';
 
 /**
  * Enrollment coverage at tenant scale: the CLI runs a report from a file to a file ({@link run}),
@@ -49,7 +48,7 @@ export type TenantResolver = (ref?: string) => Promise<CoverageTenant>;
  * Resolves tenants through the vault: the active one, or a profile by id or name. The transport
  * gets the SDK client's URL and secret (held in main's memory only; never returned over IPC).
  */
-export function tenantResolverFor(tenants: Pick<TenantService, 'activeTenant' | 'resolve' | 'clientFor'>): TenantResolver {
+export function tenantResolverFor(tenants: TenantVault): TenantResolver {
   return async (ref) => {
     const tenant = ref === undefined ? await tenants.activeTenant() : await tenants.resolve(ref);
     if (!tenant) {
@@ -58,6 +57,13 @@ export function tenantResolverFor(tenants: Pick<TenantService, 'activeTenant' | 
     const client = await tenants.clientFor(tenant.id);
     return { id: tenant.id, name: tenant.name, connection: { apiUrl: client.apiUrl, secret: client.apiSecretKey } };
   };
+}
+
+/** The tenant vault, as far as coverage needs it (structural: the container passes the TenantService). */
+export interface TenantVault {
+  activeTenant(): Promise<{ id: string; name: string } | null>;
+  resolve(ref: string): Promise<{ id: string; name: string }>;
+  clientFor(id: string): Promise<{ apiUrl: string; apiSecretKey: string }>;
 }
 
 /** The audit log, as far as coverage needs it (structural, so the container wires the real one). */
