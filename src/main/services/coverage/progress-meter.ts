@@ -1,4 +1,5 @@
 import type { CoverageProgress, CoverageState } from '@shared/domain/coverage';
+import type { AppError } from '@shared/errors';
 
 /**
  * The run's progress as people see it: rows done of the total, the pace over the last few seconds
@@ -86,3 +87,24 @@ export class ProgressMeter {
     }
   }
 }
+
+/** The progress event that closes a console run: its last progress, or one made up from its error. */
+export function finalProgress(runId: string, last: CoverageProgress | null, error: AppError | null): CoverageProgress {
+  const base: CoverageProgress = last ?? {
+    runId,
+    state: 'failed',
+    done: 0,
+    failed: 0,
+    invalid: 0,
+    total: null,
+    rowsPerSecond: 0,
+    etaSeconds: null,
+    allowedRate: 0,
+    http429: 0,
+    retries: 0,
+    elapsedSeconds: 0,
+  };
+  if (!error) return base;
+  return { ...base, state: base.state === 'cancelled' ? 'cancelled' : 'failed', error: error.message };
+}
+
