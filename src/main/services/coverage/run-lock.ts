@@ -14,8 +14,15 @@ import { AppError } from '@shared/errors';
  * wait), elsewhere when it stopped refreshing the lock for {@link STALE_MS}.
  */
 
-/** A lock not refreshed for this long belongs to a dead (or frozen) owner. */
-export const STALE_MS = 20_000;
+/**
+ * A lock not refreshed for this long belongs to a dead (or frozen) owner. Long on purpose: on this
+ * host a dead owner is recognised at once by its pid, so staleness only matters for an owner on
+ * another host, while a short threshold would declare a live run on a busy machine (event loop
+ * late by seconds) dead and stop it.
+ */
+export const STALE_MS = 5 * 60_000;
+/** How often the owner refreshes the lock. */
+const UPDATE_MS = 10_000;
 
 interface Owner {
   pid: number;
@@ -70,6 +77,7 @@ export async function lockRun(path: string): Promise<RunLock> {
     lockfile.lock(path, {
       realpath: false,
       stale: STALE_MS,
+      update: UPDATE_MS,
       retries: 0,
       fs: lockFs,
       onCompromised: (error: Error) =>
