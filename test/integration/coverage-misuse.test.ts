@@ -246,13 +246,13 @@ describe('one run per report, complete only when every input line is in it once'
     const lockDir = `${out}.lock`;
     // A live owner (this very process) holds it: refused.
     await mkdir(lockDir);
-    await writeFile(join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, host: hostname(), since: 'earlier' }));
+    await writeFile(`${out}.lock-owner.json`, JSON.stringify({ pid: process.pid, host: hostname(), since: 'earlier' }));
     const refused = await cli(['coverage', '--input', input, '--out', out]);
     expect(refused.code).toBe(7);
     expect(refused.stderr).toMatch(new RegExp(`Another coverage run \\(process ${process.pid} on `));
     // Its owner died (a process that has exited): taken over, the run completes and lets go.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    await writeFile(join(lockDir, 'owner.json'), JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'earlier' }));
+    await writeFile(`${out}.lock-owner.json`, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: 'earlier' }));
     const ok = await cli(['coverage', '--input', input, '--out', out]);
     expect(ok.code).toBe(0);
     await expect(stat(lockDir)).rejects.toThrow();

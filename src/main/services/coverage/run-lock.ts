@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { AppError } from '@shared/errors';
 
 /**
  * One run per report at a time, across processes: a proper-lockfile lock (the `<report>.lock`
  * directory, as the tenant list and the audit log use) held for the whole run and refreshed while
- * it lives, with an `owner.json` inside naming the process. A second run on the same report is
+ * it lives, with `<report>.lock-owner.json` beside it naming the process. A second run on the same report is
  * refused at once, naming the owner. The lock is taken over only from a dead owner: on this host
  * when its process no longer exists (a `kill -9` or a crash, so a resume right after needs no
  * wait), elsewhere when it stopped refreshing the lock for {@link STALE_MS}.
@@ -36,10 +35,15 @@ export interface RunLock {
   readonly lost: AbortSignal;
 }
 
-// proper-lockfile removes its directory with rmdir; ours holds owner.json, so removal is recursive.
+// Removal is recursive, so a lock directory left with stray files by an older version still goes.
 const lockFs = { ...fs, rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(path, { recursive: true, force: true }, callback) };
 
 const lockDirOf = (path: string) => `${path}.lock`;
+/**
+ * Beside the lock directory, not in it: proper-lockfile treats any change of the directory's mtime
+ * (a file created inside) as another process having taken the lock.
+ */
+export const ownerFileOf = (path: string) => `${path}.lock-owner.json`;
 
 function alive(pid: number): boolean {
   try {
@@ -51,7 +55,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The lock's owner; waits a moment for it when the lock was just taken (owner.json follows the mkdir). */
+/** The lock's owner; waits a moment for it when the lock was just taken (the owner file follows the mkdir). */
 async function ownerOf(path: string): Promise<Owner | null> {
   for (let i = 0; i < 20; i++) {
     const owner = await readOwner(path);
@@ -63,7 +67,7 @@ async function ownerOf(path: string): Promise<Owner | null> {
 
 async function readOwner(path: string): Promise<Owner | null> {
   try {
-    const raw = JSON.parse(await readFile(join(lockDirOf(path), 'owner.json'), 'utf8')) as Partial<Owner>;
+    const raw = JSON.parse(await readFile(ownerFileOf(path), 'utf8')) as Partial<Owner>;
     return typeof raw.pid === 'number' && typeof raw.host === 'string' ? { pid: raw.pid, host: raw.host, since: String(raw.since ?? '') } : null;
   } catch {
     return null;
@@ -105,10 +109,11 @@ export async function lockRun(path: string): Promise<RunLock> {
     release = await attempt().catch(async (again: unknown) => held(again, await ownerOf(path)));
   }
   const owner: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  await writeFile(join(lockDirOf(path), 'owner.json'), `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  await writeFile(ownerFileOf(path), `${JSON.stringify(owner)}\n`, { mode: 0o600 });
   return {
     lost: controller.signal,
     release: async () => {
+      await rm(ownerFileOf(path), { force: true });
       await release().catch(() => undefined);
     },
   };
