@@ -65,8 +65,7 @@ export default tseslint.config(
   ),
   zone(['src/main/services/**', 'src/main/ipc/**', 'src/main/cli/**', 'src/emulator/**'], servicesForbidden, servicesMessage),
   // Rooms inside the services layer. A domain folder imports only from platform/, its own folder
-  // and another domain's ports.ts (the coverage-* files at the root count as platform until
-  // coverage moves into its own folder); platform/ imports no domain at all.
+  // and another domain's ports.ts; platform/ imports no domain at all.
   {
     files: ['src/main/services/*/**'],
     rules: {
@@ -76,7 +75,7 @@ export default tseslint.config(
           patterns: [
             { group: servicesForbidden, message: servicesMessage },
             {
-              regex: '^\\.\\./(?!platform/[\\w.-]+$|[\\w-]+/ports$|coverage-[\\w-]+$)',
+              regex: '^\\.\\./(?!platform/[\\w.-]+$|[\\w-]+/ports$)',
               message: "A services domain imports only from ../platform, its own folder and another domain's ports.ts (declare what it needs there).",
             },
           ],

@@ -50,7 +50,7 @@ if (mode === '--child-emulator') {
 
 // ---- child: Authdesk's coverage run ------------------------------------------------------------
 if (mode === '--child-authdesk') {
-  const { runCoverage } = await import('../src/main/services/coverage-run');
+  const { runCoverage } = await import('../src/main/services/coverage/run');
   const job = JSON.parse(process.env.AUTHDESK_BENCH_JOB ?? '{}') as { apiUrl: string; secret: string; input: string; out: string };
   const started = performance.now();
   const result = await runCoverage({ inputPath: job.input, outPath: job.out, connection: { apiUrl: job.apiUrl, secret: job.secret } });

@@ -44,6 +44,8 @@ export function missingTestPackages() {
   if (!has('gnome-keyring-daemon')) missing.push('gnome-keyring');
   if (!has('secret-tool')) missing.push('libsecret-tools');
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+  // LibreOffice Calc opens the coverage CSV in the spreadsheet-injection test (test/security).
+  if (!has('soffice')) missing.push('libreoffice-calc-nogui');
   return missing;
 }
 

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { main } from '../../src/main/cli';
 import { createServices, type Services } from '../../src/main/services/container';
-import { readCheckpoint } from '../../src/main/services/coverage-checkpoint';
-import { readReportRows } from '../../src/main/services/coverage-export';
-import { runCoverage } from '../../src/main/services/coverage-run';
+import { readCheckpoint } from '../../src/main/services/coverage/checkpoint';
+import { readReportRows } from '../../src/main/services/coverage/export';
+import { runCoverage } from '../../src/main/services/coverage/run';
 import { createKeychain } from '../../src/main/services/platform/keychain';
 
 // `bin/authdesk coverage` spawned for real against the emulator over HTTP, with the tenant's secret

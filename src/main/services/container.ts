@@ -3,7 +3,8 @@ import { TenantService, type LocalTenantConfig } from './tenants/tenants.service
 import { DirectoryService } from './directory/directory.service';
 import { AuditLogService } from './audit/audit-log.service';
 import { SettingsService } from './settings/settings.service';
-import { CoverageService, tenantResolverFor } from './coverage.service';
+import { CoverageService } from './coverage/coverage.service';
+import { tenantResolverFor } from './coverage/tenant-resolver';
 import { VerificationService } from './verification/verification.service';
 import { EnrollmentService } from './enrollment/enrollment.service';
 import type { EnrollmentHost } from './enrollment/enrollment-host';

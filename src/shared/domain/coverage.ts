@@ -9,8 +9,12 @@ import { PHISHING_RESISTANT_METHODS } from './authsignal';
 /** Default age, in days, after which an authenticator that was not used counts as stale. */
 export const DEFAULT_STALE_DAYS = 180;
 
-/** `ok`: authenticators read; `failed`: the tenant could not answer for this user; `invalid`: the input line was malformed. */
-export const COVERAGE_STATUSES = ['ok', 'failed', 'invalid'] as const;
+/**
+ * `ok`: authenticators read; `not-found`: Authsignal has no record of this user (see
+ * {@link NOT_FOUND_RULE}); `failed`: the tenant could not answer for this user; `invalid`: the input
+ * line was malformed. Only `ok` rows count in the coverage figures.
+ */
+export const COVERAGE_STATUSES = ['ok', 'not-found', 'failed', 'invalid'] as const;
 export const CoverageStatus = z.enum(COVERAGE_STATUSES);
 export type CoverageStatus = z.infer<typeof CoverageStatus>;
 
@@ -59,6 +63,20 @@ export const CoverageRow = z.object({
 });
 export type CoverageRow = z.infer<typeof CoverageRow>;
 
+/**
+ * When a user counts as "not found in Authsignal" rather than as a user with no authenticator. The
+ * Server API may answer an id it never saw either way, so the rule holds for both readings:
+ * - `GET /users/{id}/authenticators` or `GET /users/{id}` answers 404; or
+ * - the user has no authenticators AND `GET /users/{id}` shows no trace of a record: not enrolled,
+ *   and no email, phone number, username or display name (what Authsignal, and its emulator,
+ *   answer for an id nobody ever tracked or updated).
+ * A user looked up by email is not found when no user has that email.
+ * A real user with no authenticators and no attributes at all is indistinguishable from a typo
+ * through the API; such a user is reported as not found too, since Authsignal holds nothing about it.
+ */
+export const NOT_FOUND_RULE =
+  'not found in Authsignal: a 404 for the user, or no authenticators and no record (not enrolled, no email, phone, username or display name)';
+
 /** Per-method counts in the summary. */
 export const MethodCount = z.object({
   /** Users with at least one authenticator of this method. */
@@ -75,8 +93,10 @@ export const CoverageSummary = z.object({
   staleDays: z.number().int().positive(),
   /** Rows in the report (every non-empty input line after the header). */
   rows: z.number().int().nonnegative(),
-  /** Users whose authenticators were read. */
+  /** Users whose authenticators were read (the base of every coverage figure). */
   users: z.number().int().nonnegative(),
+  /** Input values Authsignal has no record of (typos, deleted users): kept out of the figures. */
+  notFound: z.number().int().nonnegative().default(0),
   failed: z.number().int().nonnegative(),
   invalid: z.number().int().nonnegative(),
   byCount: z.object({
@@ -109,6 +129,7 @@ export function emptySummary(asOf: string, staleDays: number): CoverageSummary {
     staleDays,
     rows: 0,
     users: 0,
+    notFound: 0,
     failed: 0,
     invalid: 0,
     byCount: { zero: 0, one: 0, twoPlus: 0 },
@@ -129,6 +150,10 @@ export function addToSummary(summary: CoverageSummary, row: CoverageRow): Covera
     summary.invalid++;
     if (summary.invalidLines.length < SUMMARY_INVALID_LINES_MAX) summary.invalidLines.push(row.line);
     summary.failuresByCode.malformed = (summary.failuresByCode.malformed ?? 0) + 1;
+    return summary;
+  }
+  if (row.status === 'not-found') {
+    summary.notFound++;
     return summary;
   }
   if (row.status === 'failed') {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectFormat, inputFacts, MAX_LINE_BYTES, parseItem, readLines, type InputLine } from '../../../src/main/services/coverage-input';
+import { detectFormat, inputFacts, MAX_LINE_BYTES, parseItem, readLines, type InputLine } from '../../../src/main/services/coverage/input';
 
 const dir = mkdtempSync(join(tmpdir(), 'authdesk-cov-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

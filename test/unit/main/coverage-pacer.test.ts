@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptivePacer } from '../../../src/main/services/coverage-pacer';
+import { AdaptivePacer } from '../../../src/main/services/coverage/pacer';
 
 /** Takes `n` tokens and returns the elapsed ms. */
 async function take(pacer: AdaptivePacer, n: number, signal?: AbortSignal): Promise<number> {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addToSummary, emptySummary } from '@shared/domain/coverage';
-import { buildRow, csvHeader, csvToRow, escapeCell, problemRow, rowToCsv, unescapeCell } from '../../../src/main/services/coverage-report';
+import { buildRow, csvHeader, csvToRow, escapeCell, problemRow, rowToCsv, unescapeCell } from '../../../src/main/services/coverage/report-rows';
 
 const asOf = Date.parse('2026-01-01T00:00:00.000Z');
 const daysAgo = (d: number) => new Date(asOf - d * 86_400_000).toISOString();
@@ -108,5 +108,25 @@ describe('summary', () => {
       failuresByCode: { unavailable: 1, malformed: 1 },
       invalidLines: [6],
     });
+  });
+});
+
+describe('CSV cells safe in every locale', () => {
+  it('neutralises a formula after any , ; or tab inside a value, and quotes the field', () => {
+    expect(escapeCell('x;=1+1;y@evil.example')).toBe("x;'=1+1;y@evil.example");
+    expect(escapeCell('a,+1; -2\t@3')).toBe("a,'+1;' -2\t'@3");
+    expect(escapeCell("x;'quoted")).toBe("x;''quoted");
+    const line = rowToCsv(problemRow(2, 'x;=1+1;y@evil.example', '', 'failed', 'unavailable: HTTP 503'));
+    expect(line.split(',')[1]).toBe(`"x;'=1+1;y@evil.example"`);
+  });
+
+  it('splits every line it writes back into the same fields as the general CSV parser', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (id, email, reason) => {
+        const row = problemRow(7, id, email, 'failed', reason);
+        const back = csvToRow(rowToCsv(row).trimEnd());
+        return back.userId === row.userId && back.email === row.email && back.reason === row.reason;
+      }),
+    );
   });
 });

@@ -218,6 +218,29 @@ describe('Coverage view', { timeout: 30_000 }, () => {
     if (csv.ok) expect(csv.value.parts.join('')).toBe(await readFile(reportFile, 'utf8'));
   });
 
+  it('shows ids Authsignal has no record of as their own category, outside the figures, with the rule', async () => {
+    const ids = [...emu.store.userIds()].slice(0, 10);
+    const w = await open();
+    await pickAndStart(w, `userId\n${ids.join('\n')}\ntypo-user-1\ntypo-user-2\n`);
+    await until(() => w.find('[data-number=users]').exists());
+    expect(w.find('[data-number=users] dd').text()).toBe('10');
+    expect(w.find('[data-number=notFound] dt').text()).toBe('Not found in Authsignal');
+    expect(w.find('[data-number=notFound] dd').text()).toBe('2');
+    expect(w.find('[data-not-found-rule]').text()).toMatch(/2 values are not found in Authsignal: a 404 for the user, or no authenticators and no record/);
+    await w.find('[data-view="Not found in Authsignal"]').trigger('click');
+    await until(() => consoleRouter.currentRoute.value.query.status === 'not-found' && tableLines(w).length === 2);
+    expect(tableLines(w)).toEqual([12, 13]);
+    expect(w.find('[data-coverage-table]').text()).toContain('Not found in Authsignal');
+  });
+
+  it('shows why a file that is not a user list was refused, before any request', async () => {
+    const w = await open();
+    await pickAndStart(w, `PK\u0003\u0004[Content_Types].xml\u0000\u0000`, 'users.xlsx');
+    await until(() => w.text().includes('is not a text list of users'));
+    expect(w.text()).toMatch(/it looks like a ZIP archive \(an Excel \.xlsx workbook\?\)\. Save the list as CSV \(UTF-8\)/);
+    expect(w.find('[data-number=users]').exists()).toBe(false);
+  });
+
   it('keeps filters in the URL both ways, ignoring what it cannot read', () => {
     expect(queryToFilter({ status: 'failed,invalid', count: ['0', '7'], pr: 'no', stale: 'maybe', method: 'passkey', q: 'ann' })).toEqual({
       status: ['failed', 'invalid'],

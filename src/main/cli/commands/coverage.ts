@@ -3,8 +3,9 @@ import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { METHOD_LABELS, type VerificationMethod } from '@shared/domain/authsignal';
 import type { CoverageProgress, CoverageSummary } from '@shared/domain/coverage';
-import { exportReportJson } from '../../services/coverage-export';
-import type { CoverageRunResult } from '../../services/coverage-run';
+import { exportReportJson } from '../../services/coverage/export';
+import type { CoverageRunResult } from '../../services/coverage/run';
+import { onFile } from '../../services/coverage/output-paths';
 import type { CliContext } from '../context';
 import { formatRecord, formatTable } from '../output';
 
@@ -34,11 +35,12 @@ interface CoverageCommandOptions {
   staleDays?: number;
   concurrencyMax?: number;
   rateLimit?: number;
-  by: 'auto' | 'userId' | 'email';
+  by?: 'auto' | 'userId' | 'email';
   column?: string;
   withProfile?: boolean;
   tenant?: string;
   jsonOut?: string;
+  force?: boolean;
 }
 
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
@@ -52,6 +54,7 @@ export function summaryText(result: CoverageRunResult): string {
     ['report', result.outPath],
     ['rows', String(s.rows)],
     ['users read', String(s.users)],
+    ['not found in Authsignal', String(s.notFound)],
     ['no authenticator', `${s.byCount.zero} (${share(s.byCount.zero)})`],
     ['one authenticator', `${s.byCount.one} (${share(s.byCount.one)})`],
     ['two or more', `${s.byCount.twoPlus} (${share(s.byCount.twoPlus)})`],
@@ -92,11 +95,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--stale-days <n>', 'days without use after which an authenticator is stale (default: the settings value, 180)', wholeNumber('--stale-days', 1, 3650))
     .option('--concurrency-max <n>', 'most requests in flight at once (default 32)', wholeNumber('--concurrency-max', 1, 256))
     .option('--rate-limit <rps>', "never send more than this many requests per second (the tenant's known limit)", positive('--rate-limit', 100_000))
-    .addOption(new Option('--by <what>', 'what the input values are').choices(['auto', 'userId', 'email']).default('auto'))
+    .addOption(new Option('--by <what>', 'what the input values are (default: auto, decided by the header)').choices(['auto', 'userId', 'email']))
     .option('--column <name>', 'the CSV column holding the user id or email (default: found by name)')
     .option('--with-profile', "also read each user's profile to fill in the email (one more request per user)")
     .option('--tenant <id-or-name>', 'tenant profile to read (default: the active one)')
     .option('--json-out <file>', 'also write the report as JSON ({summary, rows}) when the run completes')
+    .option('--force', 'replace an existing report (and --json-out file) instead of refusing')
     .addHelpText(
       'after',
       '\nExample: authdesk coverage --input users.csv --out report.csv\n' +
@@ -118,6 +122,8 @@ export function register(program: Command, ctx: CliContext): void {
           inputPath: resolve(opts.input),
           outPath,
           resume: opts.resume === true,
+          force: opts.force === true,
+          ...(opts.jsonOut === undefined ? {} : { jsonOutPath: resolve(opts.jsonOut) }),
           tenantRef: opts.tenant,
           options: {
             staleDays: opts.staleDays,
@@ -125,14 +131,16 @@ export function register(program: Command, ctx: CliContext): void {
             rateLimit: opts.rateLimit,
             by: opts.by,
             column: opts.column,
-            withProfile: opts.withProfile === true,
+            // Unset flags stay undefined: a resume then keeps the run's own options.
+            withProfile: opts.withProfile,
           },
           signal: controller.signal,
           onProgress: bar.update,
         });
         bar.stop();
         if (result.state === 'completed' && opts.jsonOut) {
-          await exportReportJson(outPath, result.summary, resolve(opts.jsonOut));
+          const jsonPath = resolve(opts.jsonOut);
+          await onFile(jsonPath, 'write the JSON export', () => exportReportJson(outPath, result.summary, jsonPath));
         }
         if (result.state === 'cancelled') {
           ctx.exitCode = EXIT_CANCELLED;

@@ -3,7 +3,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CoverageSummary } from '@shared/domain/coverage';
 import { canonicalJson, checkEntryText, checkLine } from '../audit/ports';
-import { summariseReport } from '../coverage-export';
+import { summariseReport } from '../coverage/ports';
 import { EvidenceManifest, fingerprintOf, MANIFEST, PACK_FILES, sha256File, SIGNATURE, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
 
 /** Every file (and anything else) under a folder, as pack-relative paths with `/`. */

@@ -22,6 +22,7 @@ export const BUILT_IN_VIEWS: readonly SavedView[] = [
   { name: 'Phishable only', filter: { authenticators: ['1', '2+'], phishingResistant: false }, builtIn: true },
   { name: 'Phishing-resistant', filter: { phishingResistant: true }, builtIn: true },
   { name: 'Stale', filter: { stale: true }, builtIn: true },
+  { name: 'Not found in Authsignal', filter: { status: ['not-found'] }, builtIn: true },
   { name: 'Failed or malformed', filter: { status: ['failed', 'invalid'] }, builtIn: true },
 ];
 

@@ -3,8 +3,8 @@ import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { addToSummary, COVERAGE_CSV_COLUMNS, emptySummary, type CoverageRow, type CoverageSummary } from '@shared/domain/coverage';
 import { AppError } from '@shared/errors';
-import { readLines } from './coverage-input';
-import { csvToRow } from './coverage-report';
+import { readLines } from './input';
+import { csvToRow } from './report-rows';
 
 /**
  * Reading a finished report back: row by row (streamed, so a 10-million-row report costs one row of

@@ -138,6 +138,7 @@ export class CheckpointWriter {
   static async create(path: string, start: StartRecord): Promise<CheckpointWriter> {
     // SECURITY: the journal names the tenant host and holds user counts; keep it private to the user.
     const handle = await open(path, 'w', 0o600);
+    await handle.chmod(0o600);
     const writer = new CheckpointWriter(handle);
     await writer.append(start);
     return writer;
@@ -149,7 +150,9 @@ export class CheckpointWriter {
     await handle.truncate(validBytes);
     await handle.sync();
     await handle.close();
-    return new CheckpointWriter(await open(path, 'a'));
+    const append = await open(path, 'a', 0o600);
+    await append.chmod(0o600);
+    return new CheckpointWriter(append);
   }
 
   /** Appends one record and makes it durable. */

@@ -48,7 +48,20 @@ export const AuthenticatorFacts = z.object({
 export type AuthenticatorFacts = z.infer<typeof AuthenticatorFacts>;
 
 const AuthenticatorList = z.array(AuthenticatorFacts);
-const UserProfile = z.object({ email: z.string().optional().nullable() });
+const UserProfile = z.object({
+  email: z.string().optional().nullable(),
+  phoneNumber: z.string().optional().nullable(),
+  username: z.string().optional().nullable(),
+  displayName: z.string().optional().nullable(),
+  isEnrolled: z.boolean().optional().nullable(),
+});
+
+/** What `GET /users/{userId}` says about a user: its email, and whether Authsignal holds any record of it. */
+export interface UserRecord {
+  email: string;
+  /** False when the answer shows no trace of a user: not enrolled and no email, phone, username or display name. */
+  hasRecord: boolean;
+}
 const UserQueryPage = z.object({ users: z.array(z.object({ userId: z.string(), email: z.string().optional().nullable() })) });
 
 /** The outcome of one request, classified for the scheduler. */
@@ -125,10 +138,13 @@ export class CoverageTransport {
     return this.get(`/users/${encodeURIComponent(userId)}/authenticators`, AuthenticatorList, signal);
   }
 
-  /** `GET /users/{userId}`: the profile (for the email). */
-  async profileEmail(userId: string, signal: AbortSignal): Promise<CallResult<string>> {
+  /** `GET /users/{userId}`: the profile (for the email, and to tell a user without authenticators from an unknown id). */
+  async userRecord(userId: string, signal: AbortSignal): Promise<CallResult<UserRecord>> {
     const result = await this.get(`/users/${encodeURIComponent(userId)}`, UserProfile, signal);
-    return result.kind === 'ok' ? { kind: 'ok', value: result.value.email ?? '' } : result;
+    if (result.kind !== 'ok') return result;
+    const u = result.value;
+    const hasRecord = u.isEnrolled === true || [u.email, u.phoneNumber, u.username, u.displayName].some((v) => typeof v === 'string' && v !== '');
+    return { kind: 'ok', value: { email: u.email ?? '', hasRecord } };
   }
 
   /** `GET /users?email=`: the user ids holding an email. */

@@ -184,9 +184,11 @@ export type InputItem =
   | { kind: 'user'; value: string; email: string }
   | { kind: 'invalid'; value: string; reason: string };
 
-// Control characters (other than tab, which CSV cells may hold) never belong in an id or email.
+// Control characters (tab included) never belong in an id or email; neither do invisible ones
+// (zero-width, bidi overrides, a BOM mid-line), which make two different ids look the same.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/;
 /** Longest user id or email accepted; Authsignal ids are far shorter. */
 export const MAX_VALUE_LENGTH = 500;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -209,14 +211,19 @@ export function parseItem(line: InputLine, format: InputFormat): InputItem {
   } else {
     cells = [line.text];
   }
-  const value = (cells[format.column] ?? '').trim();
+  // SECURITY: the value is looked up exactly as written: trimming `\t=1+1` would look up (and report)
+  // the user `=1+1`, another id than the one in the file. Anything around or inside it that is not
+  // part of an id makes the line malformed instead.
+  const value = cells[format.column] ?? '';
   const email = format.emailColumn === null ? '' : (cells[format.emailColumn] ?? '').trim();
   const what = format.by === 'email' ? 'email' : 'user id';
-  if (value === '') return { kind: 'invalid', value, reason: `malformed: the ${what} is empty` };
+  if (value.trim() === '') return { kind: 'invalid', value: '', reason: `malformed: the ${what} is empty` };
   if (value.length > MAX_VALUE_LENGTH) return { kind: 'invalid', value: '', reason: `malformed: the ${what} is longer than ${MAX_VALUE_LENGTH} characters` };
   if (CONTROL.test(value)) return { kind: 'invalid', value: '', reason: `malformed: the ${what} holds control characters` };
+  if (INVISIBLE.test(value)) return { kind: 'invalid', value: '', reason: `malformed: the ${what} holds invisible characters` };
+  if (value !== value.trim()) return { kind: 'invalid', value: value.trim(), reason: `malformed: the ${what} has spaces around it (${what === 'email' ? 'emails' : 'ids'} are looked up exactly as written)` };
   if (format.by === 'email' && !EMAIL.test(value)) return { kind: 'invalid', value, reason: 'malformed: not an email address' };
-  return { kind: 'user', value, email: CONTROL.test(email) || email.length > MAX_VALUE_LENGTH ? '' : email };
+  return { kind: 'user', value, email: CONTROL.test(email) || INVISIBLE.test(email) || email.length > MAX_VALUE_LENGTH ? '' : email };
 }
 
 function csvProblem(error: unknown): string {

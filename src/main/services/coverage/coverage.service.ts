@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import {
-  CoverageFilter,
-  matchesFilter,
-  type CoverageProgress,
-  type CoverageRow,
-  type CoverageRunOptions,
-  type CoverageSummary,
-} from '@shared/domain/coverage';
+import { CoverageFilter, type CoverageProgress, type CoverageRunOptions, type CoverageSummary } from '@shared/domain/coverage';
 import { AppError, isAppError } from '@shared/errors';
 import type {
   CoverageExportChunk,
@@ -18,45 +11,22 @@ import type {
   CoverageStartInput,
   CoverageUploadInput,
 } from '@shared/ipc/channels/coverage';
-import { readLines } from './coverage-input';
-import { csvToRow } from './coverage-report';
-import { readJsonFile, writeJsonAtomic } from './platform/atomic-file';
-import { readCheckpoint } from './coverage-checkpoint';
-import { exportReportJson, readReportRows } from './coverage-export';
-import { checkpointPathFor, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './coverage-run';
-import type { TransportConfig } from './coverage-transport';
-import type { TenantService } from './tenants/tenants.service';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
+import { readCheckpoint } from './checkpoint';
+import { exportReportJson } from './export';
+import { checkpointPathFor, hostOf, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './run';
+import { finalProgress } from './progress-meter';
+import type { CoverageTenant, TenantResolver } from './tenant-resolver';
+import { checkTenant } from './binding';
+import { readChunk, ReportPages } from './report-pages';
+import { checkReportRows } from './report-check';
+import { checkNotReplacing, checkOutputs } from './output-paths';
 
 /**
  * Enrollment coverage at tenant scale: the CLI runs a report from a file to a file ({@link run}),
  * the console uploads its input, starts and watches a run in the data dir, pages and filters the
  * report and exports it. Both record the run in the audit log.
  */
-
-/** The tenant a run reads, with what the transport needs (the secret stays in main, in memory). */
-export interface CoverageTenant {
-  id: string;
-  name: string;
-  connection: TransportConfig;
-}
-
-/** How the service reaches the active tenant (the vault's job). */
-export type TenantResolver = (ref?: string) => Promise<CoverageTenant>;
-
-/**
- * Resolves tenants through the vault: the active one, or a profile by id or name. The transport
- * gets the SDK client's URL and secret (held in main's memory only; never returned over IPC).
- */
-export function tenantResolverFor(tenants: Pick<TenantService, 'activeTenant' | 'resolve' | 'clientFor'>): TenantResolver {
-  return async (ref) => {
-    const tenant = ref === undefined ? await tenants.activeTenant() : await tenants.resolve(ref);
-    if (!tenant) {
-      throw new AppError('not-found', 'No tenant is active. Add one (authdesk tenant add) or pick one (authdesk tenant use <id>), then run coverage again.');
-    }
-    const client = await tenants.clientFor(tenant.id);
-    return { id: tenant.id, name: tenant.name, connection: { apiUrl: client.apiUrl, secret: client.apiSecretKey } };
-  };
-}
 
 /** The audit log, as far as coverage needs it (structural, so the container wires the real one). */
 export interface CoverageAuditLog {
@@ -85,6 +55,10 @@ export interface CoverageFileRun {
   inputPath: string;
   outPath: string;
   resume?: boolean;
+  /** Replace an existing report (or --json-out file) instead of refusing. */
+  force?: boolean;
+  /** Where the JSON export will be written when the run completes (checked before the run starts). */
+  jsonOutPath?: string;
   options?: CoverageRunOptions;
   /** Tenant profile id or name; the active tenant when absent. */
   tenantRef?: string;
@@ -94,10 +68,6 @@ export interface CoverageFileRun {
 
 /** Largest input the console may upload. */
 export const UPLOAD_MAX_BYTES = 1024 * 1024 * 1024;
-/** Rows between two entries of a filter's sparse index. */
-const INDEX_STRIDE = 256;
-/** Bytes per export chunk (before backing off to a UTF-8 boundary). */
-const EXPORT_CHUNK_BYTES = 512 * 1024;
 
 const RunMeta = z.object({ runId: z.string(), inputName: z.string(), createdAt: z.string() });
 type RunMeta = z.infer<typeof RunMeta>;
@@ -110,20 +80,13 @@ interface ActiveRun {
   error: AppError | null;
 }
 
-interface FilterIndex {
-  reportBytes: number;
-  total: number;
-  /** Byte offset of every INDEX_STRIDE-th matching row. */
-  offsets: number[];
-}
-
 /** The coverage service. */
 export class CoverageService {
   private readonly root: string;
   private readonly listeners = new Set<(progress: CoverageProgress) => void>();
   private active: ActiveRun | null = null;
   private readonly uploads = new Map<string, { seq: number; bytes: number; name: string }>();
-  private readonly indexes = new Map<string, FilterIndex>();
+  private readonly pages = new ReportPages();
 
   constructor(private readonly options: CoverageServiceOptions) {
     this.root = join(options.dataDir, 'coverage');
@@ -140,13 +103,20 @@ export class CoverageService {
   /** Runs (or resumes) a report from a file to a file, recording it in the audit log. */
   async run(request: CoverageFileRun): Promise<CoverageRunResult> {
     const tenant = await this.options.tenant(request.tenantRef);
-    const options = await this.withDefaults(request.options);
+    // A resume keeps the run's own options: only what the person names again is compared (and must match).
+    const options = request.resume === true ? request.options : await this.withDefaults(request.options);
+    const jsonOut = request.jsonOutPath === undefined ? [] : [{ label: '--json-out', path: request.jsonOutPath }];
+    // Checked before any request: a run must not find out at its end that its export cannot be written.
+    await checkOutputs({ label: '--input', path: request.inputPath }, [{ label: '--out', path: request.outPath }, ...jsonOut]);
+    await checkNotReplacing(jsonOut, request.force === true);
     return this.audited(tenant, () =>
       runCoverage({
         ...this.options.engine,
         inputPath: request.inputPath,
         outPath: request.outPath,
         resume: request.resume,
+        force: request.force,
+        otherOutputs: jsonOut,
         options,
         connection: { userAgent: this.userAgent(), ...tenant.connection },
         tenant: { id: tenant.id, name: tenant.name },
@@ -204,9 +174,8 @@ export class CoverageService {
       const checkpoint = await readCheckpoint(checkpointPathFor(this.reportPath(runId)));
       if (!checkpoint) throw new AppError('not-found', `Coverage run ${meta.runId} has nothing to resume. Start a new run.`);
       if (checkpoint.ended) throw new AppError('conflict', 'That coverage run is already complete.');
-      if (checkpoint.start.tenant.id !== null && checkpoint.start.tenant.id !== tenant.id) {
-        throw new AppError('conflict', `That run reads tenant "${checkpoint.start.tenant.name ?? checkpoint.start.tenant.id}". Switch to it before resuming.`);
-      }
+      // The engine refuses it too (naming both sides); checked here first so nothing starts.
+      checkTenant(checkpoint.start, { id: tenant.id, name: tenant.name, host: hostOf(tenant.connection.apiUrl) });
       resume = true;
     } else {
       const uploadId = input.uploadId!;
@@ -218,7 +187,7 @@ export class CoverageService {
       this.uploads.delete(uploadId);
       await writeJsonAtomic(join(this.runDir(runId), 'run.json'), { runId, inputName: upload.name, createdAt: new Date().toISOString() } satisfies RunMeta);
     }
-    const options = await this.withDefaults(input.options);
+    const options = resume ? input.options : await this.withDefaults(input.options);
     const controller = new AbortController();
     const active: ActiveRun = { runId, controller, done: Promise.resolve(), progress: null, error: null };
     this.active = active;
@@ -296,22 +265,8 @@ export class CoverageService {
 
   /** A page of rows passing a filter, read from the report on disk through a sparse index. */
   async rows(runId: string, filterInput: CoverageFilter, offset: number, limit: number): Promise<CoverageRowsPage> {
-    const filter = CoverageFilter.parse(filterInput);
-    const path = this.reportPath(runId);
     await this.meta(runId);
-    const index = await this.indexFor(runId, path, filter);
-    const rows: CoverageRow[] = [];
-    if (offset < index.total) {
-      const slot = Math.floor(offset / INDEX_STRIDE);
-      let seen = slot * INDEX_STRIDE;
-      for await (const { row } of readReportRowsFrom(path, index.offsets[slot] ?? 0)) {
-        if (!matchesFilter(row, filter)) continue;
-        if (seen++ < offset) continue;
-        rows.push(row);
-        if (rows.length >= limit) break;
-      }
-    }
-    return { total: index.total, offset, rows };
+    return this.pages.page(runId, this.reportPath(runId), CoverageFilter.parse(filterInput), offset, limit);
   }
 
   /** A piece of the report as CSV or JSON (the JSON file is built on the first request). */
@@ -325,27 +280,11 @@ export class CoverageService {
       const exists = await stat(path).then(() => true, () => false);
       if (!exists) await exportReportJson(this.reportPath(runId), checkpoint.last.summary, path);
     }
-    const size = (await stat(path)).size;
-    if (offset > size) throw new AppError('validation', 'That export offset is past the end of the file. Start the export again.');
-    const handle = await open(path, 'r');
-    let chunk: Buffer;
-    try {
-      const buffer = Buffer.alloc(Math.min(EXPORT_CHUNK_BYTES, size - offset));
-      await handle.read(buffer, 0, buffer.length, offset);
-      chunk = buffer;
-    } finally {
-      await handle.close();
+    if (offset === 0 && format === 'csv') {
+      // The report handed out must still be exactly the run's: each input line once.
+      await checkReportRows(this.inputPath(runId), checkpoint.start.format, this.reportPath(runId));
     }
-    // Never split a UTF-8 character across chunks: back off to the start of the last one if cut.
-    let end = chunk.length;
-    if (offset + end < size) {
-      let i = end - 1;
-      while (i > 0 && (chunk[i] & 0xc0) === 0x80) i--;
-      const lead = chunk[i];
-      const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-      if (end - i < need) end = i;
-    }
-    const next = offset + end;
+    const piece = await readChunk(path, offset);
     if (offset === 0) {
       await this.options.audit?.append({
         action: 'coverage.export',
@@ -358,9 +297,7 @@ export class CoverageService {
     return {
       fileName: `coverage-${base}-${runId.slice(0, 8)}.${format}`,
       mimeType: format === 'csv' ? 'text/csv' : 'application/json',
-      chunk: chunk.subarray(0, end).toString('utf8'),
-      nextOffset: next >= size ? null : next,
-      bytes: size,
+      ...piece,
     };
   }
 
@@ -484,40 +421,6 @@ export class CoverageService {
     return withTimes.sort((a, b) => b.t - a.t).map((x) => x.n);
   }
 
-  private async indexFor(runId: string, path: string, filter: CoverageFilter): Promise<FilterIndex> {
-    const size = (await stat(path).catch(() => null))?.size;
-    if (size === undefined) throw new AppError('not-found', 'That run has no report yet.');
-    const key = `${runId}\n${JSON.stringify(filter)}`;
-    const cached = this.indexes.get(key);
-    if (cached && cached.reportBytes === size) return cached;
-    const offsets: number[] = [];
-    let total = 0;
-    if (Object.keys(filter).length === 0) {
-      // Everything passes: line starts are enough, no row needs parsing (100,000 rows in ~0.1 s).
-      let lineStart = 0;
-      for await (const line of readLines(path, 0, 0)) {
-        const start = lineStart;
-        lineStart = line.endOffset;
-        if (line.endOffset > size) break;
-        if (line.line === 1 || line.text === '') continue;
-        if (total % INDEX_STRIDE === 0) offsets.push(start);
-        total++;
-      }
-    } else {
-      for await (const { row, offset, endOffset } of readReportRows(path)) {
-        if (endOffset > size) break;
-        if (!matchesFilter(row, filter)) continue;
-        if (total % INDEX_STRIDE === 0) offsets.push(offset);
-        total++;
-      }
-    }
-    const index = { reportBytes: size, total, offsets };
-    this.indexes.set(key, index);
-    // Keep a few filters (the views a person flips between); drop the oldest.
-    if (this.indexes.size > 16) this.indexes.delete(this.indexes.keys().next().value!);
-    return index;
-  }
-
   private runDir(runId: string): string {
     return join(this.root, 'runs', runId);
   }
@@ -532,34 +435,3 @@ export class CoverageService {
   }
 }
 
-/** The progress event that closes a console run: its last progress, or one made up from its error. */
-function finalProgress(runId: string, last: CoverageProgress | null, error: AppError | null): CoverageProgress {
-  const base: CoverageProgress = last ?? {
-    runId,
-    state: 'failed',
-    done: 0,
-    failed: 0,
-    invalid: 0,
-    total: null,
-    rowsPerSecond: 0,
-    etaSeconds: null,
-    allowedRate: 0,
-    http429: 0,
-    retries: 0,
-    elapsedSeconds: 0,
-  };
-  if (!error) return base;
-  return { ...base, state: base.state === 'cancelled' ? 'cancelled' : 'failed', error: error.message };
-}
-
-/** Report rows from a byte offset (a row start) on. */
-async function* readReportRowsFrom(path: string, offset: number): AsyncGenerator<{ row: CoverageRow }> {
-  if (offset === 0) {
-    for await (const r of readReportRows(path)) yield r;
-    return;
-  }
-  for await (const line of readLines(path, offset, 1)) {
-    if (line.text === null || line.text === '') continue;
-    yield { row: csvToRow(line.text) };
-  }
-}
