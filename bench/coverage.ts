@@ -16,8 +16,8 @@ import { Authsignal } from '@authsignal/node';
  * - the loop a person would otherwise write: sequential `getAuthenticators` with @authsignal/node;
  * - the naive parallel version: `Promise.all` over every user.
  * Each gets a fresh rate-limit bucket (a full second's worth, as the emulator's limiter starts).
- * Every contender's http429 is counted by the tenant, not by the client. Targets: Authdesk >= 90 % of the rate limit with no failed
- * user, and >= 4x the sequential loop.
+ * Every contender's http429 is counted by the tenant, not by the client. Targets: Authdesk uses >= 90 % of the rate limit (answered requests/s) with no failed
+ * user, and >= 4x a sequential loop doing the same lookups (authenticators, then the user when none).
  *
  * Scenario 2 (default 100,000 users, no rate limit): Authdesk streams the whole list; its peak RSS
  * must stay under 250 MB (the emulator's memory is in another process and does not count).
@@ -152,6 +152,13 @@ try {
     return { value, wallSeconds, http429: after.rateLimited - before.rateLimited, requests: after.requests - before.requests };
   };
   const sdk = new Authsignal({ apiSecretKey: emu.secret, apiUrl: emu.apiUrl });
+  // The same lookups Authdesk makes for a report (issue #15's "not found in Authsignal" rule): the
+  // authenticators, then the user record only when there are none. Comparing against a script that
+  // does less work would flatter the script.
+  const lookUp = async (userId: string) => {
+    const authenticators = await sdk.getAuthenticators({ userId });
+    if (authenticators.length === 0) await sdk.getUser({ userId });
+  };
 
   process.stderr.write(`coverage bench: ${users} users, ${rateLimit} req/s, ${latencyMs} ms\n  authdesk…\n`);
   const a = await measure(() => authdeskRun(emu.apiUrl, emu.secret, idsFile, join(work, 'report.csv')));
@@ -160,7 +167,7 @@ try {
     let failed = 0;
     for (const userId of ids) {
       try {
-        await sdk.getAuthenticators({ userId });
+        await lookUp(userId);
       } catch {
         failed++;
       }
@@ -169,13 +176,15 @@ try {
   });
   process.stderr.write('  naive Promise.all…\n');
   const p = await measure(async () => {
-    const results = await Promise.allSettled(ids.map((userId) => sdk.getAuthenticators({ userId })));
+    const results = await Promise.allSettled(ids.map((userId) => lookUp(userId)));
     return results.filter((r) => r.status === 'rejected').length;
   });
   emu.close();
 
   const row = (ok: number, failed: number, wall: number, http429: number, requests: number) => ({
     usersPerSecond: round(ok / wall),
+    // What the tenant's rate limit counts: answered (non-429) requests per second.
+    requestsPerSecond: round((requests - http429) / wall),
     failedUsers: failed,
     http429,
     requests,
@@ -201,7 +210,9 @@ try {
   big.close();
 
   const targets = {
-    rateShare: round(authdesk.usersPerSecond / rateLimit, 3),
+    // The share of the tenant's rate limit the run used (answered requests/s over the limit). A user
+    // with no authenticators costs two requests (the not-found rule), so users/s alone understates it.
+    rateShare: round(authdesk.requestsPerSecond / rateLimit, 3),
     rateShareMin: 0.9,
     speedupVsSequential: round(authdesk.usersPerSecond / sequential.usersPerSecond, 2),
     speedupMin: 4,
