@@ -55,18 +55,28 @@ export const SessionId = b64(16, 64);
 export const HostFrame = z.object({ t: z.literal('host'), v: z.literal(BRIDGE_PROTOCOL_VERSION), origin: ExtensionOrigin }).strict();
 export type HostFrame = z.infer<typeof HostFrame>;
 
+/** What both handshake frames start with: their type, the protocol version, id and time. */
+const handshakeHeader = <T extends 'hello' | 'welcome'>(t: T) => ({
+  t: z.literal(t),
+  v: z.literal(BRIDGE_PROTOCOL_VERSION),
+  id: MessageId,
+  ts: Timestamp,
+});
+
+/** The keys each side of the handshake offers. */
+const handshakeKeys = {
+  /** The sender's long-term public key (what pairing trusts). */
+  key: PublicKeyB64,
+  /** This session's ephemeral public key (forward secrecy). */
+  eph: PublicKeyB64,
+  nonce: NonceB64,
+};
+
 /** Extension -> desktop: opens a session. */
 export const HelloFrame = z
   .object({
-    t: z.literal('hello'),
-    v: z.literal(BRIDGE_PROTOCOL_VERSION),
-    id: MessageId,
-    ts: Timestamp,
-    /** The extension's long-term public key (what pairing trusts). */
-    key: PublicKeyB64,
-    /** This session's ephemeral public key (forward secrecy). */
-    eph: PublicKeyB64,
-    nonce: NonceB64,
+    ...handshakeHeader('hello'),
+    ...handshakeKeys,
     /**
      * How the browser describes itself ("Chrome 140 on Linux"), shown to the agent with the pairing
      * request and kept with the pairing. Untrusted text: the desktop strips control characters.
@@ -85,18 +95,7 @@ export type PairingState = z.infer<typeof PairingState>;
 
 /** Desktop -> extension: accepts a session. */
 export const WelcomeFrame = z
-  .object({
-    t: z.literal('welcome'),
-    v: z.literal(BRIDGE_PROTOCOL_VERSION),
-    id: MessageId,
-    ts: Timestamp,
-    replyTo: MessageId,
-    key: PublicKeyB64,
-    eph: PublicKeyB64,
-    nonce: NonceB64,
-    sid: SessionId,
-    pairing: PairingState,
-  })
+  .object({ ...handshakeHeader('welcome'), replyTo: MessageId, ...handshakeKeys, sid: SessionId, pairing: PairingState })
   .strict();
 export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
 

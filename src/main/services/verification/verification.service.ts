@@ -42,6 +42,9 @@ export interface VerificationServiceOptions {
   linkLifetimeMs?: number;
 }
 
+/** What the service hands the audit log. */
+type AuditAppend = Parameters<AuditSink['append']>[0];
+
 /** Parsed inputs of the channels this service serves. */
 export type StartRequest = z.output<typeof VerificationStartInput>;
 export type CodeRequest = z.output<typeof VerificationCodeInput>;
@@ -202,19 +205,10 @@ export class VerificationService {
     const record = newRecord(tenant, request.userId, 'offline', this.now().getTime());
     supersedePending(this.records.values(), record);
     this.records.set(record.id, record);
-    this.markVerified(record);
-    try {
-      await this.audit.append({
-        action: 'verification.offline',
-        tenant: record.tenant,
-        subject: { userId: record.userId },
-        details: { verificationId: record.id, note: request.note },
-        verification: stampOf(record, this.now().getTime()),
-      });
-    } catch (error) {
-      this.revoke(record, 'The audit log could not record this check, so it cannot be used.');
-      throw this.unrecorded(error, 'The offline check could not be recorded in the audit log, so it does not count.');
-    }
+    await this.verifyRecorded(record, 'verification.offline', { verificationId: record.id, note: request.note }, {
+      revoked: 'The audit log could not record this check, so it cannot be used.',
+      message: 'The offline check could not be recorded in the audit log, so it does not count.',
+    });
     return recordView(record);
   }
 
@@ -321,23 +315,34 @@ export class VerificationService {
   // ---- internals ---------------------------------------------------------------------------
 
   private async succeed(record: VerificationRecord, extra: { verificationMethod?: string }): Promise<void> {
+    const details = {
+      verificationId: record.id,
+      method: record.method,
+      ...(record.target ? { target: record.target } : {}),
+      ...(extra.verificationMethod ? { verificationMethod: extra.verificationMethod } : {}),
+    };
+    await this.verifyRecorded(record, 'verification.succeed', details, {
+      revoked: 'The audit log could not record this check, so it does not count.',
+      message: 'The caller passed the check, but the audit log could not record it, so it does not count.',
+    });
+  }
+
+  /**
+   * Marks the caller verified and records it in the audit log. A verification the log could not
+   * record is revoked at once and the error thrown: it never counts unrecorded.
+   */
+  private async verifyRecorded(
+    record: VerificationRecord,
+    action: AuditAppend['action'],
+    details: AuditAppend['details'],
+    failed: { revoked: string; message: string },
+  ): Promise<void> {
     this.markVerified(record);
     try {
-      await this.audit.append({
-        action: 'verification.succeed',
-        tenant: record.tenant,
-        subject: { userId: record.userId },
-        details: {
-          verificationId: record.id,
-          method: record.method,
-          ...(record.target ? { target: record.target } : {}),
-          ...(extra.verificationMethod ? { verificationMethod: extra.verificationMethod } : {}),
-        },
-        verification: stampOf(record, this.now().getTime()),
-      });
+      await this.audit.append({ action, tenant: record.tenant, subject: { userId: record.userId }, details, verification: stampOf(record, this.now().getTime()) });
     } catch (error) {
-      this.revoke(record, 'The audit log could not record this check, so it does not count.');
-      throw this.unrecorded(error, 'The caller passed the check, but the audit log could not record it, so it does not count.');
+      this.revoke(record, failed.revoked);
+      throw this.unrecorded(error, failed.message);
     }
   }
 
