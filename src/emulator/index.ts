@@ -11,6 +11,7 @@ import { seedStore } from './seeds';
 import { createEmulatorServer } from './server';
 import { registerServerApi } from './server-api';
 import { Store } from './store';
+import { registerTenantAuthenticators } from './tenant-authenticators';
 import { TokenService } from './tokens';
 
 /**
@@ -105,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (snapshots && !loaded) snapshots.schedule();
   const router = new Router();
   registerServerApi(router, emu);
+  registerTenantAuthenticators(router, emu);
   registerClientApi(router, emu);
   registerPrebuiltUi(router, emu);
   registerControl(router, emu);
