@@ -1,4 +1,5 @@
 import type { Faults } from './faults';
+import type { ProfileRules } from './profile';
 import type { Store } from './store';
 import type { TokenService } from './tokens';
 
@@ -17,6 +18,8 @@ export interface Emu {
   uiOrigin: string;
   /** Trusted page origins besides uiOrigin: WebAuthn expected origins, frame ancestors, popup targets. */
   readonly allowedOrigins: readonly string[];
+  /** Which reading of Authsignal's undocumented behaviours this instance takes (see profile.ts). */
+  readonly rules: ProfileRules;
   /** Called after every state change, for `--data` persistence (debounced by the caller). */
   changed(): void;
 }

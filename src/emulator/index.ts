@@ -7,6 +7,7 @@ import { Faults } from './faults';
 import { Router } from './http';
 import { registerPrebuiltUi } from './prebuilt-ui';
 import { SnapshotFile } from './persistence';
+import { profileFromEnv, profileRules, type EmulatorProfile } from './profile';
 import { seedStore } from './seeds';
 import { createEmulatorServer } from './server';
 import { registerServerApi } from './server-api';
@@ -48,6 +49,12 @@ export interface EmulatorOptions {
    * WebAuthn ceremonies against this tenant, frame the pre-built UI and receive its popup messages.
    */
   allowedOrigins?: string[];
+  /**
+   * Which reading of Authsignal's undocumented behaviours to take: `default` (generous) or
+   * `strict` (least favourable to a client). When absent, AUTHDESK_EMULATOR_PROFILE decides, so a
+   * test pass and the embedded local tenant can be switched without touching their code.
+   */
+  profile?: EmulatorProfile;
 }
 
 /** Fault injection, changeable at runtime. */
@@ -77,6 +84,8 @@ export interface RunningEmulator {
   /** The live state, for tests and seeding scripts in the same process. */
   readonly store: Store;
   readonly faults: Faults;
+  /** The profile this instance runs. */
+  readonly profile: EmulatorProfile;
   setFaults(faults: Partial<FaultSettings>): void;
   close(): Promise<void>;
 }
@@ -85,7 +94,9 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const tenantId = options.tenantId ?? 'local-tenant';
   const secret = options.secret ?? `local_${randomBytes(24).toString('base64url')}`;
+  const rules = profileRules(options.profile ?? profileFromEnv(process.env));
   const store = new Store();
+  store.emailLookupIgnoresCase = rules.emailLookupIgnoresCase;
   // With --data, an existing snapshot wins and the seed is not applied again (it would duplicate
   // history); a new data file is seeded and written at once.
   const snapshots = options.dataFile ? new SnapshotFile(options.dataFile, store) : undefined;
@@ -95,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     tokens: new TokenService(tenantId, options.tokenTtlSeconds),
     faults: new Faults(options.faults),
+    rules,
     tenantId,
     secret,
     origin: '',
@@ -103,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     allowedOrigins: (options.allowedOrigins ?? []).map((o) => new URL(o).origin),
     changed: () => snapshots?.schedule(),
   };
+  emu.faults.sendsRetryAfter = rules.sendsRetryAfter;
   if (snapshots && !loaded) snapshots.schedule();
   const router = new Router();
   registerServerApi(router, emu);
@@ -129,6 +142,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     secret,
     store,
     faults: emu.faults,
+    profile: rules.profile,
     setFaults: (faults) => void emu.faults.set(faults),
     close: async () => {
       await new Promise<void>((resolve) => {
