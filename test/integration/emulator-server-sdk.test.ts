@@ -4,6 +4,7 @@ import { TOTP, Secret } from 'otpauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import type { OutboxMessage } from '../../src/emulator/model';
+import { STRICT } from '../support/emulator-profile';
 
 /**
  * Conformance of the local tenant's Server API, driven only through the real @authsignal/node
@@ -114,9 +115,12 @@ describe('users', () => {
 });
 
 describe('queryUsers', () => {
-  it('finds users by email (case-insensitive), phone number and username', async () => {
-    const byEmail = await sdk.queryUsers({ email: 'ben.okafor@example.com' });
+  it('finds users by email (case-insensitive by default, exact under strict), phone number and username', async () => {
+    // Ben's address is stored as Ben.Okafor@Example.com.
+    const byEmail = await sdk.queryUsers({ email: 'Ben.Okafor@Example.com' });
     expect(byEmail.users.map((u) => u.userId)).toEqual(['usr_ben']);
+    const byOtherCase = await sdk.queryUsers({ email: 'ben.okafor@example.com' });
+    expect(byOtherCase.users.map((u) => u.userId)).toEqual(STRICT ? [] : ['usr_ben']);
     const byPhone = await sdk.queryUsers({ phoneNumber: '+14155550199' });
     expect(byPhone.users.map((u) => u.userId).sort()).toEqual(['usr_shared_phone_1', 'usr_shared_phone_2']);
     const byUsername = await sdk.queryUsers({ username: 'grace.hopper' });
@@ -229,14 +233,22 @@ describe('track, validate and actions', () => {
     expect(tracked.url).toContain('token=');
   });
 
-  it('addresses the same action again for a known idempotency key (no duplicate)', async () => {
+  it('addresses the same action again for a known idempotency key (no duplicate); strict ignores the caller’s key', async () => {
     const idempotencyKey = randomUUID();
     const first = await sdk.track({ userId: 'usr_dorothy', action: 'resetPassword', attributes: { idempotencyKey } });
     const second = await sdk.track({ userId: 'usr_dorothy', action: 'resetPassword', attributes: { idempotencyKey } });
-    expect(second.idempotencyKey).toBe(idempotencyKey);
     expect(second.state).toBe(first.state);
     const actions = await sdk.queryUserActions({ userId: 'usr_dorothy', actionCodes: ['resetPassword'] });
-    expect(actions.filter((a) => a.idempotencyKey === idempotencyKey)).toHaveLength(1);
+    if (STRICT) {
+      // Two actions, each under a key the server minted; the caller's key names neither.
+      expect(first.idempotencyKey).not.toBe(idempotencyKey);
+      expect(second.idempotencyKey).not.toBe(first.idempotencyKey);
+      expect(actions.filter((a) => a.idempotencyKey === idempotencyKey)).toHaveLength(0);
+      expect(actions.filter((a) => a.idempotencyKey === first.idempotencyKey || a.idempotencyKey === second.idempotencyKey)).toHaveLength(2);
+    } else {
+      expect(second.idempotencyKey).toBe(idempotencyKey);
+      expect(actions.filter((a) => a.idempotencyKey === idempotencyKey)).toHaveLength(1);
+    }
   });
 
   it('validates CHALLENGE_SUCCEEDED after a server-side email challenge for the tracked action', async () => {
@@ -252,12 +264,19 @@ describe('track, validate and actions', () => {
     expect(await sdk.verify({ challengeId, verificationCode: code })).toMatchObject({ isVerified: true, email: 'katherine@example.com', verificationMethod: 'EMAIL_OTP' });
     const validated = await sdk.validateChallenge({ token: tracked.token, action: 'signIn', userId: 'usr_katherine' });
     expect(validated).toMatchObject({ isValid: true, state: 'CHALLENGE_SUCCEEDED', action: 'signIn', verificationMethod: 'EMAIL_OTP' });
-    expect((await sdk.validateChallenge({ token: tracked.token, userId: 'someone-else' })).isValid).toBe(false);
+    if (STRICT) expect((await failure(sdk.validateChallenge({ token: tracked.token, userId: 'someone-else' }))).statusCode).toBe(400);
+    else expect((await sdk.validateChallenge({ token: tracked.token, userId: 'someone-else' })).isValid).toBe(false);
     const action = await sdk.getAction({ userId: 'usr_katherine', action: 'signIn', idempotencyKey: tracked.idempotencyKey });
     expect(action).toMatchObject({ state: 'CHALLENGE_SUCCEEDED', verificationMethod: 'EMAIL_OTP' });
   });
 
-  it('reports a bad token as isValid false, not as a wrong secret', async () => {
+  it('reports a bad token as isValid false (strict: 400 invalid_token), never as a wrong secret', async () => {
+    if (STRICT) {
+      const error = await failure(sdk.validateChallenge({ token: 'not.a.token' }));
+      expect(error.statusCode).toBe(400);
+      expect(error.errorCode).toBe('invalid_token');
+      return;
+    }
     const validated = await sdk.validateChallenge({ token: 'not.a.token' });
     expect(validated.isValid).toBe(false);
     expect(validated.error).toBeTruthy();
