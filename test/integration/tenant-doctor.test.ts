@@ -168,7 +168,8 @@ describe('authdesk tenant doctor (spawned)', () => {
     expect(report.actions.probeUserId).toBe('cli-probe');
     expect(report.actions.probes).toHaveLength(2);
     expect(json.stdout).not.toContain(SECRET);
-  });
+    // Three spawned CLIs (tsx compiles on start): slow on a loaded machine, so a longer budget.
+  }, 120_000);
 
   it('refuses --probe-user without --probe-actions (exit 2), before touching any tenant', async () => {
     let stdout = '';

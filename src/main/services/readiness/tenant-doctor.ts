@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Authsignal } from '@authsignal/node';
 import { AuthsignalError } from '@authsignal/node';
 import type { AuditTenant } from '@shared/domain/audit';
@@ -76,28 +78,30 @@ const PROBE_ENROLLMENTS = [
  * as user name, as the SDK sends it). Failures become the same AppErrors as SDK calls.
  */
 export async function fetchConfiguredAuthenticators(client: Authsignal, timeoutMs = 15_000): Promise<ConfiguredAuthenticator[]> {
-  const url = `${client.apiUrl.replace(/\/+$/, '')}/authenticators`;
-  let response: Response;
+  const url = new URL(`${client.apiUrl.replace(/\/+$/, '')}/authenticators`);
+  let answer: { status: number; text: string };
   try {
-    response = await fetch(url, {
-      headers: {
-        // SECURITY: the secret goes only in this header to the tenant's own API URL; never logged.
-        authorization: `Basic ${Buffer.from(`${client.apiSecretKey}:`).toString('base64')}`,
-        accept: 'application/json',
-      },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    answer = await getText(url, {
+      // SECURITY: the secret goes only in this header to the tenant's own API URL; never logged.
+      authorization: `Basic ${Buffer.from(`${client.apiSecretKey}:`).toString('base64')}`,
+      accept: 'application/json',
+    }, timeoutMs);
   } catch (error) {
     throw mapAuthsignalError(new AuthsignalError(500, 'unexpected_error', error instanceof Error ? error.message : 'network error'), {
       apiUrl: client.apiUrl,
       secret: client.apiSecretKey,
     });
   }
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.text);
+  } catch {
+    body = undefined;
+  }
+  if (answer.status < 200 || answer.status >= 300) {
     const data = (body ?? {}) as { error?: unknown; errorDescription?: unknown };
-    const code = typeof data.error === 'string' ? data.error : `Request failed with status code ${response.status}`;
-    throw mapAuthsignalError(new AuthsignalError(response.status, code, typeof data.errorDescription === 'string' ? data.errorDescription : undefined), {
+    const code = typeof data.error === 'string' ? data.error : `Request failed with status code ${answer.status}`;
+    throw mapAuthsignalError(new AuthsignalError(answer.status, code, typeof data.errorDescription === 'string' ? data.errorDescription : undefined), {
       apiUrl: client.apiUrl,
       secret: client.apiSecretKey,
     });
@@ -119,6 +123,31 @@ export async function fetchConfiguredAuthenticators(client: Authsignal, timeoutM
     });
   }
   return out;
+}
+
+/**
+ * One GET with Node's own HTTP client (not the global fetch: in a browser-like test environment
+ * that one applies CORS, which a Server API call from main never meets).
+ */
+function getText(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // A configuration list is small; anything past 1 MiB is not an answer worth reading.
+        if (size > 1024 * 1024) req.destroy(new Error('answer too large'));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** The portal's name for a method. */
