@@ -1,4 +1,5 @@
 import type { Faults } from './faults';
+import type { VerificationMethod } from '@shared/domain/authsignal';
 import type { ProfileRules } from './profile';
 import type { Store } from './store';
 import type { TokenService } from './tokens';
@@ -20,6 +21,11 @@ export interface Emu {
   readonly allowedOrigins: readonly string[];
   /** Which reading of Authsignal's undocumented behaviours this instance takes (see profile.ts). */
   readonly rules: ProfileRules;
+  /**
+   * The methods the tenant has switched on (what `GET /v1/authenticators` lists as active); tests
+   * change it to prove a client offers only those.
+   */
+  activeMethods: readonly VerificationMethod[];
   /** Called after every state change, for `--data` persistence (debounced by the caller). */
   changed(): void;
 }

@@ -7,6 +7,8 @@ import { Faults } from './faults';
 import { Router } from './http';
 import { registerPrebuiltUi } from './prebuilt-ui';
 import { SnapshotFile } from './persistence';
+import type { VerificationMethod } from '@shared/domain/authsignal';
+import { TENANT_VERIFICATION_METHODS } from './actions';
 import { profileFromEnv, profileRules, type EmulatorProfile } from './profile';
 import { seedStore } from './seeds';
 import { createEmulatorServer } from './server';
@@ -55,6 +57,8 @@ export interface EmulatorOptions {
    * test pass and the embedded local tenant can be switched without touching their code.
    */
   profile?: EmulatorProfile;
+  /** The verification methods the tenant has switched on (default: every method Authdesk uses). */
+  activeMethods?: readonly VerificationMethod[];
 }
 
 /** Fault injection, changeable at runtime. */
@@ -86,6 +90,8 @@ export interface RunningEmulator {
   readonly faults: Faults;
   /** The profile this instance runs. */
   readonly profile: EmulatorProfile;
+  /** Switches the tenant's active verification methods (`GET /v1/authenticators`) at runtime. */
+  setActiveMethods(methods: readonly VerificationMethod[]): void;
   setFaults(faults: Partial<FaultSettings>): void;
   close(): Promise<void>;
 }
@@ -107,6 +113,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     tokens: new TokenService(tenantId, options.tokenTtlSeconds),
     faults: new Faults(options.faults),
     rules,
+    activeMethods: [...(options.activeMethods ?? TENANT_VERIFICATION_METHODS)],
     tenantId,
     secret,
     origin: '',
@@ -143,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     faults: emu.faults,
     profile: rules.profile,
+    setActiveMethods: (methods) => void (emu.activeMethods = [...methods]),
     setFaults: (faults) => void emu.faults.set(faults),
     close: async () => {
       await new Promise<void>((resolve) => {

@@ -26,6 +26,6 @@ export function configuredAuthenticators(active: readonly VerificationMethod[] =
 export function registerTenantAuthenticators(router: Router, emu: Emu): void {
   router.on('GET', '/v1/authenticators', ({ req }) => {
     requireSecret(req, emu.secret);
-    return configuredAuthenticators();
+    return configuredAuthenticators(emu.activeMethods);
   });
 }
