@@ -97,6 +97,30 @@ describe('TenantDoctor on the local tenant', () => {
     expect((await sdk.getAuthenticators({ userId: probeUserId })).map((a) => a.email)).toEqual(['probe@example.com']);
   });
 
+  it('says which features a tenant with fewer methods lacks, and what to turn on in the portal', async () => {
+    emu.setActiveMethods(['EMAIL_OTP', 'PASSKEY']);
+    try {
+      const report = await doctor.check();
+      expect(report.status).toBe('warn');
+      expect(report.authenticators).toMatchObject({ status: 'ok', message: expect.stringMatching(/^2 active of 8 configured/) as unknown });
+      const ready = Object.fromEntries(report.features.map((f) => [f.feature, f.ready]));
+      expect(ready).toMatchObject({ 'verify-email-code': true, 'verify-sms-code': false, 'guided-passkey': true, 'guided-authenticator-app': false, 'enroll-link': true });
+      expect(report.advice).toEqual(
+        expect.arrayContaining(['Turn on SMS OTP under Authenticators in the Authsignal portal.', 'Turn on Authenticator app under Authenticators in the Authsignal portal.']),
+      );
+
+      emu.setActiveMethods([]);
+      const none = await doctor.check({ probeActions: true });
+      expect(none.status).toBe('fail');
+      expect(none.authenticators.status).toBe('fail');
+      expect(none.features.every((f) => !f.ready)).toBe(true);
+      // The probe enrolls its user with an email code or SMS; with neither on, it does not run.
+      expect(none.actions).toMatchObject({ status: 'skipped', probes: [] });
+    } finally {
+      emu.setActiveMethods(['PASSKEY', 'SECURITY_KEY', 'AUTHENTICATOR_APP', 'EMAIL_OTP', 'EMAIL_MAGIC_LINK', 'SMS', 'WHATSAPP']);
+    }
+  });
+
   it('reports a refused secret as a failed connection with the fix, and checks nothing further', async () => {
     const wrongDir = await mkdtemp(join(tmpdir(), 'authdesk-doctor-wrong-'));
     const wrong = createServices({
