@@ -1,9 +1,29 @@
 import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import { aliases } from './aliases.config';
+import { bundlePrebuiltApp } from './src/emulator/pages/prebuilt-build';
 
 const root = import.meta.dirname;
+
+/**
+ * The emulator's pre-built UI app (typed TypeScript in src/emulator/pages/prebuilt-app) is bundled
+ * here, at build time, and its runtime loader (prebuilt-bundle.ts, which bundles with esbuild at
+ * first request when running from source) is replaced by the bundled text: the built main process
+ * neither imports esbuild nor needs the TypeScript source.
+ */
+function prebuiltApp(): Plugin {
+  const loader = resolve(root, 'src/emulator/pages/prebuilt-bundle.ts');
+  return {
+    name: 'authdesk:prebuilt-app',
+    async load(id) {
+      if (resolve(id.split('?')[0]) !== loader) return null;
+      const script = await bundlePrebuiltApp(resolve(root, 'src/emulator/pages/prebuilt-app/main.ts'));
+      return `export function prebuiltScript() { return Promise.resolve(${JSON.stringify(script)}); }\n`;
+    },
+  };
+}
 
 /**
  * Three builds: main (Node, Electron main + CLI + embedded emulator), preload (sandboxed: one
@@ -12,6 +32,7 @@ const root = import.meta.dirname;
  */
 export default defineConfig({
   main: {
+    plugins: [prebuiltApp()],
     resolve: { alias: aliases },
     build: {
       outDir: 'out/main',

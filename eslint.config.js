@@ -46,7 +46,7 @@ export default tseslint.config(
   },
   {
     // The renderer and the preloads run in a browser context.
-    files: ['src/renderer/**', 'src/preload/**', 'src/extension/**'],
+    files: ['src/renderer/**', 'src/preload/**', 'src/extension/**', 'src/emulator/pages/prebuilt-app/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {
@@ -63,6 +63,11 @@ export default tseslint.config(
     ['src/main/services/**', 'src/main/ipc/**', 'src/main/cli/**', 'src/emulator/**'],
     ['electron', '**/renderer/**', '**/preload/**', '**/main/electron/**', '@console/**'],
     "Services, the router, the CLI and the emulator run in plain Node: no 'electron' here (it belongs in src/main/electron).",
+  ),
+  zone(
+    ['src/emulator/pages/prebuilt-app/**'],
+    ['electron', 'keytar', 'zod', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/preload/**', '@console/**', '..', '../**'],
+    'The pre-built UI app is a browser page bundled on its own: DOM only, its own folder and type-only imports from @shared.',
   ),
   zone(
     ['src/preload/**'],

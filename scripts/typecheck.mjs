@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 const projects = [
   ['tsc', 'tsconfig.shared.json'],
   ['tsc', 'tsconfig.node.json'],
+  // The emulator's pre-built UI stand-in runs in a browser page: DOM, no Node.
+  ['tsc', 'tsconfig.prebuilt.json'],
   ['tsc', 'tsconfig.preload.json'],
   ['vue-tsc', 'tsconfig.web.json'],
   ['vue-tsc', 'tsconfig.json'],

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, sendJson } from './http';
-import type { FaultSettings } from './index';
+import type { FaultSettings } from './options';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

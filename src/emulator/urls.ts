@@ -12,6 +12,9 @@ export const PREBUILT_PREFIX = '/prebuilt';
  */
 export const PREBUILT_ENTRY_PATH = `${PREBUILT_PREFIX}/start`;
 
+/** The magic-link landing page (pre-built UI stand-in) that approves a magic-link challenge. */
+export const MAGIC_LINK_PATH = `${PREBUILT_PREFIX}/magic-link`;
+
 /** The control surface for people and tests: dashboard, outbox, faults. Not part of Authsignal's API. */
 export const CONTROL_PREFIX = '/__emulator';
 

@@ -1,15 +1,17 @@
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { VerificationMethod } from '@shared/domain/authsignal';
-import { TENANT_VERIFICATION_METHODS } from './actions';
-import { approveMagicLink, clientAuthenticators, MAGIC_LINK_PATH, userClaims } from './client-api';
-import type { Emu } from './context';
-import { type RouteContext, type Router, sendHtml } from './http';
-import type { EmuAction } from './model';
-import { PREBUILT_SCRIPT } from './pages/prebuilt-script';
-import { PREBUILT_STYLE } from './pages/prebuilt-style';
-import { PREBUILT_ENTRY_PATH, PREBUILT_PREFIX } from './urls';
-import { parseInput } from './validate';
+import { TENANT_VERIFICATION_METHODS } from '../actions';
+import { userClaims } from './client/flow';
+import { approveMagicLink } from './client/magic-link';
+import { clientAuthenticators } from './client/shapes';
+import type { Emu } from '../context';
+import { type RouteContext, type Router, sendHtml } from '../http';
+import type { EmuAction } from '../model';
+import { prebuiltScript } from '../pages/prebuilt-bundle';
+import { PREBUILT_STYLE } from '../pages/prebuilt-style';
+import { MAGIC_LINK_PATH, PREBUILT_ENTRY_PATH, PREBUILT_PREFIX } from '../urls';
+import { parseInput } from '../validate';
 
 /**
  * The pre-built UI stand-in: the pages `track`'s `url` opens (challenge, first enrollment,
@@ -132,9 +134,10 @@ const QrSchema = z.object({ uri: z.string().startsWith('otpauth://').max(2000) }
 export function registerPrebuiltUi(router: Router, emu: Emu): void {
   router.on('GET', PREBUILT_ENTRY_PATH, (ctx) => entryPage(emu, ctx));
 
-  router.on('GET', PREBUILT_SCRIPT_PATH, ({ res }) => {
+  router.on('GET', PREBUILT_SCRIPT_PATH, async ({ res }) => {
+    const script = await prebuiltScript();
     res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-    res.end(PREBUILT_SCRIPT);
+    res.end(script);
   });
   router.on('GET', PREBUILT_STYLE_PATH, ({ res }) => {
     res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { requireSecret } from './auth';
-import type { Emu } from './context';
-import { ApiError, type Router, sendHtml } from './http';
-import type { ActionConfig, OutboxMessage } from './model';
-import { CONTROL_PREFIX, DASHBOARD_PATH, FAULTS_PATH, OUTBOX_PATH } from './urls';
-import { parseInput } from './validate';
+import { requireSecret } from '../auth';
+import type { Emu } from '../context';
+import { ApiError, type Router, sendHtml } from '../http';
+import type { ActionConfig, OutboxMessage } from '../model';
+import { CONTROL_PREFIX, DASHBOARD_PATH, FAULTS_PATH, OUTBOX_PATH } from '../urls';
+import { parseInput } from '../validate';
 
 /**
  * The emulator's own control surface under /__emulator (not part of Authsignal's API, so faults
