@@ -7,6 +7,10 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url', 'stream'];
 
+/** What plain-Node code (services, router, CLI, emulator) may not import. */
+const servicesForbidden = ['electron', '**/renderer/**', '**/preload/**', '**/main/electron/**', '@console/**'];
+const servicesMessage = "Services, the router, the CLI and the emulator run in plain Node: no 'electron' here (it belongs in src/main/electron).";
+
 /** Import rules per layer (see the README's architecture section). */
 const zone = (files, patterns, message) => ({
   files,
@@ -59,11 +63,41 @@ export default tseslint.config(
     ['electron', 'keytar', 'vue', 'pinia', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/preload/**', '**/emulator/**', '@console/**'],
     'src/shared runs anywhere: no electron, no node:*, no DOM, no other layer.',
   ),
-  zone(
-    ['src/main/services/**', 'src/main/ipc/**', 'src/main/cli/**', 'src/emulator/**'],
-    ['electron', '**/renderer/**', '**/preload/**', '**/main/electron/**', '@console/**'],
-    "Services, the router, the CLI and the emulator run in plain Node: no 'electron' here (it belongs in src/main/electron).",
-  ),
+  zone(['src/main/services/**', 'src/main/ipc/**', 'src/main/cli/**', 'src/emulator/**'], servicesForbidden, servicesMessage),
+  // Rooms inside the services layer. A domain folder imports only from platform/, its own folder
+  // and another domain's ports.ts (the coverage-* files at the root count as platform until
+  // coverage moves into its own folder); platform/ imports no domain at all.
+  {
+    files: ['src/main/services/*/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: servicesForbidden, message: servicesMessage },
+            {
+              regex: '^\\.\\./(?!platform/[\\w.-]+$|[\\w-]+/ports$|coverage-[\\w-]+$)',
+              message: "A services domain imports only from ../platform, its own folder and another domain's ports.ts (declare what it needs there).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/main/services/platform/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: servicesForbidden, message: servicesMessage },
+            { regex: '^\\.\\./', message: 'services/platform is the floor of the services layer: it imports no domain (pass what it needs in).' },
+          ],
+        },
+      ],
+    },
+  },
   zone(
     ['src/emulator/pages/prebuilt-app/**'],
     ['electron', 'keytar', 'zod', ...nodeBuiltins, '**/main/**', '**/renderer/**', '**/preload/**', '@console/**', '..', '../**'],
@@ -79,11 +113,32 @@ export default tseslint.config(
     ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
     'The renderer talks to main only through its Platform; it imports ../shared and nothing from main.',
   ),
-  zone(
-    ['src/extension/**'],
-    ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
-    'The extension is a browser page: it reaches the desktop only over the bridge, never main code.',
-  ),
+  {
+    // One rule entry for the extension (a second no-restricted-imports entry would replace this one).
+    files: ['src/extension/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', 'keytar', '@authsignal/node', ...nodeBuiltins, '**/main/**', '**/preload/**', '**/emulator/**'],
+              message: 'The extension is a browser page: it reaches the desktop only over the bridge, never main code.',
+            },
+            {
+              // The console's internals may move freely; the extension sees only its public entry.
+              regex: '^@console/(?!public(\\.css)?$)',
+              message: 'The extension imports the console only through @console/public (add the name there first).',
+            },
+            {
+              group: ['**/renderer/**'],
+              message: 'The extension imports the console only through @console/public, never by a relative path.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   zone(
     ['src/main/electron/**', 'src/main/index.ts'],
     ['keytar', '**/renderer/**', '@console/**'],

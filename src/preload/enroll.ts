@@ -1,4 +1,5 @@
 import { contextBridge, ipcRenderer } from 'electron';
+import { ENROLL_WINDOW_CHANNEL } from '@shared/ipc/channel-names';
 
 /**
  * The guided-enrollment window's whole bridge: read the session once, then complete or cancel.
@@ -7,7 +8,7 @@ import { contextBridge, ipcRenderer } from 'electron';
  * nothing of the console API, so it gets exactly three functions and no channel of the console.
  */
 contextBridge.exposeInMainWorld('authdeskEnroll', {
-  session: () => ipcRenderer.invoke('enroll-window:session'),
-  complete: (result: unknown) => ipcRenderer.invoke('enroll-window:complete', result),
-  cancel: (reason?: string) => ipcRenderer.invoke('enroll-window:cancel', reason ?? 'cancelled'),
+  session: () => ipcRenderer.invoke(ENROLL_WINDOW_CHANNEL.session),
+  complete: (result: unknown) => ipcRenderer.invoke(ENROLL_WINDOW_CHANNEL.complete, result),
+  cancel: (reason?: string) => ipcRenderer.invoke(ENROLL_WINDOW_CHANNEL.cancel, reason ?? 'cancelled'),
 });

@@ -6,7 +6,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { CheckpointWriter } from '../../src/main/services/coverage-checkpoint';
 import { detectFormat, inputFacts } from '../../src/main/services/coverage-input';
 import { buildRow, csvHeader, rowToCsv } from '../../src/main/services/coverage-report';
-import { verifyEvidencePack } from '../../src/main/services/evidence.service';
+import { verifyEvidencePack } from '../../src/main/services/evidence/evidence.service';
 import { addToSummary, CoverageRunOptions, emptySummary, type CoverageSummary } from '@shared/domain/coverage';
 import { openConsole, runAxe, seriousViolations, type ConsoleSession } from '../support/chromium';
 

@@ -1,12 +1,12 @@
 // The browser harness's enrollment windows: the EnrollmentHost main uses (src/main/services/
-// enrollment-host.ts), implemented with real Chromium the way the Electron shell implements it with
+// enrollment/enrollment-host.ts), implemented with real Chromium the way the Electron shell implements it with
 // openSandboxedWindow: each window is a fresh browser context (nothing shared, nothing on disk),
 // top-level navigation only to its allowed origins, the flow's redirect intercepted (token to main,
 // window closed), no new windows, no permissions, and for the guided page the same three-call
 // bridge the enroll preload exposes. Never shipped.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { EnrollmentHost, EnrollmentWindowHandle, EnrollmentWindowRequest, GuidedPageLocation } from '../../src/main/services/enrollment-host';
-import type { TenantInfo } from '../../src/main/services/tenants.service';
+import type { EnrollmentHost, EnrollmentWindowHandle, EnrollmentWindowRequest, GuidedPageLocation } from '../../src/main/services/enrollment/enrollment-host';
+import type { TenantInfo } from '../../src/main/services/tenants/tenants.service';
 import { AppError, isAppError } from '@shared/errors';
 import type { Result } from '@shared/ipc/result';
 

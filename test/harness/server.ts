@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type ServiceOptions, type Services } from '../../src/main/services/container';
-import type { LocalTenantConfig } from '../../src/main/services/tenants.service';
+import type { LocalTenantConfig } from '../../src/main/services/tenants/tenants.service';
 import { events as eventSchemas, type EventName } from '@shared/ipc';
 import { subscribeAll } from '../../src/main/ipc/events';
 

@@ -1,7 +1,7 @@
 // Child process for audit-crash.test.ts: appends to the audit log in a loop until it is killed,
 // printing each seq only after append() resolved (i.e. after the fsync), so the parent knows
 // which entries were reported done when the kill -9 landed.
-import { AuditLogService } from '../../src/main/services/audit-log.service';
+import { AuditLogService } from '../../src/main/services/audit/audit-log.service';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: audit-append-child.ts <dataDir>');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/main/cli';
-import { AuditLogService, verifyFile } from '../../src/main/services/audit-log.service';
+import { AuditLogService, verifyFile } from '../../src/main/services/audit/audit-log.service';
 import type { AuditPage, AuditVerifyResult } from '@shared/domain/audit';
 
 const BIN = fileURLToPath(new URL('../../bin/authdesk', import.meta.url));
@@ -107,7 +107,7 @@ describe('audit verify over real files', () => {
 
   it('catches a re-hashed forgery at the next line (prev mismatch)', async () => {
     await writeSample();
-    const { canonicalJson, hashOf } = await import('../../src/main/services/audit-format');
+    const { canonicalJson, hashOf } = await import('../../src/main/services/audit/audit-format');
     const lines = (await readFile(log.file, 'utf8')).split('\n').filter(Boolean);
     const forged = JSON.parse(lines[4]) as Record<string, unknown>;
     forged.details = { reason: 'nothing to see', ticket: 'HD-0' };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLogService } from '../../src/main/services/audit-log.service';
+import { AuditLogService } from '../../src/main/services/audit/audit-log.service';
 
 const CHILD = fileURLToPath(new URL('./audit-append-child.ts', import.meta.url));
 const tenant = { id: 'local', name: 'Local tenant' };

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthsignalClient, mapAuthsignalError, parseRetryAfter, withAuthsignal } from '../../src/main/services/authsignal-client';
+import { createAuthsignalClient, mapAuthsignalError, parseRetryAfter, withAuthsignal } from '../../src/main/services/platform/authsignal-client';
 import { AppError } from '@shared/errors';
 
 // A tiny real server that answers the way the live Authsignal API does (the 401 body is the one the

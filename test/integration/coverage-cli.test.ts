@@ -9,7 +9,7 @@ import { createServices, type Services } from '../../src/main/services/container
 import { readCheckpoint } from '../../src/main/services/coverage-checkpoint';
 import { readReportRows } from '../../src/main/services/coverage-export';
 import { runCoverage } from '../../src/main/services/coverage-run';
-import { createKeychain } from '../../src/main/services/keychain';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 
 // `bin/authdesk coverage` spawned for real against the emulator over HTTP, with the tenant's secret
 // in the real keychain. The run is killed with SIGKILL (no chance to save anything) and stopped

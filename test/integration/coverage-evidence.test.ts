@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { main } from '../../src/main/cli';
 import { createServices, type Services } from '../../src/main/services/container';
-import { SIGNING_KEY_ACCOUNT, verifyEvidencePack, type EvidenceManifest } from '../../src/main/services/evidence.service';
-import { createKeychain } from '../../src/main/services/keychain';
+import { SIGNING_KEY_ACCOUNT, verifyEvidencePack, type EvidenceManifest } from '../../src/main/services/evidence/evidence.service';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 
 // Evidence packs from a real coverage run (emulator over HTTP), signed with a key kept in the real
 // keychain, with the real audit log. Every altered byte, missing or added file, and a re-signed

@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKeychain } from '../../src/main/services/keychain';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 
 // The real Secret Service that `npm test` starts in its private D-Bus session; a service name of
 // our own so no other test (and never a person's real `authdesk` entries) is touched.
 const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-keychain-${process.pid}`;
 const keychain = createKeychain(service);
 const root = join(import.meta.dirname, '..', '..');
-const keychainModule = join(root, 'src', 'main', 'services', 'keychain.ts');
+const keychainModule = join(root, 'src', 'main', 'services', 'platform', 'keychain.ts');
 
 afterAll(async () => {
   for (const account of await keychain.list()) await keychain.delete(account);

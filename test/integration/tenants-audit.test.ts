@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { createKeychain } from '../../src/main/services/keychain';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 import { createServices, type Services } from '../../src/main/services/container';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { createRouter } from '../../src/main/ipc/router';

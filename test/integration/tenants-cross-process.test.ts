@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createKeychain } from '../../src/main/services/keychain';
-import { TenantService } from '../../src/main/services/tenants.service';
+import { createKeychain } from '../../src/main/services/platform/keychain';
+import { TenantService } from '../../src/main/services/tenants/tenants.service';
 
 // Two vaults over one data dir and one keychain service stand in for the desktop app and the CLI:
 // each has its own in-process queue, so only the cross-process lock keeps their changes apart.

@@ -8,7 +8,7 @@ import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter, type Router } from '../../src/main/ipc/router';
 import { encodeFrame, FrameReader, parseFrameBody } from '../../src/main/services/browser-bridge/framing';
 import { createServices, type Services } from '../../src/main/services/container';
-import { userDataDirTarget } from '../../src/main/services/native-host-manifest';
+import { userDataDirTarget } from '../../src/main/services/browser-bridge/native-host-manifest';
 import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import { BridgeClient, type BridgeConnector, type ExtensionIdentity } from '@shared/bridge/client';
 import { exportPublicKey, keyIdOf } from '@shared/bridge/bridge-crypto';

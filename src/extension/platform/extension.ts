@@ -1,7 +1,6 @@
 import { BRIDGE_CHANNELS, NATIVE_HOST_NAME, type BridgeChannel } from '@shared/bridge/protocol';
 import { BridgeClient, type BridgeConnector, type ExtensionIdentity } from '@shared/bridge/client';
-import type { Platform } from '@console/platform/platform';
-import { createPlatform } from '@console/platform/transport';
+import { createPlatform, type Platform } from '@console/public';
 
 /** chrome.runtime.connectNative as a {@link BridgeConnector}: one host process per session. */
 export const nativeConnector: BridgeConnector = (handlers) => {

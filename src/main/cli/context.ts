@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createServices, type Services } from '../services/container';
-import { resolveDataDir, resolveKeychainService } from '../services/paths';
+import { resolveDataDir, resolveKeychainService } from '../services/platform/paths';
 import { Printer, type CliStreams } from './output';
 import packageJson from '../../../package.json';
 

@@ -1,6 +1,6 @@
 import type { BrowserWindow } from 'electron';
-import type { EnrollmentHost, EnrollmentWindowHandle, EnrollmentWindowRequest, GuidedPageLocation } from '../services/enrollment-host';
-import type { TenantInfo } from '../services/tenants.service';
+import type { EnrollmentHost, EnrollmentWindowHandle, EnrollmentWindowRequest, GuidedPageLocation } from '../services/enrollment/enrollment-host';
+import type { TenantInfo } from '../services/tenants/tenants.service';
 import { APP_ORIGIN } from './origin';
 import { openSandboxedWindow } from './sandboxed-window';
 

@@ -1,12 +1,11 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { AppError, isAppError } from '@shared/errors';
 import { CHANNEL_NAMES, events, type EventName } from '@shared/ipc';
+import { ENROLL_WINDOW_CHANNEL, ENROLL_WINDOW_CHANNELS } from '@shared/ipc/channel-names';
 import type { Result } from '@shared/ipc/result';
 import type { Router } from '../ipc/router';
 import { originOf } from './origin';
 
-/** The enrollment window's own channels (see src/preload/enroll.ts). */
-export const ENROLL_WINDOW_CHANNELS = ['enroll-window:session', 'enroll-window:complete', 'enroll-window:cancel'] as const;
 
 const REFUSED: Result<never> = {
   ok: false,
@@ -116,15 +115,15 @@ export function registerEnrollWindowChannels(lookup: (contents: WebContents) => 
     // inside the enrollment page cannot complete it.
     return binding && isTopFrameOf(event, binding.contents, binding.origins) ? binding : null;
   };
-  ipcMain.handle('enroll-window:session', (event) => {
+  ipcMain.handle(ENROLL_WINDOW_CHANNEL.session, (event) => {
     const binding = bound(event);
     return binding ? answer(() => binding.session()) : REFUSED;
   });
-  ipcMain.handle('enroll-window:complete', (event, result: unknown) => {
+  ipcMain.handle(ENROLL_WINDOW_CHANNEL.complete, (event, result: unknown) => {
     const binding = bound(event);
     return binding ? answer(() => binding.complete(result)) : REFUSED;
   });
-  ipcMain.handle('enroll-window:cancel', (event, reason: unknown) => {
+  ipcMain.handle(ENROLL_WINDOW_CHANNEL.cancel, (event, reason: unknown) => {
     const binding = bound(event);
     const text = typeof reason === 'string' ? reason.slice(0, 200) : 'cancelled';
     return binding ? answer(() => binding.cancel(text)) : REFUSED;

@@ -3,7 +3,7 @@ import { app } from 'electron';
 import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import { bridgeSocketPath } from '../services/browser-bridge/paths';
 import { extensionOriginFromArgv, runNativeHost } from '../services/browser-bridge/native-relay';
-import { resolveDataDir } from '../services/paths';
+import { resolveDataDir } from '../services/platform/paths';
 import { startDesktopApp, type DesktopAppDeps } from './app';
 
 /** Seams the tests replace; production uses process's own. */

@@ -1,7 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { protocol, type Session } from 'electron';
-import { buildPageCsp } from '../services/page-csp';
+import { buildPageCsp } from '../services/platform/page-csp';
 import { APP_HOST, APP_SCHEME } from './origin';
 
 const MIME_TYPES: Readonly<Record<string, string>> = {

@@ -1,13 +1,13 @@
-import { createKeychain } from './keychain';
-import { TenantService, type LocalTenantConfig } from './tenants.service';
-import { DirectoryService } from './directory.service';
-import { AuditLogService } from './audit-log.service';
-import { SettingsService } from './settings.service';
+import { createKeychain } from './platform/keychain';
+import { TenantService, type LocalTenantConfig } from './tenants/tenants.service';
+import { DirectoryService } from './directory/directory.service';
+import { AuditLogService } from './audit/audit-log.service';
+import { SettingsService } from './settings/settings.service';
 import { CoverageService, tenantResolverFor } from './coverage.service';
-import { VerificationService } from './verification.service';
-import { EnrollmentService } from './enrollment.service';
-import type { EnrollmentHost } from './enrollment-host';
-import { EvidenceService } from './evidence.service';
+import { VerificationService } from './verification/verification.service';
+import { EnrollmentService } from './enrollment/enrollment.service';
+import type { EnrollmentHost } from './enrollment/enrollment-host';
+import { EvidenceService } from './evidence/evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
 
 /**
@@ -37,7 +37,7 @@ export interface ServiceOptions {
 /** All services. Each domain adds its service here. */
 export interface Services {
   readonly options: ServiceOptions;
-  /** The tenant vault: profiles, keychain secrets, SDK clients of the active tenant. */
+  /** Tenants: profiles, keychain secrets, SDK clients of the active tenant. */
   readonly tenants: TenantService;
   /** The console audit log: every lookup and change, hash-chained, fsync'd before it resolves. */
   readonly audit: AuditLogService;
@@ -61,7 +61,7 @@ export interface Services {
 
 /** Builds the container. */
 export function createServices(options: ServiceOptions): Services {
-  // Tenant changes are recorded in the log (a thunk: the log is built below and never calls the vault).
+  // Tenant changes are recorded in the log (a thunk: the log is built below and never calls TenantService).
   const tenants: TenantService = new TenantService({
     dataDir: options.dataDir,
     keychain: createKeychain(options.keychainService),
@@ -92,8 +92,15 @@ export function createServices(options: ServiceOptions): Services {
     lifetimeMs: options.verificationLifetimeMs,
   });
   const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
-  // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live.
-  const directory = new DirectoryService({ tenants, audit, policy: verification.changePolicy() });
+  // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live;
+  // contact details are disclosed as verification says.
+  const directory = new DirectoryService({
+    tenants,
+    audit,
+    policy: verification.changePolicy(),
+    // SECURITY: contact details stay masked until the caller is verified (or the tenant does not require it).
+    disclosure: verification.contactDisclosure(),
+  });
   const close = async () => {
     enrollment.close();
     verification.close();

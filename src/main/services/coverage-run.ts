@@ -12,7 +12,7 @@ import {
   type CoverageSummary,
 } from '@shared/domain/coverage';
 import { AppError, isAppError } from '@shared/errors';
-import { writeJsonAtomic } from './atomic-file';
+import { writeJsonAtomic } from './platform/atomic-file';
 import { CheckpointWriter, readCheckpoint, type PositionRecord, type StartRecord } from './coverage-checkpoint';
 import { detectFormat, inputFacts, parseItem, readLines, type InputFormat, type InputLine } from './coverage-input';
 import { AdaptivePacer, sleep, type PacerOptions } from './coverage-pacer';

@@ -20,12 +20,12 @@ import type {
 } from '@shared/ipc/channels/coverage';
 import { readLines } from './coverage-input';
 import { csvToRow } from './coverage-report';
-import { readJsonFile, writeJsonAtomic } from './atomic-file';
+import { readJsonFile, writeJsonAtomic } from './platform/atomic-file';
 import { readCheckpoint } from './coverage-checkpoint';
 import { exportReportJson, readReportRows } from './coverage-export';
 import { checkpointPathFor, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './coverage-run';
 import type { TransportConfig } from './coverage-transport';
-import type { TenantService } from './tenants.service';
+import type { TenantService } from './tenants/tenants.service';
 
 /**
  * Enrollment coverage at tenant scale: the CLI runs a report from a file to a file ({@link run}),

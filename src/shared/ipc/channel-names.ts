@@ -54,5 +54,19 @@ export const CHANNEL_NAMES = [
 /** Events pushed from main to the console window. */
 export const EVENT_NAMES = ['tenants:list-changed', 'coverage:progress-changed'] as const;
 
+/**
+ * The guided-enrollment window's own channels (src/preload/enroll.ts), by what they do.
+ * SECURITY: apart from CHANNEL_NAMES on purpose: the console never gets them, and that window
+ * gets nothing else.
+ */
+export const ENROLL_WINDOW_CHANNEL = {
+  session: 'enroll-window:session',
+  complete: 'enroll-window:complete',
+  cancel: 'enroll-window:cancel',
+} as const;
+
+/** Every enrollment-window channel name. */
+export const ENROLL_WINDOW_CHANNELS = Object.values(ENROLL_WINDOW_CHANNEL);
+
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 export type EventName = (typeof EVENT_NAMES)[number];

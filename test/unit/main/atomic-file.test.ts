@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../../src/main/services/atomic-file';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../../src/main/services/platform/atomic-file';
 
 let dir: string;
 beforeEach(async () => {

@@ -14,7 +14,7 @@ import {
   sanitizeDetails,
   seal,
   type UnsealedEntry,
-} from '../../../src/main/services/audit-format';
+} from '../../../src/main/services/audit/audit-format';
 
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 

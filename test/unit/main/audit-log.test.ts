@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_GENESIS_HASH, AuditQuery, type AuditEntry } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
-import { AuditLogService } from '../../../src/main/services/audit-log.service';
-import { sha256Hex } from '../../../src/main/services/audit-format';
+import { AuditLogService } from '../../../src/main/services/audit/audit-log.service';
+import { sha256Hex } from '../../../src/main/services/audit/audit-format';
 
 let dataDir: string;
 beforeEach(async () => {

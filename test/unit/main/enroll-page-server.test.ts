@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollPageCsp, resolveEnrollPath, startEnrollPageServer, type EnrollPageServer } from '../../../src/main/services/enroll-page-server';
+import { enrollPageCsp, resolveEnrollPath, startEnrollPageServer, type EnrollPageServer } from '../../../src/main/services/enrollment/enroll-page-server';
 
 // The loopback server of the guided enroll page (issue #5), over real HTTP on 127.0.0.1.
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameReader } from '../../../src/main/services/browser-bridge/framing';
-import { hostManifestTargets, installNativeHost, launcherScript, packagedHostProgram, registryAddArgs, registryDeleteArgs, uninstallNativeHost } from '../../../src/main/services/native-host-manifest';
+import { hostManifestTargets, installNativeHost, launcherScript, packagedHostProgram, registryAddArgs, registryDeleteArgs, uninstallNativeHost } from '../../../src/main/services/browser-bridge/native-host-manifest';
 import { MAX_FRAME_BYTES, NATIVE_HOST_NAME } from '@shared/bridge/protocol';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveDataDir, resolveKeychainService } from '../../../src/main/services/paths';
+import { resolveDataDir, resolveKeychainService } from '../../../src/main/services/platform/paths';
 
 describe('resolveDataDir', () => {
   it('prefers AUTHDESK_HOME on every platform', () => {

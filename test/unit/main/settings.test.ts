@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SettingsPatch, defaultSettings } from '@shared/domain/settings';
 import type { AuditEntry } from '@shared/domain/audit';
-import { AuditLogService } from '../../../src/main/services/audit-log.service';
-import { SettingsService } from '../../../src/main/services/settings.service';
+import { AuditLogService } from '../../../src/main/services/audit/audit-log.service';
+import { SettingsService } from '../../../src/main/services/settings/settings.service';
 
 let dataDir: string;
 let audit: AuditLogService;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TenantSummary } from '@shared/domain/tenant';
 import { TenantAddInput, TenantTestInput } from '@shared/ipc/channels/tenants';
-import { apiUrlOf, fingerprintSecret, slugify, toSummary, type TenantProfile } from '../../../src/main/services/tenants.service';
+import { apiUrlOf, fingerprintSecret, slugify, toSummary, type TenantProfile } from '../../../src/main/services/tenants/profiles';
 
 const profile: TenantProfile = {
   id: 'prod-eu',

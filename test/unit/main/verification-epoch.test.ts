@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochMs } from '../../../src/main/services/verification.service';
+import { epochMs } from '../../../src/main/services/verification/targets';
 
 describe('epochMs (a challenge expiry of unknown unit)', () => {
   it('keeps milliseconds, scales seconds, parses ISO, ignores the rest', () => {

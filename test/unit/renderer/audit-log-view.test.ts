@@ -13,7 +13,7 @@ import { dayBoundary, toQuery, emptyFilters } from '@console/stores/audit';
 import { createHandlers } from '../../../src/main/ipc/handlers';
 import { createRouter } from '../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../src/main/services/container';
-import type { AuditAppendInput } from '../../../src/main/services/audit-log.service';
+import type { AuditAppendInput } from '../../../src/main/services/audit/audit-log.service';
 
 /**
  * The console over the REAL main side for the audit log: the real service container (audit log and

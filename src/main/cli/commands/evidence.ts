@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { verifyEvidencePack } from '../../services/evidence.service';
+import { verifyEvidencePack } from '../../services/evidence/evidence.service';
 import type { CliContext } from '../context';
 import { formatRecord } from '../output';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExtensionOrigin } from '@shared/bridge/protocol';
 import { bridgeSocketPath } from '../../services/browser-bridge/paths';
 import { runNativeHost } from '../../services/browser-bridge/native-relay';
-import { resolveDataDir } from '../../services/paths';
+import { resolveDataDir } from '../../services/platform/paths';
 import type { CliContext } from '../context';
 
 /** `authdesk native-host <origin>`: started by the browser, never by hand. */

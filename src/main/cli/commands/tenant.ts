@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { REGIONS, type ConnectionTest, type TenantSummary } from '@shared/domain/tenant';
 import { AppError } from '@shared/errors';
 import { TenantAddInput, type TenantList } from '@shared/ipc/channels/tenants';
-import { apiUrlOf } from '../../services/tenants.service';
+import { apiUrlOf } from '../../services/tenants/profiles';
 import type { CliContext } from '../context';
 import { exitCodeFor } from '../exit-codes';
 import { formatRecord, formatTable, type Column } from '../output';

@@ -9,12 +9,13 @@ type UserChannel = Extract<keyof Handlers, `users:${string}`>;
  * from the console supersedes only that console's older one.
  */
 export function userHandlers(services: Services): Pick<Handlers, UserChannel> {
-  const { directory, verification } = services;
-  // SECURITY: contact details are masked in main until the caller is verified (issue #5).
+  const { directory } = services;
+  const { contacts } = directory;
+  // SECURITY: answers go through the directory's contact-masking rule before they cross IPC (issue #5).
   return {
-    'users:search': async (input, ctx) => verification.redactSummaries(await directory.search(input, ctx.transport)),
-    'users:get': async ({ userId }) => verification.redactUser(await directory.getUser(userId)),
-    'users:recent': async () => ({ users: await verification.redactRecent(await directory.recent()) }),
+    'users:search': async (input, ctx) => contacts.summaries(await directory.search(input, ctx.transport)),
+    'users:get': async ({ userId }) => contacts.user(await directory.getUser(userId)),
+    'users:recent': async () => ({ users: await contacts.recent(await directory.recent()) }),
     'users:revoke-sessions': (input) => directory.revokeSessions(input),
   };
 }

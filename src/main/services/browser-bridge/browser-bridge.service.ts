@@ -6,7 +6,7 @@ import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import type { BridgeChannel } from '@shared/bridge/protocol';
 import { AppError } from '@shared/errors';
 import type { Result } from '@shared/ipc/result';
-import { runWithCallOrigin } from '../call-origin';
+import { runWithCallOrigin } from '../platform/call-origin';
 import {
   installNativeHost,
   uninstallNativeHost,
@@ -15,7 +15,7 @@ import {
   type HostManifestTarget,
   type NativeHostProgram,
   type RegistryRunner,
-} from '../native-host-manifest';
+} from './native-host-manifest';
 import { loadDesktopIdentity } from './identity';
 import { PairingStore, type PairedExtension } from './pairing-store';
 import { bridgeSocketPath } from './paths';

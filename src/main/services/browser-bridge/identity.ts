@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { BridgeKey } from '@shared/bridge/runtime';
 import { AppError } from '@shared/errors';
-import { readJsonFile, writeJsonAtomic } from '../atomic-file';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
 import { bridgeDir } from './paths';
 
 /** The desktop's long-term bridge key: its private half signs nothing, it only agrees session keys. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ExtensionId, PublicKeyB64 } from '@shared/bridge/protocol';
 import { AppError } from '@shared/errors';
-import { readJsonFile, writeJsonAtomic } from '../atomic-file';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
 import { bridgeDir } from './paths';
 
 /** A browser extension the agent paired with this desktop (its long-term public key). */

@@ -3,7 +3,7 @@ export interface FocusHandle {
   focus(): void;
 }
 
-/** The exposed handle of SecretInput.vue: read-once, then empty. */
+/** The exposed handle of BaseSecretInput.vue: read-once, then empty. */
 export interface SecretFieldHandle extends FocusHandle {
   /** Returns what was typed and empties the field. */
   take(): string;

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
 import type { EnrollmentMode, EnrollmentOptions, EnrollmentView } from '@shared/domain/enrollment';
-import { useRequest } from '../composables/useRequest';
+import { usePolling } from '../composables/usePolling';
+import { useUserSubject } from '../composables/useUserSubject';
 import { usePlatform } from '../platform/platform';
 
 /** How often an open enrollment is checked (a window's outcome, a link's progress). */
@@ -16,46 +16,24 @@ export const ENROLLMENT_POLL_MS = 1500;
 export const useEnrollmentStore = defineStore('enrollment', () => {
   const platform = usePlatform();
 
-  const userId = ref<string | null>(null);
-  const options = ref<EnrollmentOptions | null>(null);
-  /** The latest enrollment of this user started here. */
-  const current = ref<EnrollmentView | null>(null);
-  /** A link to hand to the user, while it is open; in memory only (main sends it once). */
-  const link = ref<string | null>(null);
-  const loading = useRequest();
-  const acting = useRequest();
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
-
-  function stopPolling(): void {
-    clearTimeout(pollTimer);
-    pollTimer = undefined;
-  }
+  const subject = useUserSubject<EnrollmentOptions, EnrollmentView>(() => polling.stop());
+  const { userId, options, current, link, loading, acting } = subject;
+  const polling = usePolling(refresh, ENROLLMENT_POLL_MS);
 
   function show(view: EnrollmentView): void {
     current.value = view;
     if (view.status !== 'open') {
       link.value = null;
-      stopPolling();
+      polling.stop();
       return;
     }
-    stopPolling();
-    pollTimer = setTimeout(() => void refresh(), ENROLLMENT_POLL_MS);
+    polling.schedule();
   }
 
   /** Loads which ways to enroll are open now. */
   async function load(id: string): Promise<void> {
-    if (userId.value !== id) {
-      stopPolling();
-      options.value = null;
-      current.value = null;
-      link.value = null;
-      acting.reset();
-    }
-    userId.value = id;
-    const result = await loading.run(() => platform.enrollment.options({ userId: id }));
-    if (userId.value !== id || !result.ok) return;
-    options.value = result.value;
-    if (result.value.current) show(result.value.current);
+    const loaded = await subject.load(id, (userId) => platform.enrollment.options({ userId }));
+    if (loaded?.current) show(loaded.current);
   }
 
   /** Starts an enrollment: a window opens in the desktop app, or a link comes back. */
@@ -84,16 +62,7 @@ export const useEnrollmentStore = defineStore('enrollment', () => {
     const result = await platform.enrollment.check({ enrollmentId: view.id });
     if (current.value?.id !== view.id) return;
     if (result.ok) show(result.value);
-    else pollTimer = setTimeout(() => void refresh(), ENROLLMENT_POLL_MS);
-  }
-
-  /** Forgets everything (leaving the user view). */
-  function clear(): void {
-    stopPolling();
-    userId.value = null;
-    options.value = null;
-    current.value = null;
-    link.value = null;
+    else polling.schedule();
   }
 
   return {
@@ -109,6 +78,6 @@ export const useEnrollmentStore = defineStore('enrollment', () => {
     start,
     cancel,
     refresh,
-    clear,
+    clear: subject.clear,
   };
 });

@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
-import { useRequest } from '../composables/useRequest';
+import { usePolling } from '../composables/usePolling';
+import { useUserSubject } from '../composables/useUserSubject';
 import { usePlatform } from '../platform/platform';
 
 /** How often a pending challenge link is checked (main throttles what it asks the tenant). */
@@ -16,24 +16,9 @@ export const VERIFICATION_POLL_MS = 2000;
 export const useVerificationStore = defineStore('verification', () => {
   const platform = usePlatform();
 
-  /** The user the panel is about. */
-  const userId = ref<string | null>(null);
-  const options = ref<VerificationOptions | null>(null);
-  /** The latest verification of this user (pending, live, or ended). */
-  const current = ref<VerificationView | null>(null);
-  /**
-   * The challenge link to hand to the user, only while it is pending and only in memory: main sends
-   * it once, in the answer that creates it.
-   */
-  const link = ref<string | null>(null);
-  const loading = useRequest();
-  const acting = useRequest();
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
-
-  function stopPolling(): void {
-    clearTimeout(pollTimer);
-    pollTimer = undefined;
-  }
+  const subject = useUserSubject<VerificationOptions, VerificationView>(() => polling.stop());
+  const { userId, options, current, link, loading, acting } = subject;
+  const polling = usePolling(refresh, VERIFICATION_POLL_MS);
 
   function show(view: VerificationView): void {
     current.value = view;
@@ -41,27 +26,17 @@ export const useVerificationStore = defineStore('verification', () => {
     schedulePoll();
   }
 
+  /** Only a pending challenge link changes without the agent: nothing else is polled. */
   function schedulePoll(): void {
-    stopPolling();
     const view = current.value;
-    if (!view || view.status !== 'pending' || view.method !== 'prebuilt-ui') return;
-    pollTimer = setTimeout(() => void refresh(), VERIFICATION_POLL_MS);
+    if (!view || view.status !== 'pending' || view.method !== 'prebuilt-ui') polling.stop();
+    else polling.schedule();
   }
 
   /** Loads what main offers for this user (and their latest verification). */
   async function load(id: string): Promise<void> {
-    if (userId.value !== id) {
-      stopPolling();
-      options.value = null;
-      current.value = null;
-      link.value = null;
-      acting.reset();
-    }
-    userId.value = id;
-    const result = await loading.run(() => platform.verification.options({ userId: id }));
-    if (userId.value !== id || !result.ok) return;
-    options.value = result.value;
-    if (result.value.current) show(result.value.current);
+    const loaded = await subject.load(id, (userId) => platform.verification.options({ userId }));
+    if (loaded?.current) show(loaded.current);
   }
 
   async function act(request: () => Promise<Result<VerificationView>>): Promise<Result<VerificationView>> {
@@ -108,15 +83,6 @@ export const useVerificationStore = defineStore('verification', () => {
     else if (!result.ok && current.value?.id === view.id) schedulePoll();
   }
 
-  /** Forgets everything (leaving the user view). */
-  function clear(): void {
-    stopPolling();
-    userId.value = null;
-    options.value = null;
-    current.value = null;
-    link.value = null;
-  }
-
   return {
     userId,
     options,
@@ -133,6 +99,6 @@ export const useVerificationStore = defineStore('verification', () => {
     recordOffline,
     cancel,
     refresh,
-    clear,
+    clear: subject.clear,
   };
 });

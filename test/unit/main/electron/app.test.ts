@@ -15,7 +15,7 @@ import {
   type FakeBrowserWindow,
 } from './fake-electron';
 import { startDesktopApp, type DesktopApp } from '../../../../src/main/electron/app';
-import { ENROLL_WINDOW_CHANNELS } from '../../../../src/main/electron/ipc-transport';
+import { ENROLL_WINDOW_CHANNELS } from '@shared/ipc/channel-names';
 import { startEmulator } from '../../../../src/emulator/index';
 import { CHANNEL_NAMES } from '@shared/ipc';
 

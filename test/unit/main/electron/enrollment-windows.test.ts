@@ -9,8 +9,8 @@ import { installWebContentsGuard } from '../../../../src/main/electron/guards';
 import { registerEnrollWindowChannels, registerIpcTransport } from '../../../../src/main/electron/ipc-transport';
 import { configureSandboxedWindows, enrollBindingFor } from '../../../../src/main/electron/sandboxed-window';
 import type { Router } from '../../../../src/main/ipc/router';
-import type { EnrollmentWindowRequest, GuidedBridge } from '../../../../src/main/services/enrollment-host';
-import type { TenantInfo } from '../../../../src/main/services/tenants.service';
+import type { EnrollmentWindowRequest, GuidedBridge } from '../../../../src/main/services/enrollment/enrollment-host';
+import type { TenantInfo } from '../../../../src/main/services/tenants/tenants.service';
 import { CHANNEL_NAMES } from '@shared/ipc';
 
 vi.mock('electron', () => import('./fake-electron'));

@@ -1,36 +1,20 @@
-import type { Authsignal, QueryUsersResponse } from '@authsignal/node';
+import type { Authsignal } from '@authsignal/node';
 import type { AuditEntry, VerificationStamp } from '@shared/domain/audit';
 import { assessRemoval, describeRemovalWarning, type AuthenticatorView, type RemovalWarning } from '@shared/domain/authenticator-view';
-import {
-  ACTION_WINDOW_DAYS,
-  userLabel,
-  type RecentUser,
-  type SearchField,
-  type UserDetail,
-  type UserProfile,
-  type UserSummary,
-} from '@shared/domain/user';
-import { AppError, isAppError, type ErrorInfo } from '@shared/errors';
+import { ACTION_WINDOW_DAYS, userLabel, type RecentUser, type UserDetail, type UserProfile } from '@shared/domain/user';
+import { AppError, isAppError } from '@shared/errors';
 import type { z } from 'zod';
 import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '@shared/ipc/channels/authenticators';
 import type { RevokeSessionsInput, UserSearchInput, UserSearchResult } from '@shared/ipc/channels/users';
-import { recognizeQuery, regionFromLocale, type Lookup } from '@shared/lib/query';
-import type { AuditAppendInput } from './audit-log.service';
-import { mapAuthsignalError } from './authsignal-client';
-import { unverifiedChangePolicy, type ChangeKind, type ChangePolicy } from './change-policy';
-import {
-  orderActions,
-  orderAuthenticators,
-  profileHasData,
-  summaryFromProfile,
-  summaryFromQuery,
-  toActionView,
-  toAuthenticatorView,
-  toProfile,
-  pathSegment,
-} from './directory-views';
-import type { TenantInfo } from './tenants.service';
-import { requireActiveTenant } from './service-guards';
+import { recognizeQuery, regionFromLocale } from '@shared/lib/query';
+import type { AuditAppendInput, AuditSink } from '../audit/ports';
+import { mapAuthsignalError, pathSegment } from '../platform/authsignal-client';
+import { ContactMasking } from './contact-masking';
+import { disclosesNoOne, unverifiedChangePolicy, type ChangeKind, type ChangePolicy, type ContactDisclosure } from './ports';
+import { errorInfoOf, mergeLookups, runLookup, Superseded, untilAborted } from './lookups';
+import { orderActions, orderAuthenticators, toActionView, toAuthenticatorView, toProfile } from './sdk-converters';
+import type { TenantAccess, TenantInfo } from '../tenants/ports';
+import { requireActiveTenant } from '../platform/service-guards';
 
 /**
  * The helpdesk's directory: find users, show one user whole, and make the few changes an agent may
@@ -38,27 +22,17 @@ import { requireActiveTenant } from './service-guards';
  * audit log before its answer is returned; a log that cannot record stops the action (fail closed).
  */
 
-/** What the directory needs from the tenant vault (TenantService fits). */
-export interface DirectoryTenants {
-  activeTenant(): Promise<TenantInfo | null>;
-  withClient<T>(fn: (client: Authsignal, tenant: TenantInfo) => Promise<T>): Promise<T>;
-}
-
-/** What the directory needs from the audit log (AuditLogService fits). */
-export interface DirectoryAudit {
-  append(input: AuditAppendInput): Promise<AuditEntry>;
-  assertWritable(): Promise<void>;
-}
-
 /** How the directory service is built. */
 export interface DirectoryServiceOptions {
-  tenants: DirectoryTenants;
-  audit: DirectoryAudit;
+  tenants: TenantAccess;
+  audit: AuditSink;
   /** The country chosen in settings for local phone numbers, if any. */
   defaultCountry?: () => string | null | undefined | Promise<string | null | undefined>;
   /** The process locale, the last fallback for local phone numbers. */
   locale?: string;
   policy?: ChangePolicy;
+  /** Who may see contact details in full (caller verification); default no one. */
+  disclosure?: ContactDisclosure;
   now?: () => Date;
   /** Users asked for per lookup (default 20). */
   searchLimit?: number;
@@ -72,39 +46,6 @@ export type RemoveRequest = z.output<typeof RemoveAuthenticatorInput>;
 export type RemoveAllRequest = z.output<typeof RemoveAllAuthenticatorsInput>;
 export type RevokeSessionsRequest = z.output<typeof RevokeSessionsInput>;
 
-/** Thrown inside a search when a newer one in the same stream started. */
-class Superseded extends Error {
-  constructor() {
-    super('superseded');
-    this.name = 'Superseded';
-  }
-}
-
-/** Resolves or rejects like `promise`, but rejects with {@link Superseded} as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(new Superseded());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Superseded());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
-const errorInfoOf = (error: unknown): ErrorInfo =>
-  isAppError(error) ? AppError.prototype.toInfo.call(error) : { code: 'internal', message: 'The lookup failed unexpectedly.' };
-
 /** Loud, specific words for a refusal over unacknowledged guardrails. */
 function guardrailMessage(warnings: RemovalWarning[]): string {
   return `${warnings.map(describeRemovalWarning).join(' ')} Read the warning in the removal dialog and confirm again.`;
@@ -112,9 +53,11 @@ function guardrailMessage(warnings: RemovalWarning[]): string {
 
 /** The directory service. */
 export class DirectoryService {
-  private readonly tenants: DirectoryTenants;
-  private readonly audit: DirectoryAudit;
+  private readonly tenants: TenantAccess;
+  private readonly audit: AuditSink;
   private readonly policy: ChangePolicy;
+  /** The contact-masking rule the console's answers go through (see {@link ContactMasking}). */
+  readonly contacts: ContactMasking;
   private readonly now: () => Date;
   private readonly defaultCountry: () => string | null | undefined | Promise<string | null | undefined>;
   private readonly localeRegion: string | undefined;
@@ -133,6 +76,7 @@ export class DirectoryService {
     this.tenants = options.tenants;
     this.audit = options.audit;
     this.policy = options.policy ?? unverifiedChangePolicy;
+    this.contacts = new ContactMasking(options.disclosure ?? disclosesNoOne);
     this.now = options.now ?? (() => new Date());
     this.defaultCountry = options.defaultCountry ?? (() => undefined);
     this.localeRegion = regionFromLocale(options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale);
@@ -184,7 +128,7 @@ export class DirectoryService {
         const context = { apiUrl: tenant.apiUrl, secret: client.apiSecretKey };
         const settled = await Promise.allSettled(
           recognized.lookups.map((lookup) =>
-            untilAborted(this.runLookup(client, lookup), controller.signal).catch((error: unknown) => {
+            untilAborted(runLookup(client, lookup, this.searchLimit), controller.signal).catch((error: unknown) => {
               throw error instanceof Superseded ? error : mapAuthsignalError(error, context);
             }),
           ),
@@ -193,22 +137,7 @@ export class DirectoryService {
       });
       if (controller.signal.aborted) throw new Superseded();
 
-      const merged = new Map<string, UserSummary>();
-      const failedLookups: UserSearchResult['failedLookups'] = [];
-      let truncated = false;
-      outcome.settled.forEach((s, i) => {
-        const field = recognized.lookups[i].field;
-        if (s.status === 'rejected') {
-          if (!(s.reason instanceof Superseded)) failedLookups.push({ field, error: errorInfoOf(s.reason) });
-          return;
-        }
-        truncated ||= s.value.truncated;
-        for (const hit of s.value.users) {
-          const seen = merged.get(hit.userId);
-          merged.set(hit.userId, seen ? mergeSummaries(seen, hit) : hit);
-        }
-      });
-      const results = [...merged.values()];
+      const { results, failedLookups, truncated } = mergeLookups(recognized.lookups, outcome.settled);
       const allFailed = failedLookups.length === recognized.lookups.length;
       const firstFailure = failedLookups[0]?.error;
       await this.recordOrRefuse(
@@ -257,21 +186,6 @@ export class DirectoryService {
     } finally {
       done();
     }
-  }
-
-  /** One exact lookup. `getUser` answers any id, so an id counts as found only when it holds data. */
-  private async runLookup(client: Authsignal, lookup: Lookup): Promise<{ users: UserSummary[]; truncated: boolean }> {
-    const matched: SearchField[] = [lookup.field];
-    if (lookup.field === 'userId') {
-      const user = await client.getUser({ userId: pathSegment(lookup.value) });
-      const profile = toProfile(lookup.value, user);
-      return { users: profileHasData(profile) ? [summaryFromProfile(profile, matched)] : [], truncated: false };
-    }
-    const answer: QueryUsersResponse = await client.queryUsers({ [lookup.field]: lookup.value, limit: this.searchLimit });
-    const users = (Array.isArray(answer?.users) ? answer.users : [])
-      .map((u) => summaryFromQuery(u as unknown as Record<string, unknown>, matched))
-      .filter((u): u is UserSummary => u !== undefined);
-    return { users, truncated: !!answer?.lastEvaluatedUserId || users.length >= this.searchLimit };
   }
 
   // ---- one user ----------------------------------------------------------------------------
@@ -529,19 +443,3 @@ export class DirectoryService {
 function auditTenant(tenant: TenantInfo): { id: string; name: string } {
   return { id: tenant.id, name: tenant.name };
 }
-
-/** Two hits for the same user: union of why they matched, first non-empty value of each field. */
-function mergeSummaries(a: UserSummary, b: UserSummary): UserSummary {
-  return {
-    userId: a.userId,
-    email: a.email ?? b.email,
-    emailVerified: a.emailVerified ?? b.emailVerified,
-    phoneNumber: a.phoneNumber ?? b.phoneNumber,
-    phoneNumberVerified: a.phoneNumberVerified ?? b.phoneNumberVerified,
-    username: a.username ?? b.username,
-    displayName: a.displayName ?? b.displayName,
-    isEnrolled: a.isEnrolled ?? b.isEnrolled,
-    matchedBy: [...new Set([...a.matchedBy, ...b.matchedBy])],
-  };
-}
-

@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
-import { buildPageCsp } from './page-csp';
+import { buildPageCsp } from '../platform/page-csp';
 
 /**
  * Serves the built guided-enrollment page (out/renderer/enroll and its assets) on a loopback port,

@@ -1,5 +1,4 @@
 import { AppError, isAppError } from '@shared/errors';
-import type { TenantInfo } from './tenants.service';
 
 /**
  * Guards the helpdesk services (directory, verification, enrollment) share, so their answers to
@@ -7,7 +6,7 @@ import type { TenantInfo } from './tenants.service';
  */
 
 /** The active tenant, or `not-found` saying how to pick one. */
-export async function requireActiveTenant(tenants: { activeTenant(): Promise<TenantInfo | null> }): Promise<TenantInfo> {
+export async function requireActiveTenant<T>(tenants: { activeTenant(): Promise<T | null> }): Promise<T> {
   const tenant = await tenants.activeTenant();
   if (!tenant) throw new AppError('not-found', 'No tenant is active. Choose one in Settings → Tenants, or connect one.');
   return tenant;

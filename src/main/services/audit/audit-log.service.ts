@@ -31,7 +31,7 @@ import {
   sha256Hex,
   type ChainHead,
 } from './audit-format';
-import { currentCallOrigin } from './call-origin';
+import { currentCallOrigin } from '../platform/call-origin';
 
 /** What a feature records: the action, where, about whom, why, and how it ended. */
 export interface AuditAppendInput {

@@ -1,6 +1,14 @@
 import type { VerificationStamp } from '@shared/domain/audit';
 
 /**
+ * What other domains may use from the directory, and what it needs from them, declared once:
+ * fresh user facts (verification and enrollment read them), and the two rules caller
+ * verification plugs into (the change policy and contact disclosure).
+ */
+
+export { fetchUserFacts, type UserFacts } from './user-facts';
+
+/**
  * The seam where caller verification (issue #5) will gate helpdesk changes. Every change the
  * directory service makes (removing authenticators, revoking sessions) asks the policy first, with
  * the verification reference the console sent, and stamps the audit entry with what it answers.
@@ -36,4 +44,20 @@ export interface ChangePolicy {
  */
 export const unverifiedChangePolicy: ChangePolicy = {
   authorize: () => Promise.resolve(undefined),
+};
+
+/**
+ * Says which users' contact details (email, phone) the console may see in full in the active
+ * tenant, decided once per answer. The rule that masks the rest lives in `contact-masking.ts`.
+ */
+export interface ContactDisclosure {
+  discloser(): Promise<(userId: string) => boolean>;
+}
+
+/**
+ * Discloses no one: the directory's default when built alone.
+ * SECURITY: fails closed; the app's container passes `VerificationService.contactDisclosure()`.
+ */
+export const disclosesNoOne: ContactDisclosure = {
+  discloser: () => Promise.resolve(() => false),
 };

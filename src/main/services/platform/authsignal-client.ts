@@ -171,3 +171,15 @@ export async function withAuthsignal<T>(fn: () => Promise<T>, context: Authsigna
     throw mapAuthsignalError(error, context);
   }
 }
+
+/**
+ * A path parameter for the SDK, which interpolates ids into URLs without encoding them.
+ * SECURITY: an id typed into the console must never change which endpoint is called: `/`, `?` and
+ * `#` are percent-encoded, and `.`/`..` (which URL parsers resolve even when encoded) are refused.
+ */
+export function pathSegment(id: string, what = 'user id'): string {
+  if (id === '.' || id === '..' || id.length === 0) {
+    throw new AppError('validation', `"${id}" cannot be used as a ${what}: it would change the address of the request.`);
+  }
+  return encodeURIComponent(id);
+}

@@ -1,16 +1,16 @@
 import type { UserAuthenticator } from '@authsignal/node';
 import { describe, expect, it } from 'vitest';
-import { normaliseAaguid, offlineProviderName, providerName, ZERO_AAGUID } from '../../../src/main/services/aaguid';
+import { normaliseAaguid, offlineProviderName, providerName, ZERO_AAGUID } from '../../../src/main/services/directory/aaguid';
 import {
   orderActions,
   orderAuthenticators,
-  pathSegment,
   profileHasData,
   summaryFromQuery,
   toActionView,
   toAuthenticatorView,
   toProfile,
-} from '../../../src/main/services/directory-views';
+} from '../../../src/main/services/directory/sdk-converters';
+import { pathSegment } from '../../../src/main/services/platform/authsignal-client';
 import { AppError } from '@shared/errors';
 
 const ICLOUD = 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd';

@@ -16,8 +16,8 @@ import {
   type SettingsView,
 } from '@shared/domain/settings';
 import { AppError } from '@shared/errors';
-import { readJsonFile, writeJsonAtomic } from './atomic-file';
-import type { AuditLogService } from './audit-log.service';
+import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
+import type { AuditRecorder } from '../audit/ports';
 
 /** The settings file, in the data dir. */
 export const SETTINGS_FILE = 'settings.json';
@@ -58,7 +58,7 @@ export interface SettingChange {
 export interface SettingsServiceOptions {
   dataDir: string;
   /** The audit log every change is recorded in (a thunk: the log itself reads the agent name here). */
-  audit?: () => Pick<AuditLogService, 'record'>;
+  audit?: () => AuditRecorder;
   /** A tenant profile's name, or undefined when there is no such profile. */
   tenantName?: (id: string) => Promise<string | undefined>;
 }
@@ -77,7 +77,7 @@ interface Loaded {
  */
 export class SettingsService {
   readonly file: string;
-  private readonly audit?: () => Pick<AuditLogService, 'record'>;
+  private readonly audit?: () => AuditRecorder;
   private readonly tenantName?: (id: string) => Promise<string | undefined>;
   private queue: Promise<unknown> = Promise.resolve();
 

@@ -4,8 +4,8 @@ import { posix, win32 } from 'node:path';
 import { promisify } from 'node:util';
 import { NATIVE_HOST_NAME } from '@shared/bridge/protocol';
 import { AppError } from '@shared/errors';
-import { writeFileAtomic } from './atomic-file';
-import { bridgeDir } from './browser-bridge/paths';
+import { writeFileAtomic } from '../platform/atomic-file';
+import { bridgeDir } from './paths';
 
 /** Browsers whose native messaging host manifests Authdesk writes. */
 export const HOST_BROWSERS = ['chrome', 'chromium', 'edge', 'brave'] as const;

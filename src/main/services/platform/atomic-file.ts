@@ -43,7 +43,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 }
 
 /** Flushes a directory entry; a no-op where directories cannot be opened (Windows). */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   if (process.platform === 'win32') return;
   const handle = await open(dir, 'r');
   try {

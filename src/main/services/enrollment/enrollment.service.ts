@@ -1,27 +1,24 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { Authsignal } from '@authsignal/node';
-import type { AuditTenant, VerificationStamp } from '@shared/domain/audit';
-import type { AuthenticatorView } from '@shared/domain/authenticator-view';
+import { randomBytes } from 'node:crypto';
+import type { VerificationStamp } from '@shared/domain/audit';
 import {
   ENROLLMENT_LINK_LIFETIME_MS,
-  GUIDED_METHODS,
   GuidedCompletion,
   type EnrolledAuthenticator,
   type EnrollmentMode,
   type EnrollmentModeAvailability,
   type EnrollmentOptions,
-  type EnrollmentStatus,
   type EnrollmentView,
   type GuidedSession,
 } from '@shared/domain/enrollment';
-import type { TenantPolicy } from '@shared/domain/settings';
-import { userLabel } from '@shared/lib/user-format';
 import { AppError, isAppError } from '@shared/errors';
+import type { AuditSink } from '../audit/ports';
+import { fetchUserFacts, type UserFacts } from '../directory/ports';
+import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
+import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
-import { pathSegment } from './directory-views';
-import type { TenantInfo } from './tenants.service';
-import { fetchUserFacts, type UserFacts, type VerificationAudit, type VerificationTenants } from './verification.service';
-import { requireActiveTenant, unrecordedError } from './service-guards';
+import type { EnrollmentSettings, EnrollmentVerification } from './ports';
+import { addedSince, endRecord, FORGET_AFTER_MS, guidedSession, newRecord, recordView, type EnrollmentRecord } from './records';
+import { confirmEnrollment, linkState, trackEnrollment } from './tenant-calls';
 
 /**
  * Enrollment (issue #5): gets a user a first or another authenticator, after the caller is
@@ -35,22 +32,10 @@ import { requireActiveTenant, unrecordedError } from './service-guards';
  * and are never logged, recorded or written anywhere.
  */
 
-/** What the service needs from settings (SettingsService fits). */
-export interface EnrollmentSettings {
-  get(): Promise<{ enrollmentActionCode: string }>;
-  policyFor(tenantId: string): Promise<TenantPolicy>;
-}
-
-/** What the service needs from caller verification (VerificationService fits). */
-export interface EnrollmentVerification {
-  cover(tenantId: string, userId: string): Promise<VerificationStamp | undefined>;
-  liveStamp(tenantId: string, userId: string): Promise<VerificationStamp | null>;
-}
-
 /** How the service is built. */
 export interface EnrollmentServiceOptions {
-  tenants: VerificationTenants;
-  audit: VerificationAudit;
+  tenants: TenantAccess;
+  audit: AuditSink;
   settings: EnrollmentSettings;
   verification: EnrollmentVerification;
   /** Opens sandboxed windows; absent in the CLI (only links then). */
@@ -70,45 +55,12 @@ export interface EnrollmentServiceOptions {
 /** The redirect target of pre-built UI windows (see {@link EnrollmentServiceOptions.redirectBase}). */
 export const DEFAULT_REDIRECT_BASE = 'https://authdesk.invalid/enrollment/done';
 
-const WEBAUTHN_METHODS = new Set(['PASSKEY', 'SECURITY_KEY']);
-
 const UNRECORDED_COMPLETION = 'The enrollment happened, but the audit log could not record it. Check the disk and the data folder.';
-
-interface EnrollmentRecord {
-  id: string;
-  /** Set while a completion is being recorded, so a second path (poll vs redirect) cannot complete it again. */
-  completing?: boolean;
-  tenant: TenantInfo;
-  auditTenant: AuditTenant;
-  userId: string;
-  mode: EnrollmentMode;
-  status: EnrollmentStatus;
-  firstEnrollment: boolean;
-  startedAt: number;
-  expiresAt: number;
-  endedAt?: number;
-  action: { code: string; idempotencyKey: string };
-  /** Authenticator ids the user had at the start. */
-  before: Set<string>;
-  added: EnrolledAuthenticator[];
-  stamp?: VerificationStamp;
-  /** SECURITY: the guided page's session (with the token); dropped when the enrollment ends. */
-  session?: GuidedSession;
-  window?: EnrollmentWindowHandle;
-  progress?: 'waiting' | 'challenge-passed';
-  lastPolledAt?: number;
-  failure?: string;
-  /** One completion at a time (a redirect and a complete call could race). */
-  finishing?: Promise<unknown>;
-}
-
-/** Ended enrollments are forgotten after this long. */
-const FORGET_AFTER_MS = 60 * 60 * 1000;
 
 /** The enrollment service. */
 export class EnrollmentService {
-  private readonly tenants: VerificationTenants;
-  private readonly audit: VerificationAudit;
+  private readonly tenants: TenantAccess;
+  private readonly audit: AuditSink;
   private readonly settings: EnrollmentSettings;
   private readonly verification: EnrollmentVerification;
   private readonly host: EnrollmentHost | null;
@@ -169,7 +121,7 @@ export class EnrollmentService {
         link: verifyFirst ?? { available: true },
       },
       webauthnInGuided: this.host ? this.host.guidedPage(tenant).webauthn : { available: false, reason: 'No enrollment window here.' },
-      current: current ? this.view(current) : null,
+      current: current ? recordView(current) : null,
     };
   }
 
@@ -201,22 +153,8 @@ export class EnrollmentService {
     }
 
     const { enrollmentActionCode } = await this.settings.get();
-    const record: EnrollmentRecord = {
-      id,
-      tenant,
-      auditTenant,
-      userId,
-      mode,
-      status: 'open',
-      firstEnrollment: false,
-      startedAt: this.now().getTime(),
-      expiresAt: this.now().getTime() + this.lifetimeMs,
-      action: { code: enrollmentActionCode, idempotencyKey: randomUUID() },
-      before: new Set(),
-      added: [],
-      stamp,
-      progress: mode === 'link' ? 'waiting' : undefined,
-    };
+    const now = this.now().getTime();
+    const record = newRecord({ id, tenant, userId, mode, stamp, actionCode: enrollmentActionCode, startedAt: now, expiresAt: now + this.lifetimeMs });
     const details = (): Record<string, unknown> => ({
       enrollmentId: id,
       mode,
@@ -229,36 +167,7 @@ export class EnrollmentService {
     let token: string;
     let facts: UserFacts;
     try {
-      ({ url, token, facts } = await this.tenants.withClient(async (client) => {
-        const fresh = await fetchUserFacts(client, userId);
-        const enrolled = fresh.authenticators.length > 0;
-        if (mode === 'guided-window' && enrolled && !stamp) {
-          // SECURITY: a token scoped add:authenticators skips Authsignal's binding rule, so Authdesk
-          // hands one out only when it has itself verified the caller.
-          throw new AppError(
-            'forbidden',
-            'The guided page needs a token that may add authenticators, which Authdesk issues only for a verified caller. Verify the caller, or use the pre-built UI, where the user passes a challenge first.',
-          );
-        }
-        const tracked = await client.track({
-          userId: pathSegment(userId),
-          action: record.action.code,
-          attributes: {
-            // Makes a retried track (the SDK retries connection failures) address the same action.
-            idempotencyKey: record.action.idempotencyKey,
-            ...(mode === 'prebuilt-window' ? { redirectUrl: `${this.redirectBase}/${id}` } : {}),
-            // The binding rule: an enrolled user passes a challenge first, then adds in settings.
-            ...(mode !== 'guided-window' && enrolled ? { redirectToSettings: true } : {}),
-            ...(mode === 'guided-window' && enrolled ? { scope: 'add:authenticators' } : {}),
-            ...(fresh.profile.emailVerified && fresh.profile.email ? { email: fresh.profile.email } : {}),
-            ...(fresh.profile.phoneNumberVerified && fresh.profile.phoneNumber ? { phoneNumber: fresh.profile.phoneNumber } : {}),
-          },
-        });
-        if (typeof tracked?.token !== 'string' || typeof tracked.url !== 'string') {
-          throw new AppError('unavailable', 'The tenant did not return an enrollment token. Try again.');
-        }
-        return { url: tracked.url, token: tracked.token, facts: fresh };
-      }, tenant.id));
+      ({ url, token, facts } = await this.tenants.withClient((client) => trackEnrollment(client, record, stamp, this.redirectBase), tenant.id));
     } catch (error) {
       await this.audit.append({ action: launchAction, tenant: auditTenant, subject: { userId }, details: details(), error, verification: stamp }).catch(() => {});
       throw error;
@@ -281,7 +190,7 @@ export class EnrollmentService {
     this.records.set(id, record);
     if (mode === 'prebuilt-window') this.openPrebuilt(record, url);
     if (mode === 'guided-window') this.openGuided(record, token, facts);
-    return { ...this.view(record), ...(mode === 'link' ? { link: url } : {}) };
+    return { ...recordView(record), ...(mode === 'link' ? { link: url } : {}) };
   }
 
   private openPrebuilt(record: EnrollmentRecord, url: string): void {
@@ -301,27 +210,7 @@ export class EnrollmentService {
 
   private openGuided(record: EnrollmentRecord, token: string, facts: UserFacts): void {
     const page = this.host!.guidedPage(record.tenant);
-    const webauthn = page.webauthn;
-    const p = facts.profile;
-    record.session = {
-      sessionId: record.id,
-      token,
-      tenantId: record.tenant.tenantId,
-      baseUrl: record.tenant.apiUrl,
-      user: {
-        userId: record.userId,
-        label: userLabel(p),
-        username: p.username ?? p.email ?? record.userId,
-        email: p.email,
-        phoneNumber: p.phoneNumber,
-      },
-      firstEnrollment: record.firstEnrollment,
-      methods: GUIDED_METHODS.map((method) =>
-        WEBAUTHN_METHODS.has(method) && !webauthn.available ? { method, available: false, reason: webauthn.reason } : { method, available: true },
-      ),
-      expiresAt: new Date(record.expiresAt).toISOString(),
-      localTenant: record.tenant.kind === 'local',
-    };
+    record.session = guidedSession(record, token, facts, page.webauthn);
     this.openWindow(record, () =>
       this.host!.open({
         kind: 'guided',
@@ -342,7 +231,7 @@ export class EnrollmentService {
     try {
       record.window = open();
     } catch (error) {
-      this.end(record, 'failed', 'The enrollment window could not open. Try again, or send the user a link.');
+      endRecord(record, this.now().getTime(), 'failed', 'The enrollment window could not open. Try again, or send the user a link.');
       void this.audit
         .append({ action: 'enrollment.fail', tenant: record.auditTenant, subject: { userId: record.userId }, details: { enrollmentId: record.id, reason: 'window-failed' }, error, verification: record.stamp })
         .catch(() => {});
@@ -379,36 +268,19 @@ export class EnrollmentService {
   }
 
   private async finishNow(record: EnrollmentRecord, token: string | null, options: { keepOpenOnFailure?: boolean }): Promise<EnrollmentView> {
-    if (record.status !== 'open') return this.view(record);
+    if (record.status !== 'open') return recordView(record);
     let added: EnrolledAuthenticator[] = [];
     let problem: string | null = null;
     let failure: unknown;
     let verificationMethod: string | undefined;
     try {
-      ({ added, problem, verificationMethod } = await this.tenants.withClient(async (client) => {
-        if (!token) return { added: [], problem: 'The enrollment page returned without a token, so nothing can be confirmed.', verificationMethod: undefined };
-        const result = await client.validateChallenge({ token });
-        const mismatch =
-          result.userId !== record.userId ||
-          (result.action !== undefined && result.action !== record.action.code) ||
-          (result.idempotencyKey !== undefined && result.idempotencyKey !== record.action.idempotencyKey);
-        if (!result.isValid || mismatch) {
-          return {
-            added: [],
-            problem: mismatch
-              ? 'The token that came back belongs to another user or action; nothing is accepted from it.'
-              : `The tenant did not confirm the enrollment (${result.state ?? 'invalid token'}).`,
-            verificationMethod: undefined,
-          };
-        }
-        return { added: this.diff(record, await fetchUserFacts(client, record.userId)), problem: null, verificationMethod: result.verificationMethod };
-      }, record.tenant.id));
+      ({ added, problem, verificationMethod } = await this.tenants.withClient((client) => confirmEnrollment(client, record, token), record.tenant.id));
       if (!problem && added.length === 0) problem = 'The user finished without adding an authenticator.';
     } catch (error) {
       failure = error;
       problem = isAppError(error) ? error.message : 'The enrollment could not be confirmed.';
     }
-    if (record.status !== 'open') return this.view(record);
+    if (record.status !== 'open') return recordView(record);
     const base = { tenant: record.auditTenant, subject: { userId: record.userId }, verification: record.stamp };
     if (problem) {
       await this.audit
@@ -420,12 +292,12 @@ export class EnrollmentService {
         })
         .catch(() => {});
       if (!options.keepOpenOnFailure) {
-        this.end(record, 'failed', problem);
+        endRecord(record, this.now().getTime(), 'failed', problem);
         record.window?.close();
       }
-      return { ...this.view(record), failure: problem };
+      return { ...recordView(record), failure: problem };
     }
-    if (record.completing) return this.view(record);
+    if (record.completing) return recordView(record);
     record.completing = true;
     // The record is on disk before the enrollment reads as completed anywhere.
     const recorded = await this.audit
@@ -441,14 +313,10 @@ export class EnrollmentService {
         },
       })
       .then(() => true, () => false);
-    this.end(record, 'completed', recorded ? undefined : UNRECORDED_COMPLETION);
+    endRecord(record, this.now().getTime(), 'completed', recorded ? undefined : UNRECORDED_COMPLETION);
     record.added = added;
     record.window?.close();
-    return this.view(record);
-  }
-
-  private diff(record: EnrollmentRecord, facts: UserFacts): EnrolledAuthenticator[] {
-    return facts.authenticators.filter((a) => !record.before.has(a.id)).map((a: AuthenticatorView) => ({ id: a.id, method: a.method, name: a.nameSource === 'contact' ? a.methodLabel : a.name }));
+    return recordView(record);
   }
 
   private async closed(record: EnrollmentRecord): Promise<void> {
@@ -459,7 +327,7 @@ export class EnrollmentService {
 
   private async cancelRecord(record: EnrollmentRecord, reason: string): Promise<null> {
     if (record.status !== 'open') return null;
-    this.end(record, 'cancelled');
+    endRecord(record, this.now().getTime(), 'cancelled');
     record.window?.close();
     await this.audit
       .append({
@@ -480,13 +348,13 @@ export class EnrollmentService {
     const record = this.recordOf(id);
     this.forgetOld();
     if (record.status === 'open' && record.mode === 'link') await this.pollLink(record);
-    return this.view(record);
+    return recordView(record);
   }
 
   private async pollLink(record: EnrollmentRecord): Promise<void> {
     const now = this.now().getTime();
     if (now >= record.expiresAt) {
-      this.end(record, 'expired', 'The link expired before the user finished. Create a new one if they still need it.');
+      endRecord(record, this.now().getTime(), 'expired', 'The link expired before the user finished. Create a new one if they still need it.');
       await this.audit
         .append({
           action: 'enrollment.fail',
@@ -501,16 +369,9 @@ export class EnrollmentService {
     }
     if (record.lastPolledAt !== undefined && now - record.lastPolledAt < this.minPollGapMs) return;
     record.lastPolledAt = now;
-    const { state, facts } = await this.tenants.withClient(async (client: Authsignal) => {
-      const [action, fresh] = await Promise.all([
-        client.getAction({ userId: pathSegment(record.userId), action: record.action.code, idempotencyKey: record.action.idempotencyKey }),
-        fetchUserFacts(client, record.userId),
-      ]);
-      const state: string | undefined = action?.state;
-      return { state, facts: fresh };
-    }, record.tenant.id);
+    const { state, facts } = await this.tenants.withClient((client) => linkState(client, record), record.tenant.id);
     if (record.status !== 'open') return;
-    const added = this.diff(record, facts);
+    const added = addedSince(record, facts);
     if (added.length > 0) {
       if (record.completing) return;
       record.completing = true;
@@ -524,10 +385,10 @@ export class EnrollmentService {
           verification: record.stamp,
         })
         .then(() => true, () => false);
-      this.end(record, 'completed', recorded ? undefined : UNRECORDED_COMPLETION);
+      endRecord(record, this.now().getTime(), 'completed', recorded ? undefined : UNRECORDED_COMPLETION);
       record.added = added;
     } else if (state === 'CHALLENGE_FAILED' || state === 'BLOCK') {
-      this.end(record, 'failed', `The tenant ended the user's attempt (${state}). Create a new link if they still need one.`);
+      endRecord(record, this.now().getTime(), 'failed', `The tenant ended the user's attempt (${state}). Create a new link if they still need one.`);
       await this.audit
         .append({
           action: 'enrollment.fail',
@@ -547,7 +408,7 @@ export class EnrollmentService {
   async cancel(id: string): Promise<EnrollmentView> {
     const record = this.recordOf(id);
     await this.cancelRecord(record, 'cancelled-by-agent');
-    return this.view(record);
+    return recordView(record);
   }
 
   /** Closes every window and drops every token (shutdown). */
@@ -560,15 +421,6 @@ export class EnrollmentService {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private end(record: EnrollmentRecord, status: Exclude<EnrollmentStatus, 'open'>, failure?: string): void {
-    record.status = status;
-    record.endedAt = this.now().getTime();
-    record.failure = failure;
-    record.progress = undefined;
-    // SECURITY: the token is no use once the enrollment is over; drop it at once.
-    record.session = undefined;
-  }
-
   private forgetOld(): void {
     const now = this.now().getTime();
     for (const record of this.records.values()) {
@@ -580,23 +432,6 @@ export class EnrollmentService {
     const record = this.records.get(id);
     if (!record) throw new AppError('not-found', 'That enrollment is not known (Authdesk may have restarted). Start it again.');
     return record;
-  }
-
-  private view(record: EnrollmentRecord): EnrollmentView {
-    return {
-      id: record.id,
-      userId: record.userId,
-      mode: record.mode,
-      status: record.status,
-      firstEnrollment: record.firstEnrollment,
-      startedAt: new Date(record.startedAt).toISOString(),
-      expiresAt: new Date(record.expiresAt).toISOString(),
-      endedAt: record.endedAt === undefined ? undefined : new Date(record.endedAt).toISOString(),
-      progress: record.status === 'open' ? record.progress : undefined,
-      added: record.added,
-      failure: record.failure,
-      verification: record.stamp,
-    };
   }
 
   private requireTenant(): Promise<TenantInfo> {

@@ -1,53 +1,23 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Authsignal } from '@authsignal/node';
-import lockfile from 'proper-lockfile';
-import { z } from 'zod';
-import {
-  LOCAL_TENANT_ID,
-  REGION_API_URLS,
-  Region,
-  type ConnectionTest,
-  type TenantSummary,
-} from '@shared/domain/tenant';
+import type { z } from 'zod';
+import { LOCAL_TENANT_ID, type ConnectionTest, type TenantSummary } from '@shared/domain/tenant';
 import type { AuditTenant } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
 import { TenantAddInput, TenantTestInput, type TenantList } from '@shared/ipc/channels/tenants';
 import { TenantName, TenantSecret } from '@shared/domain/tenant';
-import { readJsonFile, writeJsonAtomic } from './atomic-file';
-import { createAuthsignalClient, withAuthsignal } from './authsignal-client';
-import type { Keychain } from './keychain';
-import type { AuditLogService } from './audit-log.service';
+import { createAuthsignalClient, withAuthsignal } from '../platform/authsignal-client';
+import type { Keychain } from '../platform/keychain';
+import type { AuditRecorderSink } from '../audit/ports';
+import type { TenantAccess, TenantInfo } from './ports';
+import { apiUrlOf, slugify, toSummary, uniqueId, type TenantProfile, type TenantsFile } from './profiles';
+import { TenantsFileStore } from './tenants-file';
 
-/** File name of the profile list inside the data dir. */
-export const TENANTS_FILE = 'tenants.json';
+export type { TenantInfo } from './ports';
 
 /** The user id the connection test looks up: any id works (users are implicit), none is created. */
 export const PROBE_USER_ID = 'authdesk-connection-test';
-
-/** A saved tenant profile as stored on disk: everything but the secret. */
-export const TenantProfile = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
-  name: z.string(),
-  /** A hosted region, or absent when `apiUrl` is set. */
-  region: Region.optional(),
-  /** A custom Server API URL, or absent when `region` is set. */
-  apiUrl: z.string().optional(),
-  tenantId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type TenantProfile = z.infer<typeof TenantProfile>;
-
-/** The on-disk shape of `tenants.json`. */
-const TenantsFile = z.object({
-  version: z.literal(1),
-  activeId: z.string().nullable(),
-  profiles: z.array(TenantProfile),
-});
-type TenantsFile = z.infer<typeof TenantsFile>;
 
 /** The built-in local tenant (the embedded emulator the app shell starts). */
 export interface LocalTenantConfig {
@@ -55,16 +25,6 @@ export interface LocalTenantConfig {
   tenantId: string;
   /** Held in memory only, never written to the keychain or disk. */
   secret: string;
-}
-
-/** What other services need to know about the tenant they work on (never the secret). */
-export interface TenantInfo {
-  id: string;
-  name: string;
-  kind: 'local' | 'remote';
-  region?: Region;
-  apiUrl: string;
-  tenantId: string;
 }
 
 /** Options for {@link TenantService}. */
@@ -78,8 +38,8 @@ export interface TenantServiceOptions {
   now?: () => Date;
   /**
    * The audit log every change (add, rename, switch, rotate, remove) is recorded in. A thunk, like
-   * the settings service's: the container builds the log after the vault, and the log never calls
-   * back into the vault, so there is no cycle. Absent, nothing is recorded (tests of the vault alone).
+   * the settings service's: the container builds the log after TenantService, and the log never calls
+   * back into TenantService, so there is no cycle. Absent, nothing is recorded (tests of TenantService alone).
    */
   audit?: () => TenantAuditRecorder;
   /**
@@ -89,10 +49,10 @@ export interface TenantServiceOptions {
   lockStaleMs?: number;
 }
 
-/** The part of the audit log the vault needs: a narrow seam, so tests can see what it records. */
-export type TenantAuditRecorder = Pick<AuditLogService, 'record' | 'append'>;
+/** The part of the audit log TenantService needs: a narrow seam, so tests can see what it records. */
+export type TenantAuditRecorder = AuditRecorderSink;
 
-/** The audit actions of the vault. */
+/** The audit actions of TenantService. */
 type TenantAuditAction = 'tenant.add' | 'tenant.remove' | 'tenant.rename' | 'tenant.rotate' | 'tenant.switch';
 
 /** Parsed `tenants:add` input. */
@@ -100,66 +60,16 @@ export type TenantAddRequest = z.input<typeof TenantAddInput>;
 /** Parsed `tenants:test` input: a saved profile, or candidate credentials. */
 export type TenantTestRequest = z.input<typeof TenantTestInput>;
 
-/** First 8 hex chars of the SHA-256 of a secret: enough to tell two secrets apart, useless to an attacker. */
-export function fingerprintSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8);
-}
-
-/** The Server API base URL of a profile. */
-export function apiUrlOf(location: { region?: Region; apiUrl?: string }): string {
-  if (location.region) return REGION_API_URLS[location.region];
-  if (location.apiUrl) return location.apiUrl.replace(/\/+$/, '');
-  throw new AppError('internal', 'This tenant has neither a region nor an API URL. Remove it and add it again.');
-}
-
 /**
- * The summary of a profile that may leave main. Built field by field from the profile (never by
- * spreading), so nothing else can ride along; the secret is only hashed.
- */
-export function toSummary(profile: TenantProfile, state: { active: boolean; secret: string | null; kind?: 'local' | 'remote' }): TenantSummary {
-  const summary: TenantSummary = {
-    id: profile.id,
-    name: profile.name,
-    kind: state.kind ?? 'remote',
-    apiUrl: apiUrlOf(profile),
-    tenantId: profile.tenantId,
-    createdAt: profile.createdAt,
-    updatedAt: profile.updatedAt,
-    active: state.active,
-    hasSecret: state.secret !== null,
-  };
-  if (profile.region) summary.region = profile.region;
-  // SECURITY: only a short hash of the secret leaves this function, never the secret.
-  if (state.secret !== null) summary.secretFingerprint = fingerprintSecret(state.secret);
-  return summary;
-}
-
-/** A readable, stable profile id from a name (`Prod EU` -> `prod-eu`). */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return slug || 'tenant';
-}
-
-const EMPTY: TenantsFile = { version: 1, activeId: null, profiles: [] };
-
-/**
- * The tenant vault: profiles in `<dataDir>/tenants.json` (written atomically), secrets in the OS
+ * TenantService: profiles in `<dataDir>/tenants.json` (written atomically), secrets in the OS
  * keychain (account = profile id), plus the built-in local tenant when the app runs one. The file
  * is re-read on every call, so the desktop app and the CLI can both change it; every
  * read-modify-write is queued in this process and holds a cross-process lock (proper-lockfile),
  * and changes made through this instance are announced to {@link TenantService.onChange} listeners.
  */
-export class TenantService {
+export class TenantService implements TenantAccess {
   readonly file: string;
-  private readonly dataDir: string;
-  private readonly staleMs: number;
+  private readonly store: TenantsFileStore;
   private readonly keychain: Keychain;
   private readonly local?: LocalTenantConfig;
   private readonly localCreatedAt: string;
@@ -168,12 +78,10 @@ export class TenantService {
   private readonly audit?: () => TenantAuditRecorder;
   private readonly listeners = new Set<(list: TenantList) => void>();
   private readonly clients = new Map<string, { key: string; client: Authsignal }>();
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: TenantServiceOptions) {
-    this.file = join(options.dataDir, TENANTS_FILE);
-    this.dataDir = options.dataDir;
-    this.staleMs = Math.max(2000, options.lockStaleMs ?? 5000);
+    this.store = new TenantsFileStore(options.dataDir, Math.max(2000, options.lockStaleMs ?? 5000));
+    this.file = this.store.file;
     this.keychain = options.keychain;
     this.local = options.localTenant;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 10_000;
@@ -190,7 +98,7 @@ export class TenantService {
 
   /** Every profile (the local tenant first, when there is one) and which one is active. */
   async list(): Promise<TenantList> {
-    const file = await this.read();
+    const file = await this.store.read();
     const secrets = file.profiles.length > 0 ? await this.keychain.entries() : new Map<string, string>();
     const activeId = this.activeIdOf(file);
     const tenants: TenantSummary[] = [];
@@ -230,14 +138,14 @@ export class TenantService {
     let allocated = false;
     try {
       // Fail on a taken name before spending a network round trip (checked again under the lock).
-      this.assertNameFree(await this.read(), input.name);
+      this.assertNameFree(await this.store.read(), input.name);
       if (input.testFirst) {
         await this.probe(apiUrlOf(location), input.secret).catch((error: AppError) => {
           throw refuse(error, 'Nothing was saved');
         });
       }
-      const id = await this.exclusive(async () => {
-        const file = await this.read();
+      const id = await this.store.exclusive(async () => {
+        const file = await this.store.read();
         this.assertNameFree(file, input.name);
         const id = uniqueId(slugify(input.name), file);
         allocated = true;
@@ -246,7 +154,7 @@ export class TenantService {
         await this.audited('tenant.add', { id, name: input.name }, details, async () => {
           await this.keychain.set(id, input.secret);
           try {
-            await this.write({ ...file, profiles: [...file.profiles, profile], activeId: input.makeActive ? id : file.activeId });
+            await this.store.write({ ...file, profiles: [...file.profiles, profile], activeId: input.makeActive ? id : file.activeId });
           } catch (error) {
             await this.keychain.delete(id).catch(() => false);
             throw error;
@@ -280,7 +188,7 @@ export class TenantService {
   /** Makes a profile the one the console works on (`local` selects the built-in local tenant). */
   async setActive(id: string): Promise<TenantList> {
     const tenant = await this.auditTenantOf(id);
-    const from = await this.read().then((file) => this.activeIdOf(file), () => null);
+    const from = await this.store.read().then((file) => this.activeIdOf(file), () => null);
     return this.audited('tenant.switch', tenant, { from }, async () => {
       if (id === LOCAL_TENANT_ID) {
         if (!this.local) throw this.notFound(id);
@@ -304,7 +212,7 @@ export class TenantService {
       async () => {
         const newSecret = TenantSecret.parse(secret);
         this.assertNotLocal(id, 'given a new secret');
-        const profile = this.profileIn(await this.read(), id);
+        const profile = this.profileIn(await this.store.read(), id);
         if (testFirst) {
           await this.probe(apiUrlOf(profile), newSecret).catch((error: AppError) => {
             throw refuse(error, 'The old secret was kept');
@@ -359,7 +267,7 @@ export class TenantService {
 
   /** The tenant the console works on, or null when none is (no profile active and no local tenant). */
   async activeTenant(): Promise<TenantInfo | null> {
-    const file = await this.read();
+    const file = await this.store.read();
     const id = this.activeIdOf(file);
     return id === null ? null : this.infoOf(file, id);
   }
@@ -391,7 +299,7 @@ export class TenantService {
    * an AppError that names the host and never the secret. The helper other services use.
    */
   async withClient<T>(fn: (client: Authsignal, tenant: TenantInfo) => Promise<T>, id?: string): Promise<T> {
-    const tenant = id === undefined ? await this.activeTenant() : this.infoOf(await this.read(), id);
+    const tenant = id === undefined ? await this.activeTenant() : this.infoOf(await this.store.read(), id);
     if (!tenant) throw noActiveTenant();
     const client = await this.clientFor(tenant.id);
     return withAuthsignal(() => fn(client, tenant), { apiUrl: tenant.apiUrl, secret: client.apiSecretKey });
@@ -424,13 +332,13 @@ export class TenantService {
   /** The `{ id, name }` an entry names; the id alone when the profile does not exist (the change will fail). */
   private async auditTenantOf(id: string): Promise<AuditTenant> {
     if (id === LOCAL_TENANT_ID && this.local) return { id, name: 'Local tenant' };
-    const profile = await this.read().then((file) => file.profiles.find((p) => p.id === id), () => undefined);
+    const profile = await this.store.read().then((file) => file.profiles.find((p) => p.id === id), () => undefined);
     return { id, name: profile?.name ?? id };
   }
 
   private async credentialsOf(id: string): Promise<{ apiUrl: string; secret: string }> {
     if (id === LOCAL_TENANT_ID && this.local) return { apiUrl: this.local.apiUrl, secret: this.local.secret };
-    const profile = this.profileIn(await this.read(), id);
+    const profile = this.profileIn(await this.store.read(), id);
     const secret = await this.keychain.get(id);
     if (secret === null) {
       throw new AppError('unauthorized', `The keychain holds no secret for "${profile.name}". Set one with authdesk tenant rotate ${id} (or in Settings).`);
@@ -498,70 +406,8 @@ export class TenantService {
     }
   }
 
-  private async read(): Promise<TenantsFile> {
-    let raw: unknown;
-    try {
-      raw = await readJsonFile(this.file);
-    } catch (error) {
-      if (error instanceof SyntaxError) throw this.damaged(error);
-      throw new AppError('unavailable', `Authdesk could not read ${this.file}. Check that it is readable by you, then try again.`, { cause: error });
-    }
-    if (raw === undefined) return EMPTY;
-    const parsed = TenantsFile.safeParse(raw);
-    if (!parsed.success) throw this.damaged(parsed.error);
-    return parsed.data;
-  }
-
-  private damaged(cause: unknown): AppError {
-    return new AppError('internal', `The tenant list ${this.file} is damaged. Move it aside and add your tenants again (their secrets are still in the keychain).`, { cause });
-  }
-
-  private write(file: TenantsFile): Promise<void> {
-    return writeJsonAtomic(this.file, file);
-  }
-
-  /**
-   * Runs read-modify-write steps one at a time: queued within this process, and under a
-   * cross-process lock, because the desktop app and the CLI share the data dir and an unlocked
-   * read-modify-write from each would lose one of the two changes.
-   */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const task = () => this.locked(fn);
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Runs `task` holding the proper-lockfile lock on `tenants.json` (a `tenants.json.lock` dir next
-   * to it; the atomic write renames onto the file itself, so the lock dir stays put).
-   */
-  private async locked<T>(task: () => Promise<T>): Promise<T> {
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: this.staleMs,
-        // Wait long enough for a crashed holder's lock to go stale, but not forever.
-        retries: { retries: Math.ceil((this.staleMs * 1.5) / 50), factor: 1, minTimeout: 50, maxTimeout: 50 },
-      });
-    } catch (error) {
-      throw new AppError(
-        'unavailable',
-        'Another Authdesk window or CLI run is changing the tenant list. Wait for it to finish and try again.',
-        { cause: error },
-      );
-    }
-    try {
-      return await task();
-    } finally {
-      await release().catch(() => undefined);
-    }
-  }
-
   private async mutate(change: (file: TenantsFile) => TenantsFile | Promise<TenantsFile>): Promise<void> {
-    await this.exclusive(async () => this.write(await change(await this.read())));
+    await this.store.exclusive(async () => this.store.write(await change(await this.store.read())));
     this.emit();
   }
 
@@ -583,10 +429,4 @@ function refuse(error: AppError, what: string): AppError {
 
 function noActiveTenant(): AppError {
   return new AppError('not-found', 'No tenant is active. Add one (authdesk tenant add, or Settings in the app) or pick one with authdesk tenant use.');
-}
-
-function uniqueId(base: string, file: TenantsFile): string {
-  const taken = new Set([LOCAL_TENANT_ID, ...file.profiles.map((p) => p.id)]);
-  if (!taken.has(base)) return base;
-  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }

@@ -1,7 +1,6 @@
 import type { GetUserResponse, QueryUserActionsResponse, UserAuthenticator } from '@authsignal/node';
 import { isPhishingResistant, methodLabel, type AuthenticatorView } from '@shared/domain/authenticator-view';
 import type { ActionView, CustomData, UserProfile, UserSummary, SearchField } from '@shared/domain/user';
-import { AppError } from '@shared/errors';
 import { providerName } from './aaguid';
 
 /**
@@ -191,16 +190,4 @@ export function toActionView(item: QueryUserActionsResponse[number]): ActionView
 /** Actions newest first. */
 export function orderActions(list: ActionView[]): ActionView[] {
   return [...list].sort((a, b) => time(b.createdAt) - time(a.createdAt));
-}
-
-/**
- * A path parameter for the SDK, which interpolates ids into URLs without encoding them.
- * SECURITY: an id typed into the console must never change which endpoint is called: `/`, `?` and
- * `#` are percent-encoded, and `.`/`..` (which URL parsers resolve even when encoded) are refused.
- */
-export function pathSegment(id: string, what = 'user id'): string {
-  if (id === '.' || id === '..' || id.length === 0) {
-    throw new AppError('validation', `"${id}" cannot be used as a ${what}: it would change the address of the request.`);
-  }
-  return encodeURIComponent(id);
 }

@@ -1,32 +1,17 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { Authsignal } from '@authsignal/node';
 import type { z } from 'zod';
-import type { AuditEntry, AuditTenant, VerificationStamp } from '@shared/domain/audit';
-import type { AuthenticatorView } from '@shared/domain/authenticator-view';
+import type { VerificationStamp } from '@shared/domain/audit';
 import type { TenantPolicy } from '@shared/domain/settings';
-import type { RecentUser, UserDetail, UserProfile, UserSummary } from '@shared/domain/user';
-import {
-  VERIFICATION_ACTION_CODE,
-  VERIFICATION_LIFETIME_MS,
-  isLive,
-  maskEmail,
-  maskPhone,
-  maskRecentUser,
-  maskUserDetail,
-  maskUserSummary,
-  type CallerVerificationMethod,
-  type VerificationOptions,
-  type VerificationStatus,
-  type VerificationTarget,
-  type VerificationView,
-} from '@shared/domain/verification';
+import { VERIFICATION_LIFETIME_MS, isLive, type VerificationOptions, type VerificationView } from '@shared/domain/verification';
 import { AppError } from '@shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '@shared/ipc/channels/verification';
-import type { AuditAppendInput } from './audit-log.service';
-import type { ChangePolicy } from './change-policy';
-import { pathSegment, toAuthenticatorView, toProfile } from './directory-views';
-import type { TenantInfo } from './tenants.service';
-import { requireActiveTenant, unrecordedError } from './service-guards';
+import type { AuditSink } from '../audit/ports';
+import { fetchUserFacts, type ChangePolicy, type ContactDisclosure } from '../directory/ports';
+import { pathSegment } from '../platform/authsignal-client';
+import type { TenantAccess, TenantInfo } from '../tenants/ports';
+import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
+import { sendCode, startLink, type ChallengeClock } from './challenges';
+import { FORGET_AFTER_MS, latestFor, liveFor, newRecord, recordView, stampOf, supersedePending, type VerificationRecord } from './records';
+import { notVerified, verificationTargets } from './targets';
 
 /**
  * Caller verification (issue #5): before an agent removes or enrolls anything, the caller proves
@@ -41,22 +26,10 @@ import { requireActiveTenant, unrecordedError } from './service-guards';
  * user in one tenant for a fixed lifetime, and its stamp goes on every audit entry it covers.
  */
 
-/** What the service needs from the tenant vault (TenantService fits). */
-export interface VerificationTenants {
-  activeTenant(): Promise<TenantInfo | null>;
-  withClient<T>(fn: (client: Authsignal, tenant: TenantInfo) => Promise<T>, id?: string): Promise<T>;
-}
-
-/** What the service needs from the audit log (AuditLogService fits). */
-export interface VerificationAudit {
-  append(input: AuditAppendInput): Promise<AuditEntry>;
-  assertWritable(): Promise<void>;
-}
-
 /** How the service is built. */
 export interface VerificationServiceOptions {
-  tenants: VerificationTenants;
-  audit: VerificationAudit;
+  tenants: TenantAccess;
+  audit: AuditSink;
   /** The tenant's policy (settings): whether changes need a verified caller. */
   policyFor: (tenantId: string) => Promise<TenantPolicy>;
   /** How long a verification covers changes; default 10 minutes. Tests shorten it. */
@@ -74,92 +47,10 @@ export type StartRequest = z.output<typeof VerificationStartInput>;
 export type CodeRequest = z.output<typeof VerificationCodeInput>;
 export type OfflineRequest = z.output<typeof OfflineVerificationInput>;
 
-/** A user's facts as main fetched them just now (never what the console sent). */
-export interface UserFacts {
-  profile: UserProfile;
-  authenticators: AuthenticatorView[];
-}
-
-/** Fetches a user's profile and authenticators fresh from the tenant. */
-export async function fetchUserFacts(client: Authsignal, userId: string): Promise<UserFacts> {
-  const segment = pathSegment(userId);
-  const [user, list] = await Promise.all([client.getUser({ userId: segment }), client.getAuthenticators({ userId: segment })]);
-  return { profile: toProfile(userId, user), authenticators: (Array.isArray(list) ? list : []).map(toAuthenticatorView) };
-}
-
-interface ResolvedTarget extends VerificationTarget {
-  /** The real address. SECURITY: stays in main. */
-  address: string;
-}
-
-/** Every place a code may go: verified profile contacts and enrolled OTP authenticators, deduplicated. */
-export function verificationTargets(facts: UserFacts): ResolvedTarget[] {
-  const out: ResolvedTarget[] = [];
-  const seen = new Set<string>();
-  const add = (method: 'email-otp' | 'sms-otp', address: string | undefined, ref: string, source: 'profile' | 'authenticator') => {
-    if (!address) return;
-    const key = `${method}:${method === 'email-otp' ? address.trim().toLowerCase() : address.replace(/[^\d+]/g, '')}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push({ ref, method, address, masked: method === 'email-otp' ? maskEmail(address) : maskPhone(address), source });
-  };
-  const p = facts.profile;
-  if (p.emailVerified) add('email-otp', p.email, 'profile-email', 'profile');
-  if (p.phoneNumberVerified) add('sms-otp', p.phoneNumber, 'profile-phone', 'profile');
-  for (const a of facts.authenticators) {
-    if (a.method === 'EMAIL_OTP' || a.method === 'EMAIL_MAGIC_LINK') add('email-otp', a.email, `authenticator:${a.id}`, 'authenticator');
-    if (a.method === 'SMS' || a.method === 'WHATSAPP') add('sms-otp', a.phoneNumber, `authenticator:${a.id}`, 'authenticator');
-  }
-  return out;
-}
-
-/**
- * A challenge's `expiresAt` as epoch milliseconds. The SDK types it as a number without a unit
- * (the local tenant sends milliseconds); a value that can only be seconds is scaled, an ISO string
- * parsed, anything else ignored (the caller then uses the token lifetime).
- */
-export function epochMs(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Date.parse(value)) : NaN;
-  if (!Number.isFinite(n) || n <= 0) return undefined;
-  // Before 2001-09-09 in milliseconds is after the year 33000 in seconds: it is seconds.
-  return n < 1e12 ? n * 1000 : n;
-}
-
-interface VerificationRecord {
-  id: string;
-  tenant: AuditTenant;
-  userId: string;
-  method: CallerVerificationMethod;
-  status: VerificationStatus;
-  target?: string;
-  startedAt: number;
-  verifiedAt?: number;
-  expiresAt?: number;
-  pendingUntil?: number;
-  /** SECURITY: the tenant's challenge id stays in main, so the console cannot point a check elsewhere. */
-  challengeId?: string;
-  /** The tracked action a challenge link completes. */
-  action?: { code: string; idempotencyKey: string };
-  lastPolledAt?: number;
-  failure?: string;
-  /** The end (expiry or early end) is recorded once. */
-  endRecorded: boolean;
-  timer?: NodeJS.Timeout;
-}
-
-/** Finished verifications are forgotten after this long (the audit log keeps their story). */
-const FORGET_AFTER_MS = 60 * 60 * 1000;
-
-function notVerified(required: boolean): string {
-  return required
-    ? 'Verify the caller first: this tenant requires a verified caller before authenticators are removed or enrolled.'
-    : 'Verify the caller first.';
-}
-
 /** The caller verification service. */
 export class VerificationService {
-  private readonly tenants: VerificationTenants;
-  private readonly audit: VerificationAudit;
+  private readonly tenants: TenantAccess;
+  private readonly audit: AuditSink;
   private readonly policyFor: (tenantId: string) => Promise<TenantPolicy>;
   private readonly lifetimeMs: number;
   private readonly linkLifetimeMs: number;
@@ -187,7 +78,7 @@ export class VerificationService {
     const facts = await this.tenants.withClient((client) => fetchUserFacts(client, userId), tenant.id);
     await this.sweep();
     const enrolled = facts.authenticators.length > 0;
-    const latest = this.latestFor(tenant.id, userId);
+    const latest = latestFor(this.records.values(), tenant.id, userId);
     return {
       userId,
       required: policy.requireCallerVerification,
@@ -195,7 +86,7 @@ export class VerificationService {
       targets: verificationTargets(facts).map(({ ref, method, masked, source }) => ({ ref, method, masked, source })),
       prebuiltAvailable: enrolled,
       unverifiable: !enrolled,
-      current: latest ? this.view(latest) : null,
+      current: latest ? recordView(latest) : null,
     };
   }
 
@@ -206,28 +97,20 @@ export class VerificationService {
     const tenant = await this.requireTenant();
     // SECURITY: nothing is sent unless the log can record it.
     await this.audit.assertWritable();
-    const record: VerificationRecord = {
-      id: `ver_${randomBytes(12).toString('base64url')}`,
-      tenant: { id: tenant.id, name: tenant.name },
-      userId: request.userId,
-      method: request.method,
-      status: 'pending',
-      startedAt: this.now().getTime(),
-      endRecorded: false,
-    };
+    const record = newRecord(tenant, request.userId, request.method, this.now().getTime());
     let link: string | undefined;
     const base = { action: 'verification.start' as const, tenant: record.tenant, subject: { userId: request.userId } };
     try {
       if (request.method === 'prebuilt-ui') {
-        link = await this.startLink(record, tenant);
+        link = await this.tenants.withClient((client) => startLink(client, record, this.clock()), tenant.id);
       } else {
-        await this.sendCode(record, tenant, request.method, request.targetRef);
+        await this.tenants.withClient((client) => sendCode(client, record, request.method, request.targetRef, this.clock()), tenant.id);
       }
     } catch (error) {
       await this.audit.append({ ...base, details: { method: request.method, verificationId: record.id }, error }).catch(() => {});
       throw error;
     }
-    this.supersedePending(record.tenant.id, record.userId);
+    supersedePending(this.records.values(), record);
     this.records.set(record.id, record);
     try {
       await this.audit.append({
@@ -246,57 +129,7 @@ export class VerificationService {
       record.failure = 'The audit log could not record the start, so this check cannot be used.';
       throw this.unrecorded(error, 'The check was started, but the audit log could not record it, so it cannot be used.');
     }
-    return { ...this.view(record), ...(link ? { link } : {}) };
-  }
-
-  private async sendCode(record: VerificationRecord, tenant: TenantInfo, method: 'email-otp' | 'sms-otp', ref: string): Promise<void> {
-    await this.tenants.withClient(async (client) => {
-      // SECURITY: the address is resolved here from fresh data; the console only named a ref.
-      const target = verificationTargets(await fetchUserFacts(client, record.userId)).find((t) => t.ref === ref && t.method === method);
-      if (!target) {
-        throw new AppError('not-found', 'That contact is not (or no longer) a verified contact of this user. Reload the user and pick one from the list.');
-      }
-      const idempotencyKey = randomUUID();
-      const answer = await client.challenge({
-        verificationMethod: method === 'email-otp' ? 'EMAIL_OTP' : 'SMS',
-        userId: record.userId,
-        action: VERIFICATION_ACTION_CODE,
-        idempotencyKey,
-        ...(method === 'email-otp' ? { email: target.address } : { phoneNumber: target.address }),
-      });
-      if (!answer?.challengeId) throw new AppError('unavailable', 'The tenant did not start the check. Try again.');
-      record.challengeId = answer.challengeId;
-      record.target = target.masked;
-      record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey };
-      record.pendingUntil = epochMs(answer.expiresAt) ?? this.now().getTime() + this.linkLifetimeMs;
-    }, tenant.id);
-  }
-
-  private async startLink(record: VerificationRecord, tenant: TenantInfo): Promise<string> {
-    return this.tenants.withClient(async (client) => {
-      const facts = await fetchUserFacts(client, record.userId);
-      if (facts.authenticators.length === 0) {
-        throw new AppError('conflict', 'This user has nothing enrolled, so there is nothing to challenge them with. Send a code to a verified contact, or follow your offline procedure.');
-      }
-      const idempotencyKey = randomUUID();
-      // The idempotency key makes a retried track (the SDK retries on connection errors) the same action.
-      const tracked = await client.track({
-        userId: pathSegment(record.userId),
-        action: VERIFICATION_ACTION_CODE,
-        attributes: { idempotencyKey, redirectToSettings: false },
-      });
-      const state: string = tracked.state;
-      if (state !== 'CHALLENGE_REQUIRED') {
-        throw new AppError(
-          'conflict',
-          `The tenant answered ${state} for the action "${VERIFICATION_ACTION_CODE}", so there is nothing for the user to complete. In the Authsignal portal, make that action challenge by default, or send a code instead.`,
-        );
-      }
-      record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey };
-      record.pendingUntil = this.now().getTime() + this.linkLifetimeMs;
-      record.lastPolledAt = this.now().getTime();
-      return tracked.url;
-    }, tenant.id);
+    return { ...recordView(record), ...(link ? { link } : {}) };
   }
 
   // ---- completing one ----------------------------------------------------------------------
@@ -323,7 +156,7 @@ export class VerificationService {
       if (exhausted) record.status = 'failed';
       await this.recordEnd('verification.fail', record, { reason: exhausted ? 'max-attempts' : 'wrong-code' }, true);
     }
-    return this.view(record);
+    return recordView(record);
   }
 
   /** The state of a verification; a pending challenge link is checked with the tenant (throttled). */
@@ -331,7 +164,7 @@ export class VerificationService {
     await this.sweep();
     const record = this.recordOf(id);
     if (record.status === 'pending' && record.method === 'prebuilt-ui') await this.pollLink(record);
-    return this.view(record);
+    return recordView(record);
   }
 
   private async pollLink(record: VerificationRecord): Promise<void> {
@@ -366,16 +199,8 @@ export class VerificationService {
         `This user has ${facts.authenticators.length} authenticator${facts.authenticators.length === 1 ? '' : 's'}, so the offline procedure does not apply: send a code or a challenge link instead.`,
       );
     }
-    const record: VerificationRecord = {
-      id: `ver_${randomBytes(12).toString('base64url')}`,
-      tenant: { id: tenant.id, name: tenant.name },
-      userId: request.userId,
-      method: 'offline',
-      status: 'pending',
-      startedAt: this.now().getTime(),
-      endRecorded: false,
-    };
-    this.supersedePending(record.tenant.id, record.userId);
+    const record = newRecord(tenant, request.userId, 'offline', this.now().getTime());
+    supersedePending(this.records.values(), record);
     this.records.set(record.id, record);
     this.markVerified(record);
     try {
@@ -384,13 +209,13 @@ export class VerificationService {
         tenant: record.tenant,
         subject: { userId: record.userId },
         details: { verificationId: record.id, note: request.note },
-        verification: this.stampOf(record),
+        verification: stampOf(record, this.now().getTime()),
       });
     } catch (error) {
       this.revoke(record, 'The audit log could not record this check, so it cannot be used.');
       throw this.unrecorded(error, 'The offline check could not be recorded in the audit log, so it does not count.');
     }
-    return this.view(record);
+    return recordView(record);
   }
 
   /** Stops a pending check, or ends a live verification early (the agent hung up). */
@@ -406,7 +231,7 @@ export class VerificationService {
       record.expiresAt = this.now().getTime();
       await this.recordEnd('verification.expire', record, { reason: 'ended-by-agent' }, false);
     }
-    return this.view(record);
+    return recordView(record);
   }
 
   // ---- what other services ask -------------------------------------------------------------
@@ -429,9 +254,9 @@ export class VerificationService {
         throw new AppError('forbidden', `That verification is not for this user in this tenant. ${notVerified(required)}`);
       }
     } else {
-      record = this.liveFor(tenantId, userId) ?? this.latestFor(tenantId, userId);
+      record = liveFor(this.records.values(), tenantId, userId, this.now().getTime()) ?? latestFor(this.records.values(), tenantId, userId);
     }
-    if (record && isLive(this.view(record), this.now().getTime())) return this.stampOf(record);
+    if (record && isLive(recordView(record), this.now().getTime())) return stampOf(record, this.now().getTime());
     if (!required) return undefined;
     if (record && record.verifiedAt !== undefined && (record.status === 'expired' || record.status === 'verified')) {
       throw new AppError('expired', 'The caller verification has expired (it lasts 10 minutes). Verify the caller again, then retry.');
@@ -457,8 +282,8 @@ export class VerificationService {
   /** The live verification's stamp for a user, or null. */
   async liveStamp(tenantId: string, userId: string): Promise<VerificationStamp | null> {
     await this.sweep();
-    const record = this.liveFor(tenantId, userId);
-    return record ? this.stampOf(record) : null;
+    const record = liveFor(this.records.values(), tenantId, userId, this.now().getTime());
+    return record ? stampOf(record, this.now().getTime()) : null;
   }
 
   /**
@@ -471,29 +296,11 @@ export class VerificationService {
   }
 
   /**
-   * Masks what the console may not see yet. Contact details (email, phone) of a user are shown in
-   * full only when the tenant does not require caller verification or while that user's caller is
-   * verified; otherwise every email and phone in the answer is partly masked.
-   * SECURITY: done in main, before the answer crosses IPC, so the console (and anyone looking over
-   * the agent's shoulder, or an impostor fishing for "what address do you have for me?") never
-   * holds an unverified caller's full contact details. The agent still picks where a code goes,
-   * from masked targets main resolves itself.
+   * The directory's contact-disclosure port: who may be shown in full in the active tenant (see
+   * the directory's `ContactMasking` rule, which masks everyone else).
    */
-  async redactUser(detail: UserDetail): Promise<UserDetail> {
-    const disclose = await this.discloser();
-    return disclose(detail.profile.userId) ? detail : maskUserDetail(detail);
-  }
-
-  /** Search hits: contact fields masked except the one the agent typed (see {@link redactUser}). */
-  async redactSummaries<T extends { results: UserSummary[] }>(result: T): Promise<T> {
-    const disclose = await this.discloser();
-    return { ...result, results: result.results.map((u) => (disclose(u.userId) ? u : maskUserSummary(u))) };
-  }
-
-  /** Recent users: a label that is an email or phone is masked (see {@link redactUser}). */
-  async redactRecent(users: RecentUser[]): Promise<RecentUser[]> {
-    const disclose = await this.discloser();
-    return users.map((u) => (disclose(u.userId) ? u : maskRecentUser(u)));
+  contactDisclosure(): ContactDisclosure {
+    return { discloser: () => this.discloser() };
   }
 
   /** Who may be shown in full in the active tenant, decided once per answer. */
@@ -502,7 +309,7 @@ export class VerificationService {
     if (!tenant) return () => false;
     if (!(await this.policyFor(tenant.id)).requireCallerVerification) return () => true;
     await this.sweep();
-    return (userId) => this.liveFor(tenant.id, userId) !== undefined;
+    return (userId) => liveFor(this.records.values(), tenant.id, userId, this.now().getTime()) !== undefined;
   }
 
   /** Stops the expiry timers so the process can exit. */
@@ -526,7 +333,7 @@ export class VerificationService {
           ...(record.target ? { target: record.target } : {}),
           ...(extra.verificationMethod ? { verificationMethod: extra.verificationMethod } : {}),
         },
-        verification: this.stampOf(record),
+        verification: stampOf(record, this.now().getTime()),
       });
     } catch (error) {
       this.revoke(record, 'The audit log could not record this check, so it does not count.');
@@ -600,21 +407,11 @@ export class VerificationService {
         tenant: record.tenant,
         subject: { userId: record.userId },
         details: { verificationId: record.id, method: record.method, ...details },
-        ...(record.verifiedAt !== undefined ? { verification: this.stampOf(record) } : {}),
+        ...(record.verifiedAt !== undefined ? { verification: stampOf(record, this.now().getTime()) } : {}),
       })
       .catch(() => {
         // The verification is over whether or not the log took this entry; the start and success are recorded.
       });
-  }
-
-  private supersedePending(tenantId: string, userId: string): void {
-    for (const record of this.records.values()) {
-      if (record.tenant.id === tenantId && record.userId === userId && record.status === 'pending') {
-        record.status = 'cancelled';
-        record.failure = 'A newer check replaced this one.';
-        record.endRecorded = true;
-      }
-    }
   }
 
   private async pendingRecord(id: string): Promise<VerificationRecord> {
@@ -635,44 +432,8 @@ export class VerificationService {
     return record;
   }
 
-  private latestFor(tenantId: string, userId: string): VerificationRecord | undefined {
-    let latest: VerificationRecord | undefined;
-    for (const record of this.records.values()) {
-      if (record.tenant.id === tenantId && record.userId === userId && (!latest || record.startedAt >= latest.startedAt)) latest = record;
-    }
-    return latest;
-  }
-
-  private liveFor(tenantId: string, userId: string): VerificationRecord | undefined {
-    const now = this.now().getTime();
-    let live: VerificationRecord | undefined;
-    for (const record of this.records.values()) {
-      if (record.tenant.id === tenantId && record.userId === userId && isLive(this.view(record), now) && (!live || record.expiresAt! > live.expiresAt!)) {
-        live = record;
-      }
-    }
-    return live;
-  }
-
-  private stampOf(record: VerificationRecord): VerificationStamp {
-    return { id: record.id, method: record.method, expiresAt: new Date(record.expiresAt ?? this.now().getTime()).toISOString() };
-  }
-
-  private view(record: VerificationRecord): VerificationView {
-    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-    return {
-      id: record.id,
-      userId: record.userId,
-      tenantId: record.tenant.id,
-      method: record.method,
-      status: record.status,
-      target: record.target,
-      startedAt: new Date(record.startedAt).toISOString(),
-      verifiedAt: iso(record.verifiedAt),
-      expiresAt: iso(record.expiresAt),
-      pendingUntil: record.status === 'pending' ? iso(record.pendingUntil) : undefined,
-      failure: record.failure,
-    };
+  private clock(): ChallengeClock {
+    return { now: () => this.now().getTime(), linkLifetimeMs: this.linkLifetimeMs };
   }
 
   private requireTenant(): Promise<TenantInfo> {

@@ -1,4 +1,4 @@
-import type { TenantInfo } from './tenants.service';
+import type { TenantInfo } from '../tenants/ports';
 
 /**
  * The seam between the enrollment service (plain Node) and whatever can show a window: the Electron

@@ -1,0 +1,79 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { z } from 'zod';
+
+/** The evidence pack's files, its manifest and what checking one reports (see evidence.service.ts). */
+
+export const EVIDENCE_FORMAT = 'authdesk-evidence';
+export const EVIDENCE_VERSION = 1;
+/** Keychain account of the signing key (under the service `<keychain service>.evidence`). */
+export const SIGNING_KEY_ACCOUNT = 'evidence-signing-key-v1';
+
+export const PACK_FILES = ['report.csv', 'summary.json', 'audit.jsonl', 'public-key.pem'] as const;
+export const MANIFEST = 'manifest.json';
+export const SIGNATURE = 'manifest.sig';
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** manifest.json. */
+export const EvidenceManifest = z.object({
+  format: z.literal(EVIDENCE_FORMAT),
+  version: z.literal(EVIDENCE_VERSION),
+  createdAt: z.string(),
+  createdBy: z.object({ app: z.literal('authdesk'), version: z.string() }),
+  run: z.object({
+    runId: z.string(),
+    tenant: z.object({ id: z.string().nullable(), name: z.string().nullable(), host: z.string() }),
+    asOf: z.string(),
+    staleDays: z.number(),
+    input: z.object({ name: z.string(), sha256: Sha256, rows: z.number() }),
+  }),
+  auditSlice: z.object({
+    from: z.string(),
+    to: z.string(),
+    entries: z.number().int().nonnegative(),
+    firstSeq: z.number().int().nullable(),
+    lastSeq: z.number().int().nullable(),
+    /** prevHash of the first entry: where the slice hangs in the full log. */
+    anchorHash: Sha256.nullable(),
+    lastHash: Sha256.nullable(),
+    /** False when the period's entries are not one unbroken run of the chain (a clock that went back). */
+    contiguous: z.boolean(),
+  }),
+  files: z.array(z.object({ path: z.enum(PACK_FILES), sha256: Sha256, bytes: z.number().int().nonnegative() })),
+  publicKey: z.object({ algorithm: z.literal('Ed25519'), spkiBase64: z.string(), fingerprint: Sha256 }),
+});
+export type EvidenceManifest = z.infer<typeof EvidenceManifest>;
+
+/** One thing wrong with a pack. */
+export interface EvidenceProblem {
+  kind: 'signature' | 'manifest' | 'altered' | 'missing' | 'added' | 'key' | 'audit-chain' | 'summary';
+  /** The file it is about, relative to the pack. */
+  path?: string;
+  message: string;
+}
+
+/** What `evidence verify` found. */
+export interface EvidenceVerifyResult {
+  ok: boolean;
+  path: string;
+  /** SHA-256 of the signing key (hex), when the manifest could be read. */
+  keyFingerprint: string | null;
+  /** Whether the key is the one pinned with --key, or this Authdesk's own key; null when neither was available. */
+  keyTrusted: boolean | null;
+  files: number;
+  problems: EvidenceProblem[];
+}
+
+/** Streams a file through SHA-256. */
+export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+export const fingerprintOf = (key: KeyObject) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { Authsignal } from '@authsignal/node';
+import { VERIFICATION_ACTION_CODE } from '@shared/domain/verification';
+import { AppError } from '@shared/errors';
+import { fetchUserFacts } from '../directory/ports';
+import { pathSegment } from '../platform/authsignal-client';
+import type { VerificationRecord } from './records';
+import { epochMs, verificationTargets } from './targets';
+
+/**
+ * Starting a check with the tenant: an emailed or texted code, or a pre-built UI challenge link.
+ * Each fills in the record's challenge, target and deadline; the service records and keeps it.
+ */
+
+/** The service's clock and link lifetime. */
+export interface ChallengeClock {
+  now(): number;
+  linkLifetimeMs: number;
+}
+
+/** Sends a code to the verified contact `ref` names (resolved here from fresh facts). */
+export async function sendCode(client: Authsignal, record: VerificationRecord, method: 'email-otp' | 'sms-otp', ref: string, clock: ChallengeClock): Promise<void> {
+  {
+    // SECURITY: the address is resolved here from fresh data; the console only named a ref.
+    const target = verificationTargets(await fetchUserFacts(client, record.userId)).find((t) => t.ref === ref && t.method === method);
+    if (!target) {
+      throw new AppError('not-found', 'That contact is not (or no longer) a verified contact of this user. Reload the user and pick one from the list.');
+    }
+    const idempotencyKey = randomUUID();
+    const answer = await client.challenge({
+      verificationMethod: method === 'email-otp' ? 'EMAIL_OTP' : 'SMS',
+      userId: record.userId,
+      action: VERIFICATION_ACTION_CODE,
+      idempotencyKey,
+      ...(method === 'email-otp' ? { email: target.address } : { phoneNumber: target.address }),
+    });
+    if (!answer?.challengeId) throw new AppError('unavailable', 'The tenant did not start the check. Try again.');
+    record.challengeId = answer.challengeId;
+    record.target = target.masked;
+    record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey };
+    record.pendingUntil = epochMs(answer.expiresAt) ?? clock.now() + clock.linkLifetimeMs;
+  }
+}
+
+/** Creates a challenge link the user completes on their own device. */
+export async function startLink(client: Authsignal, record: VerificationRecord, clock: ChallengeClock): Promise<string> {
+  {
+    const facts = await fetchUserFacts(client, record.userId);
+    if (facts.authenticators.length === 0) {
+      throw new AppError('conflict', 'This user has nothing enrolled, so there is nothing to challenge them with. Send a code to a verified contact, or follow your offline procedure.');
+    }
+    const idempotencyKey = randomUUID();
+    // The idempotency key makes a retried track (the SDK retries on connection errors) the same action.
+    const tracked = await client.track({
+      userId: pathSegment(record.userId),
+      action: VERIFICATION_ACTION_CODE,
+      attributes: { idempotencyKey, redirectToSettings: false },
+    });
+    const state: string = tracked.state;
+    if (state !== 'CHALLENGE_REQUIRED') {
+      throw new AppError(
+        'conflict',
+        `The tenant answered ${state} for the action "${VERIFICATION_ACTION_CODE}", so there is nothing for the user to complete. In the Authsignal portal, make that action challenge by default, or send a code instead.`,
+      );
+    }
+    record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey };
+    record.pendingUntil = clock.now() + clock.linkLifetimeMs;
+    record.lastPolledAt = clock.now();
+    return tracked.url;
+  }
+}

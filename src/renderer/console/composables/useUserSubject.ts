@@ -1,0 +1,59 @@
+import { ref, type Ref } from 'vue';
+import type { Result } from '@shared/ipc/result';
+import { useRequest, type RequestState } from './useRequest';
+
+/**
+ * The state a per-user panel store keeps (enrollment, caller verification): the user on screen,
+ * what main offers for them, the latest flow started for them, a link handed out once, and the
+ * two request states. `load` and `clear` forget everything when the user changes.
+ */
+export interface UserSubject<Options, View> {
+  userId: Ref<string | null>;
+  options: Ref<Options | null>;
+  /** The latest flow of this user (main owns its state). */
+  current: Ref<View | null>;
+  /** A link to hand to the user, while it is open; in memory only (main sends it once). */
+  link: Ref<string | null>;
+  loading: RequestState;
+  acting: RequestState;
+  /** Loads what main offers for `id`; resolves to the options only if `id` is still on screen. */
+  load: (id: string, fetch: (id: string) => Promise<Result<Options>>) => Promise<Options | null>;
+  /** Forgets everything (leaving the user view). */
+  clear: () => void;
+}
+
+/** State for one per-user panel store; `onForget` stops whatever the store runs (e.g. polling). */
+export function useUserSubject<Options, View>(onForget: () => void): UserSubject<Options, View> {
+  const userId = ref<string | null>(null);
+  const options = ref(null) as Ref<Options | null>;
+  const current = ref(null) as Ref<View | null>;
+  const link = ref<string | null>(null);
+  const loading = useRequest();
+  const acting = useRequest();
+
+  function forget(): void {
+    onForget();
+    options.value = null;
+    current.value = null;
+    link.value = null;
+  }
+
+  async function load(id: string, fetch: (id: string) => Promise<Result<Options>>): Promise<Options | null> {
+    if (userId.value !== id) {
+      forget();
+      acting.reset();
+    }
+    userId.value = id;
+    const result = await loading.run(() => fetch(id));
+    if (userId.value !== id || !result.ok) return null;
+    options.value = result.value;
+    return result.value;
+  }
+
+  function clear(): void {
+    forget();
+    userId.value = null;
+  }
+
+  return { userId, options, current, link, loading, acting, load, clear };
+}
