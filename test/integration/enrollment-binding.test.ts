@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import type { EmulatorProfile } from '../../src/emulator/profile';
 import { createServices, type Services } from '../../src/main/services/container';
-import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment-host';
+import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment/enrollment-host';
 import type { EnrollmentView, GuidedSession } from '@shared/domain/enrollment';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import { routerOver } from '../support/data-dir';

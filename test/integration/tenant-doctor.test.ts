@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { ReadinessReport } from '@shared/domain/readiness';
 import { VERIFICATION_ACTION_CODE } from '@shared/domain/verification';
-import { createKeychain } from '../../src/main/services/keychain';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 import { createServices, type Services } from '../../src/main/services/container';
 import { TenantDoctor } from '../../src/main/services/readiness/tenant-doctor';
 import { main } from '../../src/main/cli';

@@ -1,5 +1,5 @@
 import type { Authsignal } from '@authsignal/node';
-import type { TenantInfo } from '../tenants.service';
+import type { TenantInfo } from '../tenants/ports';
 import { fetchConfiguredAuthenticators } from './tenant-doctor';
 
 /**

@@ -18,8 +18,8 @@ import {
 import type { ConnectionTest, TenantSummary } from '@shared/domain/tenant';
 import { VERIFICATION_ACTION_CODE } from '@shared/domain/verification';
 import { AppError, isAppError } from '@shared/errors';
-import { mapAuthsignalError } from '../authsignal-client';
-import type { TenantInfo } from '../tenants.service';
+import { mapAuthsignalError } from '../platform/authsignal-client';
+import type { TenantInfo } from '../tenants/ports';
 
 /**
  * Tenant readiness: is this Authsignal tenant set up for what Authdesk does? It checks the
