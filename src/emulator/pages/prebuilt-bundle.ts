@@ -1,7 +1,12 @@
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The pre-built UI app's entry, next to this file. */
-const ENTRY = fileURLToPath(new URL('./prebuilt-app/main.ts', import.meta.url));
+/**
+ * The pre-built UI app's entry, next to this file. From the string form of `import.meta.url`, not
+ * `new URL(…)`: under happy-dom (renderer tests host the emulator) the global URL is the DOM's,
+ * which `fileURLToPath` refuses.
+ */
+const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'prebuilt-app', 'main.ts');
 
 let cached: Promise<string> | undefined;
 
