@@ -87,7 +87,8 @@ export async function confirmEnrollment(client: Authsignal, record: EnrollmentRe
   if (!result.isValid && added.length === 0) {
     return { added: [], problem: `The tenant did not confirm the enrollment (${result.state ?? 'invalid token'}), and no new authenticator is listed.`, verificationMethod: undefined };
   }
-  return { added, problem: null, verificationMethod: result.verificationMethod };
+  // A first enrollment's ALLOW action may name no method; the one just enrolled is what was verified.
+  return { added, problem: null, verificationMethod: result.verificationMethod ?? (added.length === 1 ? added[0].method : undefined) };
 }
 
 /** True for an SDK error with a 4xx status other than 429: the tenant refused the token itself. */
