@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 import { aliases } from './aliases.config';
 
 /**
- * Test projects by layer. `npm test` (scripts/test.mjs) runs unit, renderer, integration and security
- * together, then e2e on its own after the build, since e2e drives the built renderer in Chromium.
+ * Test projects by layer. `npm test` (scripts/test.mjs) runs unit, renderer, integration,
+ * integration-strict and security together, then e2e and e2e-strict on their own after the build,
+ * since e2e drives the built renderer in Chromium. The `-strict` projects rerun the integration
+ * suite and the enrollment/verification journeys against the strict emulator profile.
  */
 export default defineConfig({
   // Projects extend this root config, so they all share the import aliases.
@@ -39,6 +41,19 @@ export default defineConfig({
         },
       },
       {
+        // The integration suite again under the strict emulator profile (issue #13): every emulator
+        // a test starts takes the least favourable reading of Authsignal's undocumented behaviours.
+        extends: true,
+        test: {
+          name: 'integration-strict',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          env: { AUTHDESK_EMULATOR_PROFILE: 'strict' },
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'security',
@@ -54,6 +69,19 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The enrollment and verification journeys under the strict profile (issue #13).
+        extends: true,
+        test: {
+          name: 'e2e-strict',
+          include: ['test/e2e/enrollment-*.test.ts'],
+          environment: 'node',
+          env: { AUTHDESK_EMULATOR_PROFILE: 'strict' },
           testTimeout: 60_000,
           hookTimeout: 90_000,
           fileParallelism: false,

@@ -12,7 +12,7 @@ import { aptLine, keytarLoads, missingBuildPackages, missingTestPackages } from 
 const root = new URL('..', import.meta.url).pathname;
 const linux = process.platform === 'linux';
 const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick'); // skips lint, typecheck, build and e2e: for a fast local loop
+const quick = args.has('--quick'); // skips lint, typecheck, build and e2e (both profiles): for a fast local loop
 
 
 function preflight() {
@@ -108,7 +108,7 @@ async function main() {
     await run(
       'tests',
       'npx',
-      ['--no-install', 'vitest', 'run', '--project', 'unit', '--project', 'renderer', '--project', 'integration', '--project', 'security', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`],
+      ['--no-install', 'vitest', 'run', '--project', 'unit', '--project', 'renderer', '--project', 'integration', '--project', 'integration-strict', '--project', 'security', '--reporter=default', '--reporter=json', `--outputFile.json=${unitJson}`],
       env,
     ),
   );
@@ -119,6 +119,12 @@ async function main() {
       await run('e2e', 'npx', ['--no-install', 'vitest', 'run', '--project', 'e2e', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eJson}`], env),
     );
     addCounts(e2eJson);
+    // The enrollment and verification journeys again under the strict emulator profile (#13).
+    const e2eStrictJson = join(work, 'vitest-e2e-strict.json');
+    results.push(
+      await run('e2e:strict', 'npx', ['--no-install', 'vitest', 'run', '--project', 'e2e-strict', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eStrictJson}`], env),
+    );
+    addCounts(e2eStrictJson);
     results.push(await run('audit:electron', process.execPath, ['scripts/audit-electron.mjs']));
   }
 

@@ -6,6 +6,7 @@ import type { Emu } from './context';
 import { ApiError } from './http';
 import type { ActionConfig, EmuAction, EmuAuthenticator, EmuUser, EmuWebauthnCredential } from './model';
 import type { Store } from './store';
+import type { ProfileRules } from './profile';
 import { hasScope, type TokenClaims } from './tokens';
 import { prebuiltUrl } from './urls';
 import { ACTION_CODE_PATTERN, parseInput } from './validate';
@@ -96,10 +97,16 @@ export function userAttributes(user: EmuUser | undefined): Record<string, unknow
 }
 
 /** `GET /users/:userId`: any id answers 200; an unknown one is simply not enrolled. */
-export function publicUser(store: Store, userId: string): Record<string, unknown> {
+export function publicUser(store: Store, userId: string, rules: Pick<ProfileRules, 'sendsUndocumentedFields'> = { sendsUndocumentedFields: true }): Record<string, unknown> {
   const methods = enrolledMethods(store, userId);
+  const attributes = userAttributes(store.getUser(userId));
+  // Get User's reference lists no emailVerified/phoneNumberVerified (only the SDK type has them).
+  if (!rules.sendsUndocumentedFields) {
+    delete attributes.emailVerified;
+    delete attributes.phoneNumberVerified;
+  }
   return {
-    ...userAttributes(store.getUser(userId)),
+    ...attributes,
     isEnrolled: methods.length > 0,
     enrolledVerificationMethods: methods,
     allowedVerificationMethods: [...TENANT_VERIFICATION_METHODS],
@@ -203,7 +210,10 @@ export async function trackAction(emu: Emu, userId: string, actionCode: string, 
   }
   const attributes = parseInput(TrackAttributesSchema, body ?? {});
   const store = emu.store;
-  let action = attributes.idempotencyKey ? store.getAction(userId, actionCode, attributes.idempotencyKey) : undefined;
+  // The strict profile ignores a caller's key and mints its own: the API reference does not promise
+  // to honour one, and the official SDKs' live tests always use the key track returns.
+  const callerKey = emu.rules.honoursCallerIdempotencyKey ? attributes.idempotencyKey : undefined;
+  let action = callerKey ? store.getAction(userId, actionCode, callerKey) : undefined;
   const methods = enrolledMethods(store, userId);
   const isEnrolled = methods.length > 0;
   if (!action) {
@@ -213,7 +223,7 @@ export async function trackAction(emu: Emu, userId: string, actionCode: string, 
     action = store.putAction({
       userId,
       actionCode,
-      idempotencyKey: attributes.idempotencyKey ?? randomUUID(),
+      idempotencyKey: callerKey ?? randomUUID(),
       state: initialState(config, isEnrolled),
       createdAt: now,
       stateUpdatedAt: now,
@@ -266,24 +276,31 @@ export const ValidateRequestSchema = z.object({
  */
 export async function validateToken(emu: Emu, body: unknown): Promise<Record<string, unknown>> {
   const request = parseInput(ValidateRequestSchema, body);
+  // The strict profile answers a token it cannot vouch for with 400 `invalid_token` (the Python
+  // SDK's own test stubs a 400 `{ isValid: false, error }`), so clients must not read a 4xx here
+  // as a bad API secret; the default answers 200 with `isValid: false`.
+  const invalid = (error: string, extra: Record<string, unknown> = {}): Record<string, unknown> => {
+    if (!emu.rules.validateAnswers200ForBadTokens) throw new ApiError(400, 'invalid_token', error);
+    return { isValid: false, ...extra, error };
+  };
   let claims: TokenClaims;
   try {
     claims = await emu.tokens.verify(request.token);
   } catch (error) {
     const expired = error instanceof ApiError && error.error === 'expired_token';
-    return { isValid: false, error: expired ? 'The token has expired.' : 'The token is invalid.' };
+    return invalid(expired ? 'The token has expired.' : 'The token is invalid.');
   }
   if (request.userId !== undefined && request.userId !== claims.userId) {
-    return { isValid: false, error: 'The token belongs to another user.' };
+    return invalid('The token belongs to another user.');
   }
   if (request.action !== undefined && claims.actionCode !== undefined && request.action !== claims.actionCode) {
-    return { isValid: false, error: 'The token belongs to another action.' };
+    return invalid('The token belongs to another action.');
   }
   const action =
     claims.actionCode && claims.idempotencyKey
       ? emu.store.getAction(claims.userId, claims.actionCode, claims.idempotencyKey)
       : undefined;
-  if (!action) return { isValid: false, userId: claims.userId, error: 'No action exists for this token.' };
+  if (!action) return invalid('No action exists for this token.', { userId: claims.userId });
   return {
     isValid: action.state === 'CHALLENGE_SUCCEEDED',
     state: action.state,
@@ -333,10 +350,15 @@ export function recordChallengeOutcome(emu: Emu, outcome: ChallengeOutcome): Emu
       ? store.getAuthenticator(outcome.userId, outcome.userAuthenticatorId)
       : undefined;
     if (authenticator) authenticator.lastVerifiedAt = now;
-    if (outcome.countsForBinding ?? authenticator !== undefined) {
+    // The strict profile opens no user-wide binding window: only the access token the challenge
+    // returned (scoped add:authenticators) may add another authenticator.
+    if (emu.rules.anyRecentChallengeBinds && (outcome.countsForBinding ?? authenticator !== undefined)) {
       store.updateUser(outcome.userId, { lastChallengeSucceededAt: now });
     }
-    if (action && action.state !== 'BLOCK') {
+    // An ALLOW action (a user with nothing enrolled enrolling the first authenticator) stays ALLOW
+    // under the strict profile: nothing documents it moving to CHALLENGE_SUCCEEDED.
+    const moves = action !== undefined && action.state !== 'BLOCK' && (emu.rules.firstEnrollmentSucceedsAction || action.state !== 'ALLOW');
+    if (action && moves) {
       action.state = 'CHALLENGE_SUCCEEDED';
       action.stateUpdatedAt = now;
       action.updatedAt = now;

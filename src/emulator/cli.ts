@@ -1,4 +1,5 @@
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from './index';
+import type { EmulatorProfile } from './profile';
 import { DASHBOARD_PATH } from './urls';
 
 /** What the running emulator reports on start (the `--json` form of the banner). */
@@ -11,6 +12,8 @@ export interface EmulatorBanner {
   secret: string;
   users: number;
   dataFile?: string;
+  /** Which reading of Authsignal's undocumented behaviours this instance takes. */
+  profile: EmulatorProfile;
 }
 
 /** The facts a person (or a script, with `--json`) needs to point a client at the emulator. */
@@ -26,6 +29,7 @@ export function bannerFor(emu: RunningEmulator, options: EmulatorOptions): Emula
     secret: emu.secret,
     users: emu.store.userCount,
     dataFile: options.dataFile,
+    profile: emu.profile,
   };
 }
 
@@ -39,6 +43,7 @@ export function formatBanner(b: EmulatorBanner): string {
     `  Pre-built UI:   ${b.uiOrigin}`,
     `  Dashboard:      ${b.dashboardUrl}`,
     `  Users:          ${b.users.toLocaleString('en-US')}${b.dataFile ? ` (saved to ${b.dataFile})` : ' (in memory)'}`,
+    `  Profile:        ${b.profile}${b.profile === 'strict' ? ' (takes the least favourable reading of every undocumented behaviour)' : ''}`,
     'Press Ctrl+C to stop.',
     '',
   ].join('\n');

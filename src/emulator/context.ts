@@ -1,4 +1,6 @@
 import type { Faults } from './faults';
+import type { VerificationMethod } from '@shared/domain/authsignal';
+import type { ProfileRules } from './profile';
 import type { Store } from './store';
 import type { TokenService } from './tokens';
 
@@ -17,6 +19,13 @@ export interface Emu {
   uiOrigin: string;
   /** Trusted page origins besides uiOrigin: WebAuthn expected origins, frame ancestors, popup targets. */
   readonly allowedOrigins: readonly string[];
+  /** Which reading of Authsignal's undocumented behaviours this instance takes (see profile.ts). */
+  readonly rules: ProfileRules;
+  /**
+   * The methods the tenant has switched on (what `GET /v1/authenticators` lists as active); tests
+   * change it to prove a client offers only those.
+   */
+  activeMethods: readonly VerificationMethod[];
   /** Called after every state change, for `--data` persistence (debounced by the caller). */
   changed(): void;
 }

@@ -24,6 +24,8 @@ export class Faults {
   private tokens = 0;
   private last = Date.now();
   readonly stats: FaultStats = { requests: 0, rateLimited: 0, serverErrors: 0, resets: 0 };
+  /** Whether a 429 says when to retry (the strict profile sends no Retry-After: it is undocumented). */
+  sendsRetryAfter = true;
 
   constructor(
     initial: Partial<FaultSettings> = {},
@@ -80,9 +82,13 @@ export class Faults {
     }
     if (wait > 0) {
       this.stats.rateLimited++;
-      sendJson(res, 429, errorBody('too_many_requests', 'Too many requests. Retry after the time given in Retry-After.'), {
-        'retry-after': String(wait),
-      });
+      if (this.sendsRetryAfter) {
+        sendJson(res, 429, errorBody('too_many_requests', 'Too many requests. Retry after the time given in Retry-After.'), {
+          'retry-after': String(wait),
+        });
+      } else {
+        sendJson(res, 429, errorBody('too_many_requests', 'Too many requests. Slow down and try again.'));
+      }
       return true;
     }
     if (errorRate > 0 && this.random() < errorRate) {

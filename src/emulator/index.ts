@@ -7,6 +7,9 @@ import { Faults } from './faults';
 import { Router } from './http';
 import { registerPrebuiltUi } from './routes/prebuilt-ui';
 import { SnapshotFile } from './persistence';
+import type { VerificationMethod } from '@shared/domain/authsignal';
+import { TENANT_VERIFICATION_METHODS } from './actions';
+import { profileFromEnv, profileRules, type EmulatorProfile } from './profile';
 import { seedStore } from './seeds';
 import type { EmulatorOptions, FaultSettings } from './options';
 import { createEmulatorServer } from './server';
@@ -37,6 +40,10 @@ export interface RunningEmulator {
   /** The live state, for tests and seeding scripts in the same process. */
   readonly store: Store;
   readonly faults: Faults;
+  /** The profile this instance runs. */
+  readonly profile: EmulatorProfile;
+  /** Switches the tenant's active verification methods (`GET /v1/authenticators`) at runtime. */
+  setActiveMethods(methods: readonly VerificationMethod[]): void;
   setFaults(faults: Partial<FaultSettings>): void;
   close(): Promise<void>;
 }
@@ -45,7 +52,9 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const tenantId = options.tenantId ?? 'local-tenant';
   const secret = options.secret ?? `local_${randomBytes(24).toString('base64url')}`;
+  const rules = profileRules(options.profile ?? profileFromEnv(process.env));
   const store = new Store();
+  store.emailLookupIgnoresCase = rules.emailLookupIgnoresCase;
   // With --data, an existing snapshot wins and the seed is not applied again (it would duplicate
   // history); a new data file is seeded and written at once.
   const snapshots = options.dataFile ? new SnapshotFile(options.dataFile, store) : undefined;
@@ -55,6 +64,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     tokens: new TokenService(tenantId, options.tokenTtlSeconds),
     faults: new Faults(options.faults),
+    rules,
+    activeMethods: [...(options.activeMethods ?? TENANT_VERIFICATION_METHODS)],
     tenantId,
     secret,
     origin: '',
@@ -63,6 +74,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     allowedOrigins: (options.allowedOrigins ?? []).map((o) => new URL(o).origin),
     changed: () => snapshots?.schedule(),
   };
+  emu.faults.sendsRetryAfter = rules.sendsRetryAfter;
   if (snapshots && !loaded) snapshots.schedule();
   const router = new Router();
   registerServerApi(router, emu);
@@ -88,6 +100,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     secret,
     store,
     faults: emu.faults,
+    profile: rules.profile,
+    setActiveMethods: (methods) => void (emu.activeMethods = [...methods]),
     setFaults: (faults) => void emu.faults.set(faults),
     close: async () => {
       await new Promise<void>((resolve) => {

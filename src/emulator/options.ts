@@ -1,6 +1,10 @@
+import type { VerificationMethod } from '@shared/domain/authsignal';
+import type { EmulatorProfile } from './profile';
+
 /**
- * The emulator's options and fault settings: a leaf module (no imports), so route modules, the
- * fault injector and the entry point can all name these types without importing each other.
+ * The emulator's options and fault settings: a leaf module (types only, from other leaves), so
+ * route modules, the fault injector and the entry point can all name these types without
+ * importing each other.
  */
 export interface EmulatorOptions {
   /** 0 picks a free port. */
@@ -31,6 +35,14 @@ export interface EmulatorOptions {
    * WebAuthn ceremonies against this tenant, frame the pre-built UI and receive its popup messages.
    */
   allowedOrigins?: string[];
+  /**
+   * Which reading of Authsignal's undocumented behaviours to take: `default` (generous) or
+   * `strict` (least favourable to a client). When absent, AUTHDESK_EMULATOR_PROFILE decides, so a
+   * test pass and the embedded local tenant can be switched without touching their code.
+   */
+  profile?: EmulatorProfile;
+  /** The verification methods the tenant has switched on (default: every method Authdesk uses). */
+  activeMethods?: readonly VerificationMethod[];
 }
 
 /** Fault injection, changeable at runtime. */

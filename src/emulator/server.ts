@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Emu } from './context';
+import { requireSecret } from './auth';
 import { ApiError, errorBody, readBody, type Router, sendHtml, sendJson } from './http';
 
 /** Paths under these prefixes are the Authsignal API: faults apply, answers are always JSON. */
@@ -47,6 +48,9 @@ async function dispatch(emu: Emu, router: Router, req: IncomingMessage, res: Ser
     if (api && (await emu.faults.apply(req, res))) return;
     const found = router.match(method, pathname);
     if (found === undefined || found === 'method') {
+      // The live Server API checks the secret before the path (the Go SDK's live test expects 401
+      // for Get Action with an empty idempotency key), so an unknown route asks for it first.
+      if (api && !client) requireSecret(req, emu.secret);
       const status = found === 'method' ? 405 : 404;
       if (api) sendJson(res, status, errorBody('not_found', `No route for ${method} ${pathname}.`), extraHeaders);
       else sendHtml(res, status, `<!doctype html><title>Not found</title><p>Not found.</p>`);

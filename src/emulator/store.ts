@@ -69,6 +69,11 @@ export class Store {
   private readonly byEmail = new Index((v) => v.trim().toLowerCase());
   private readonly byPhone = new Index((v) => v.replace(/[^\d+]/g, ''));
   private readonly byUsername = new Index((v) => v.trim().toLowerCase());
+  /**
+   * Whether `GET /users?email=` ignores case (the default profile). The strict profile matches the
+   * stored address exactly, as nothing in the API reference promises otherwise.
+   */
+  emailLookupIgnoresCase = true;
 
   // ---- users -------------------------------------------------------------------------------
 
@@ -122,7 +127,11 @@ export class Store {
   queryUsers(query: UserQuery): { users: EmuUser[]; lastEvaluatedUserId?: string } {
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
     const candidates: string[][] = [];
-    if (query.email) candidates.push(this.byEmail.get(query.email));
+    if (query.email) {
+      const email = query.email;
+      const found = this.byEmail.get(email);
+      candidates.push(this.emailLookupIgnoresCase ? found : found.filter((id) => this.users.get(id)?.email?.trim() === email.trim()));
+    }
     if (query.phoneNumber) candidates.push(this.byPhone.get(query.phoneNumber));
     if (query.username) candidates.push(this.byUsername.get(query.username));
     let ids: string[];

@@ -4,6 +4,7 @@ import { TOTP, Secret } from 'otpauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import type { OutboxMessage } from '../../src/emulator/model';
+import { STRICT } from '../support/emulator-profile';
 
 /**
  * Conformance of the local tenant's Server API, driven only through the real @authsignal/node
@@ -73,9 +74,15 @@ describe('users', () => {
     expect(user.enrolledVerificationMethods).toEqual([]);
   });
 
-  it('returns a demo user with enrolled methods', async () => {
+  it('returns a demo user with enrolled methods (strict leaves out the undocumented *Verified flags)', async () => {
     const user = await sdk.getUser({ userId: 'usr_ada' });
-    expect(user).toMatchObject({ isEnrolled: true, email: 'ada@example.com', emailVerified: true, username: 'ada' });
+    expect(user).toMatchObject({ isEnrolled: true, email: 'ada@example.com', username: 'ada' });
+    if (STRICT) {
+      expect('emailVerified' in user).toBe(false);
+      expect('phoneNumberVerified' in user).toBe(false);
+    } else {
+      expect(user.emailVerified).toBe(true);
+    }
     expect(user.enrolledVerificationMethods).toEqual(['PASSKEY', 'EMAIL_OTP']);
   });
 
@@ -106,17 +113,25 @@ describe('users', () => {
     expect(await sdk.getAuthenticators({ userId })).toEqual([]);
   });
 
-  it('rejects a phone number that is not E.164 with invalid_request', async () => {
-    const error = await failure(sdk.updateUser({ userId: freshId(), attributes: { phoneNumber: '(415) 555-0123' } }));
+  it('rejects a phone number that is not E.164 with invalid_request (strict stores it as given)', async () => {
+    const update = sdk.updateUser({ userId: freshId(), attributes: { phoneNumber: '(415) 555-0123' } });
+    if (STRICT) {
+      expect((await update).phoneNumber).toBe('(415) 555-0123');
+      return;
+    }
+    const error = await failure(update);
     expect(error.statusCode).toBe(400);
     expect(error.errorCode).toBe('invalid_request');
   });
 });
 
 describe('queryUsers', () => {
-  it('finds users by email (case-insensitive), phone number and username', async () => {
-    const byEmail = await sdk.queryUsers({ email: 'ben.okafor@example.com' });
+  it('finds users by email (case-insensitive by default, exact under strict), phone number and username', async () => {
+    // Ben's address is stored as Ben.Okafor@Example.com.
+    const byEmail = await sdk.queryUsers({ email: 'Ben.Okafor@Example.com' });
     expect(byEmail.users.map((u) => u.userId)).toEqual(['usr_ben']);
+    const byOtherCase = await sdk.queryUsers({ email: 'ben.okafor@example.com' });
+    expect(byOtherCase.users.map((u) => u.userId)).toEqual(STRICT ? [] : ['usr_ben']);
     const byPhone = await sdk.queryUsers({ phoneNumber: '+14155550199' });
     expect(byPhone.users.map((u) => u.userId).sort()).toEqual(['usr_shared_phone_1', 'usr_shared_phone_2']);
     const byUsername = await sdk.queryUsers({ username: 'grace.hopper' });
@@ -229,14 +244,22 @@ describe('track, validate and actions', () => {
     expect(tracked.url).toContain('token=');
   });
 
-  it('addresses the same action again for a known idempotency key (no duplicate)', async () => {
+  it('addresses the same action again for a known idempotency key (no duplicate); strict ignores the caller’s key', async () => {
     const idempotencyKey = randomUUID();
     const first = await sdk.track({ userId: 'usr_dorothy', action: 'resetPassword', attributes: { idempotencyKey } });
     const second = await sdk.track({ userId: 'usr_dorothy', action: 'resetPassword', attributes: { idempotencyKey } });
-    expect(second.idempotencyKey).toBe(idempotencyKey);
     expect(second.state).toBe(first.state);
     const actions = await sdk.queryUserActions({ userId: 'usr_dorothy', actionCodes: ['resetPassword'] });
-    expect(actions.filter((a) => a.idempotencyKey === idempotencyKey)).toHaveLength(1);
+    if (STRICT) {
+      // Two actions, each under a key the server minted; the caller's key names neither.
+      expect(first.idempotencyKey).not.toBe(idempotencyKey);
+      expect(second.idempotencyKey).not.toBe(first.idempotencyKey);
+      expect(actions.filter((a) => a.idempotencyKey === idempotencyKey)).toHaveLength(0);
+      expect(actions.filter((a) => a.idempotencyKey === first.idempotencyKey || a.idempotencyKey === second.idempotencyKey)).toHaveLength(2);
+    } else {
+      expect(second.idempotencyKey).toBe(idempotencyKey);
+      expect(actions.filter((a) => a.idempotencyKey === idempotencyKey)).toHaveLength(1);
+    }
   });
 
   it('validates CHALLENGE_SUCCEEDED after a server-side email challenge for the tracked action', async () => {
@@ -252,12 +275,19 @@ describe('track, validate and actions', () => {
     expect(await sdk.verify({ challengeId, verificationCode: code })).toMatchObject({ isVerified: true, email: 'katherine@example.com', verificationMethod: 'EMAIL_OTP' });
     const validated = await sdk.validateChallenge({ token: tracked.token, action: 'signIn', userId: 'usr_katherine' });
     expect(validated).toMatchObject({ isValid: true, state: 'CHALLENGE_SUCCEEDED', action: 'signIn', verificationMethod: 'EMAIL_OTP' });
-    expect((await sdk.validateChallenge({ token: tracked.token, userId: 'someone-else' })).isValid).toBe(false);
+    if (STRICT) expect((await failure(sdk.validateChallenge({ token: tracked.token, userId: 'someone-else' }))).statusCode).toBe(400);
+    else expect((await sdk.validateChallenge({ token: tracked.token, userId: 'someone-else' })).isValid).toBe(false);
     const action = await sdk.getAction({ userId: 'usr_katherine', action: 'signIn', idempotencyKey: tracked.idempotencyKey });
     expect(action).toMatchObject({ state: 'CHALLENGE_SUCCEEDED', verificationMethod: 'EMAIL_OTP' });
   });
 
-  it('reports a bad token as isValid false, not as a wrong secret', async () => {
+  it('reports a bad token as isValid false (strict: 400 invalid_token), never as a wrong secret', async () => {
+    if (STRICT) {
+      const error = await failure(sdk.validateChallenge({ token: 'not.a.token' }));
+      expect(error.statusCode).toBe(400);
+      expect(error.errorCode).toBe('invalid_token');
+      return;
+    }
     const validated = await sdk.validateChallenge({ token: 'not.a.token' });
     expect(validated.isValid).toBe(false);
     expect(validated.error).toBeTruthy();
@@ -291,7 +321,8 @@ describe('server-side OTP challenge and verify', () => {
   it('sends an SMS code, refuses a wrong one, accepts the right one once, and lists the pending challenge', async () => {
     const { challengeId, idempotencyKey, expiresAt } = await sdk.challenge({ verificationMethod: 'SMS', phoneNumber: '+14155550124', userId: 'usr_margaret', action: 'callerCheck' });
     expect(idempotencyKey).toBeTruthy();
-    expect(expiresAt).toBeGreaterThan(Date.now() + 9 * 60_000);
+    // Epoch milliseconds by default; epoch seconds under the strict profile.
+    expect(STRICT ? expiresAt * 1000 : expiresAt).toBeGreaterThan(Date.now() + 9 * 60_000 - (STRICT ? 1000 : 0));
     const pending = await sdk.getChallenge({ userId: 'usr_margaret', action: 'callerCheck' });
     expect(pending).toMatchObject({ challengeId, verificationMethod: 'SMS', phoneNumber: '+14155550124', action: 'callerCheck' });
     const [message] = await outbox('+14155550124');

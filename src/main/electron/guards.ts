@@ -27,6 +27,28 @@ export interface NavigationPolicy {
    * agent's mail client, and a message still needs the agent to press send.
    */
   readonly mailto?: boolean;
+  /**
+   * Told about every navigation the policy cancelled, with only the target's origin (never the
+   * URL, which may carry a user token) and where it happened. The enrollment windows log it, so an
+   * admin can see which origin a real pre-built UI needed and allow it.
+   */
+  readonly onBlocked?: (blocked: BlockedNavigation) => void;
+}
+
+/** A navigation the policy cancelled: the target's origin only, never its URL. */
+export interface BlockedNavigation {
+  /** `scheme://host[:port]`, or the bare scheme (`file:`, `javascript:`) when it has no origin. */
+  origin: string;
+  /** What tried to navigate: the top frame, an embedded frame, or a server redirect. */
+  kind: 'top-frame' | 'frame' | 'redirect';
+}
+
+/** The origin of a URL as a log may show it: never a path, query or fragment. */
+export function loggableOrigin(url: string): string {
+  const origin = originOf(url);
+  if (origin !== null) return origin;
+  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url);
+  return scheme ? scheme[1].toLowerCase() : '(not a URL)';
 }
 
 // Keyed by the web contents itself so a policy dies with its window.
@@ -141,7 +163,7 @@ function guardNavigation(
   contents: WebContents,
   event: Event,
   url: string,
-  frame: { isMainFrame: boolean; openAllowedExternally: boolean },
+  frame: { isMainFrame: boolean; openAllowedExternally: boolean; redirect?: boolean },
 ): boolean {
   const policy = policies.get(contents);
   // SECURITY: only the top frame's navigation counts as the flow's redirect, not an embedded frame's.
@@ -152,6 +174,8 @@ function guardNavigation(
   if (isNavigationAllowed(contents, url)) return false;
   // SECURITY: a window never leaves its allowed origins; a click on a docs link goes to the OS browser.
   event.preventDefault();
+  // SECURITY: only the origin is reported; the URL may hold a user token.
+  policy?.onBlocked?.({ origin: loggableOrigin(url), kind: frame.redirect ? 'redirect' : frame.isMainFrame ? 'top-frame' : 'frame' });
   if (frame.openAllowedExternally) {
     if (policy?.mailto && /^mailto:/i.test(url)) void openMailtoSafe(url);
     else void openExternalSafe(url);
@@ -182,7 +206,7 @@ function guardWebContents(_event: Event, contents: WebContents): void {
   });
   // SECURITY: a server redirect must not carry an allowed navigation to a foreign origin.
   contents.on('will-redirect', (event) => {
-    guardNavigation(contents, event, event.url, { isMainFrame: event.isMainFrame, openAllowedExternally: false });
+    guardNavigation(contents, event, event.url, { isMainFrame: event.isMainFrame, openAllowedExternally: false, redirect: true });
   });
 
   // SECURITY: window.open / target=_blank never creates a window; allowlisted docs open in the OS browser.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { BrowserWindow, session, type WebContents } from 'electron';
 import { AppError } from '@shared/errors';
-import { hardenSession, setNavigationPolicy } from './guards';
+import { hardenSession, setNavigationPolicy, type BlockedNavigation } from './guards';
 import type { EnrollWindowBinding } from './ipc-transport';
 import { APP_ORIGIN, isLoopbackHttp, originOf } from './origin';
 import { buildCsp, serveAppProtocol } from './protocol';
@@ -39,6 +39,8 @@ export interface SandboxedWindowOptions {
    */
   interceptRedirectPrefix?: string;
   onRedirect?: (redirect: InterceptedRedirect) => void;
+  /** Told (origin only) about every navigation the window's policy blocked; default: a log line. */
+  onBlocked?: (blocked: BlockedNavigation) => void;
   /** Called once the window is gone and its partition cleared. */
   onClosed?: () => void;
   title?: string;
@@ -160,8 +162,17 @@ export function openSandboxedWindow(options: SandboxedWindowOptions): SandboxedW
 
   let redirected = false;
   const matchRedirect = options.interceptRedirectPrefix ? redirectMatcher(options.interceptRedirectPrefix) : null;
+  const title = options.title ?? 'Authdesk enrollment';
   setNavigationPolicy(contents, {
     allowedOrigins: origins,
+    // A real pre-built UI may load frames or assets from origins the emulator's stand-in never
+    // used; without this line the window would just stay blank. Origin only: URLs carry tokens.
+    onBlocked:
+      options.onBlocked ??
+      ((blocked) =>
+        console.warn(
+          `[enrollment window] "${title}" blocked a ${blocked.kind} navigation to ${blocked.origin}: it is not among the window's allowed origins (${[...origins].join(', ')}). If the tenant's pre-built UI needs it, allow that origin.`,
+        )),
     intercept: matchRedirect
       ? (url) => {
           const hit = matchRedirect(url);

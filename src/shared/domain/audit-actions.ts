@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'tenant.rename',
   'tenant.rotate',
   'tenant.switch',
+  'tenant.probe',
   'settings.update',
   'log.recovered',
   // Browser integration (issue #18): every trust decision about a browser, with its key id.

@@ -13,6 +13,7 @@ export const CHANNEL_NAMES = [
   'tenants:set-active',
   'tenants:rotate-secret',
   'tenants:test',
+  'tenants:check-readiness',
   'tenants:remove',
   'audit:list',
   'audit:verify',

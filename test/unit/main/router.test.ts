@@ -76,6 +76,19 @@ function spyHandlers() {
     'tenants:set-active': () => (reached('tenants:set-active'), list),
     'tenants:rotate-secret': () => (reached('tenants:rotate-secret'), summary),
     'tenants:test': () => (reached('tenants:test'), { ok: true, latencyMs: 1, message: 'ok' }),
+    'tenants:check-readiness': () => (
+      reached('tenants:check-readiness'),
+      {
+        tenant: { id: 'demo', name: 'Demo', kind: 'remote' as const, host: 'api.authsignal.com', tenantId: 't' },
+        checkedAt: '2026-01-01T00:00:00.000Z',
+        status: 'ok' as const,
+        connection: { status: 'ok' as const, message: 'ok' },
+        authenticators: { status: 'ok' as const, message: 'ok', configured: [] },
+        features: [],
+        actions: { status: 'skipped' as const, message: 'not probed', probes: [] },
+        advice: [],
+      }
+    ),
     'tenants:remove': () => (reached('tenants:remove'), list),
     'audit:list': () => (reached('audit:list'), { entries: [], nextCursor: null, scannedLines: 0, skippedLines: 0 }),
     'audit:verify': () => (reached('audit:verify'), { ok: true as const, file: 'a', entries: 0, lastSeq: 0, lastHash: '0'.repeat(64), recoveries: 0 }),

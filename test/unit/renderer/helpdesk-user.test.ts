@@ -124,6 +124,10 @@ describe('removing an authenticator', () => {
     await until(() => !!dialog());
     const reason = dialog()!.querySelector('textarea')!;
     expect(reason.value).toBe('Phone stolen, caller verified by manager');
+    // revokeUserSessions ends only sessions Authsignal issued: the dialog promises no more than that.
+    expect(dialog()!.textContent).toMatch(/Ends every session Authsignal issued/);
+    expect(dialog()!.textContent).toMatch(/own apps manage without Authsignal sessions are not affected/);
+    expect(dialog()!.textContent).not.toMatch(/signed out everywhere|out of every session/);
     click(/^Revoke sessions$/, dialog()!);
     await until(() => !dialog());
     const page = await host.services.audit.query({ action: ['authenticator.remove', 'sessions.revoke'], limit: 5 });

@@ -329,3 +329,39 @@ describe('TenantsView: row actions', () => {
     expect(rows(wrapper)[0].text()).toContain('Local demo');
   });
 });
+
+describe('TenantsView: check readiness', () => {
+  const tenantRows = (wrapper: VueWrapper) => wrapper.findAll('.tenant-table tbody tr');
+  const button = (wrapper: VueWrapper, text: string) => wrapper.findAll('button').find((b) => b.text().startsWith(text));
+
+  it('reads the tenant itself: what each configured method enables, and probes the tracked actions only when asked', async () => {
+    const { wrapper, host } = await open({ seed: [LOCAL] });
+    await tenantRows(wrapper)[0].findAll('button').find((b) => b.text().startsWith('Check readiness'))!.trigger('click');
+    await flushPromises();
+    const panel = wrapper.find('section.readiness');
+    expect(panel.text()).toContain('Readiness of “Local tenant”');
+    expect(panel.find('.readiness-status').text()).toContain('Ready.');
+    expect(panel.find('[data-feature="guided-passkey"]').text()).toContain('Yes');
+    expect(panel.find('[data-feature="guided-passkey"]').text()).toContain('PASSKEY');
+    expect(panel.text()).toContain('Not probed');
+    const calls = host.calls.filter((c) => c.channel === 'tenants:check-readiness');
+    expect(calls.map((c) => c.input)).toEqual([{ id: 'local', probeActions: false }]);
+
+    await button(wrapper, 'Also probe the tracked actions')!.trigger('click');
+    await flushPromises();
+    expect(wrapper.find('section.readiness').text()).toMatch(/authdesk-verify-caller.*expected CHALLENGE_REQUIRED, got CHALLENGE_REQUIRED/);
+    expect(host.calls.filter((c) => c.channel === 'tenants:check-readiness').at(-1)?.input).toEqual({ id: 'local', probeActions: true });
+
+    await button(wrapper, 'Close')!.trigger('click');
+    expect(wrapper.find('section.readiness').exists()).toBe(false);
+  });
+
+  it('says a refused secret makes the tenant not ready, with the fix', async () => {
+    const { wrapper } = await open({ seed: [answering('Refused', 'sk_wrong_secret_0000')] });
+    await tenantRows(wrapper)[0].findAll('button').find((b) => b.text().startsWith('Check readiness'))!.trigger('click');
+    await flushPromises();
+    const panel = wrapper.find('section.readiness');
+    expect(panel.find('.readiness-status').text()).toContain('Not ready');
+    expect(panel.find('.readiness-advice').text()).toMatch(/rejected the Server API secret \(401\)/);
+  });
+});

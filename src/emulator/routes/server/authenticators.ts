@@ -23,11 +23,18 @@ const EnrollSchema = z.object({
   isDefault: z.boolean().optional(),
 });
 
-export function listAuthenticators({ store }: ServerDeps, { params }: RouteContext) {
+/** `isDefault` is a Client API field; the strict profile leaves it out of the Server API's authenticators. */
+function serverAuthenticator(emu: ServerDeps['emu'], a: Parameters<typeof publicAuthenticator>[0]): Record<string, unknown> {
+  const out = publicAuthenticator(a);
+  if (!emu.rules.sendsUndocumentedFields) delete out.isDefault;
+  return out;
+}
+
+export function listAuthenticators({ emu, store }: ServerDeps, { params }: RouteContext) {
   return store
     .listAuthenticators(params.userId)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-    .map(publicAuthenticator);
+    .map((a) => serverAuthenticator(emu, a));
 }
 
 /**
@@ -72,7 +79,7 @@ export function enrollAuthenticator({ emu, store }: ServerDeps, { params, body }
     for (const other of store.listAuthenticators(userId)) other.isDefault = other === authenticator;
   }
   emu.changed();
-  return { authenticator: publicAuthenticator(authenticator) };
+  return { authenticator: serverAuthenticator(emu, authenticator) };
 }
 
 export function deleteAuthenticator({ emu, store }: ServerDeps, { params }: RouteContext) {

@@ -44,6 +44,14 @@ const ChallengeQuerySchema = z.object({
 
 const ClaimSchema = z.object({ challengeId: z.string().min(1), userId: z.string().min(1), skipVerificationCheck: z.boolean().optional() });
 
+/**
+ * A challenge's `expiresAt` as the profile sends it: epoch milliseconds (default) or epoch seconds
+ * (strict). The SDK types it as a bare number; sessions' `expiresAt` is seconds.
+ */
+function expiresAtFor(emu: ServerDeps['emu'], ms: number): number {
+  return emu.rules.expiresAtInMilliseconds ? ms : Math.floor(ms / 1000);
+}
+
 export function startChallenge({ emu, store }: ServerDeps, { body }: RouteContext) {
   const input = parseInput(ChallengeSchema, body);
   const user = input.userId !== undefined ? store.getUser(input.userId) : undefined;
@@ -114,7 +122,7 @@ export function startChallenge({ emu, store }: ServerDeps, { body }: RouteContex
     idempotencyKey,
   });
   emu.changed();
-  return { challengeId: challenge.challengeId, idempotencyKey, expiresAt: challenge.expiresAt };
+  return { challengeId: challenge.challengeId, idempotencyKey, expiresAt: expiresAtFor(emu, challenge.expiresAt) };
 }
 
 export function verifyChallenge(deps: ServerDeps, { body }: RouteContext) {
@@ -139,7 +147,7 @@ export function verifyChallenge(deps: ServerDeps, { body }: RouteContext) {
   return { isVerified: true, email: challenge.email, phoneNumber: challenge.phoneNumber, verificationMethod: method };
 }
 
-export function getChallenge({ store }: ServerDeps, { query }: RouteContext) {
+export function getChallenge({ emu, store }: ServerDeps, { query }: RouteContext) {
   const q = parseInput(ChallengeQuerySchema, Object.fromEntries(query));
   if (!q.challengeId && q.userId === undefined) throw new ApiError(400, 'invalid_request', 'Pass challengeId, or userId (optionally with action and verificationMethod).');
   const now = Date.now();
@@ -155,7 +163,7 @@ export function getChallenge({ store }: ServerDeps, { query }: RouteContext) {
   if (!challenge) return {};
   return {
     challengeId: challenge.challengeId,
-    expiresAt: challenge.expiresAt,
+    expiresAt: expiresAtFor(emu, challenge.expiresAt),
     verificationMethod: challenge.verificationMethod,
     smsChannel: challenge.smsChannel,
     phoneNumber: challenge.phoneNumber,

@@ -7,6 +7,7 @@ import { authenticatorRoutes } from './authenticators';
 import { challengeRoutes } from './challenges';
 import type { ServerDeps, ServerRoute } from './deps';
 import { sessionRoutes } from './sessions';
+import { tenantRoutes } from './tenant';
 import { userRoutes } from './users';
 
 /**
@@ -22,11 +23,12 @@ import { userRoutes } from './users';
  * - A server `verify` counts for the binding rule only when the code went to the email or phone of
  *   one of the user's enrolled authenticators (then it is a real challenge with an existing
  *   authenticator); it also marks the user's email/phone verified when the code went there.
- * - Challenge `expiresAt` is epoch milliseconds; session `expiresAt` is epoch seconds (JWT `exp`).
+ * - Challenge `expiresAt` is epoch milliseconds (seconds under the strict profile, see profile.ts);
+ *   session `expiresAt` is epoch seconds (JWT `exp`).
  * - `/verify` of an unknown challenge answers `CODE_INVALID_OR_EXPIRED` (expired challenges vanish).
  * - Sessions live in memory only; a restart revokes them.
  */
-export const SERVER_ROUTES: readonly ServerRoute[] = [...userRoutes, ...authenticatorRoutes, ...actionRoutes, ...challengeRoutes, ...sessionRoutes];
+export const SERVER_ROUTES: readonly ServerRoute[] = [...userRoutes, ...authenticatorRoutes, ...actionRoutes, ...challengeRoutes, ...sessionRoutes, ...tenantRoutes];
 
 /** Registers the Server API's routes, each behind the secret. */
 export function registerServerApi(router: Router, emu: Emu, routes: readonly ServerRoute[] = SERVER_ROUTES): void {

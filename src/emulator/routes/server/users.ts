@@ -28,12 +28,15 @@ const UserQuerySchema = z.object({
 });
 
 /** Users are implicit: an id nobody wrote to answers 200 with isEnrolled false, never 404. */
-export function getUser({ store }: ServerDeps, { params }: RouteContext) {
-  return publicUser(store, params.userId);
+export function getUser({ emu, store }: ServerDeps, { params }: RouteContext) {
+  return publicUser(store, params.userId, emu.rules);
 }
 
+/** The strict profile's `updateUser`: any phone text is stored (the Go and Python live tests store "9876543210"). */
+const LenientUserAttributesSchema = UserAttributesSchema.extend({ phoneNumber: z.string().trim().max(32).nullable().optional() });
+
 export function updateUser({ emu, store }: ServerDeps, { params, body }: RouteContext) {
-  const attributes = parseInput(UserAttributesSchema, body);
+  const attributes = parseInput(emu.rules.rejectsNonE164UserPhone ? UserAttributesSchema : LenientUserAttributesSchema, body);
   store.updateUser(params.userId, attributes);
   emu.changed();
   return userAttributes(store.getUser(params.userId));

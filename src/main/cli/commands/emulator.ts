@@ -1,6 +1,7 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatBanner, runEmulatorUntilSignal } from '../../../emulator/cli';
 import type { EmulatorOptions } from '../../../emulator/index';
+import { EMULATOR_PROFILES, EMULATOR_PROFILE_ENV, type EmulatorProfile } from '../../../emulator/profile';
 import type { CliContext } from '../context';
 
 /** Parses a whole number within bounds, for commander. */
@@ -43,6 +44,7 @@ interface EmulatorCommandOptions {
   resetRate?: number;
   tokenTtl?: number;
   rpId?: string;
+  profile?: EmulatorProfile;
 }
 
 /**
@@ -68,6 +70,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--reset-rate <0..1>', 'share of API requests whose connection is reset', number('--reset-rate', 0, 1))
     .option('--token-ttl <seconds>', 'user token lifetime (default 600)', wholeNumber('--token-ttl', 1, 86_400))
     .option('--rp-id <hostname>', 'WebAuthn relying party id the pre-built UI is served on (default localhost)')
+    .addOption(
+      new Option('--profile <name>', `how to read Authsignal's undocumented behaviours: default, or strict (least favourable to a client; see README "Emulator profiles"); default: $${EMULATOR_PROFILE_ENV} or default`).choices(
+        EMULATOR_PROFILES,
+      ),
+    )
     .addHelpText(
       'after',
       '\nExample: authdesk emulator --port 4010 --secret s --tenant-id t --seed demo\n' +
@@ -84,6 +91,7 @@ export function register(program: Command, ctx: CliContext): void {
         dataFile: opts.data,
         tokenTtlSeconds: opts.tokenTtl,
         rpId: opts.rpId,
+        profile: opts.profile,
         faults: {
           latencyMs: opts.latencyMs,
           jitterMs: opts.jitterMs,

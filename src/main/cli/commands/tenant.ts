@@ -7,6 +7,9 @@ import type { CliContext } from '../context';
 import { exitCodeFor } from '../exit-codes';
 import { formatRecord, formatTable, type Column } from '../output';
 import { readSecret } from '../secret-input';
+import { formatReadiness } from '../readiness-format';
+import { TenantDoctor } from '../../services/readiness/tenant-doctor';
+import { DEFAULT_PROBE_USER_ID } from '@shared/domain/readiness';
 
 const SECRET_PROMPT = 'Server API secret';
 
@@ -47,7 +50,7 @@ function listText(list: TenantList): string {
 }
 
 /**
- * `authdesk tenant add|list|use|test|rotate|rename|remove`: the tenant vault from a terminal, over
+ * `authdesk tenant add|list|use|test|doctor|rotate|rename|remove`: the tenant vault from a terminal, over
  * the same TenantService (same data dir, same keychain entries) as the desktop app.
  */
 export function register(program: Command, ctx: CliContext): void {
@@ -134,6 +137,22 @@ export function register(program: Command, ctx: CliContext): void {
       const result: ConnectionTest = await tenants.test({ id });
       if (!result.ok) ctx.exitCode = exitCodeFor(result.code ?? 'unavailable');
       ctx.printer(cmd).result({ id, ...result }, () => `${result.ok ? 'OK' : 'FAILED'}: ${result.message}\n`);
+    });
+
+  tenant
+    .command('doctor')
+    .description('check a tenant is ready for Authdesk: credentials, configured authenticators, the actions it tracks (default: the active tenant)')
+    .argument('[id-or-name]', 'profile id or name')
+    .option('--probe-actions', `also track the actions Authdesk uses on a probe user (writes to the tenant; the user is "${DEFAULT_PROBE_USER_ID}" unless --probe-user)`)
+    .option('--probe-user <user-id>', 'user id for --probe-actions (enrolled and deleted again if it has nothing)')
+    .action(async (ref: string | undefined, opts: { probeActions?: boolean; probeUser?: string }, cmd: Command) => {
+      if (opts.probeUser !== undefined && !opts.probeActions) throw new AppError('validation', '--probe-user only makes sense with --probe-actions.');
+      const services = ctx.services();
+      const id = ref === undefined ? undefined : (await services.tenants.resolve(ref)).id;
+      const doctor = new TenantDoctor({ tenants: services.tenants, settings: services.settings, audit: services.audit });
+      const report = await doctor.check({ id, probeActions: opts.probeActions === true, probeUserId: opts.probeUser });
+      if (report.status === 'fail') ctx.exitCode = report.connection.code ? exitCodeFor(report.connection.code) : 1;
+      ctx.printer(cmd).result(report, () => formatReadiness(report));
     });
 
   tenant

@@ -1,4 +1,5 @@
 import type { Services } from '../../services/container';
+import { TenantDoctor } from '../../services/readiness/tenant-doctor';
 import type { Handlers } from '../router';
 
 /** The `tenants:*` channel names. */
@@ -11,6 +12,7 @@ type TenantChannel = Extract<keyof Handlers, `tenants:${string}`>;
  */
 export function tenantHandlers(services: Services): Pick<Handlers, TenantChannel> {
   const { tenants } = services;
+  const doctor = new TenantDoctor({ tenants, settings: services.settings, audit: services.audit });
   return {
     'tenants:list': () => tenants.list(),
     'tenants:add': (input) => tenants.add(input),
@@ -18,6 +20,7 @@ export function tenantHandlers(services: Services): Pick<Handlers, TenantChannel
     'tenants:set-active': ({ id }) => tenants.setActive(id),
     'tenants:rotate-secret': ({ id, secret, testFirst }) => tenants.rotateSecret(id, secret, testFirst),
     'tenants:test': (input) => tenants.test(input),
+    'tenants:check-readiness': ({ id, probeActions }) => doctor.check({ id, probeActions }),
     'tenants:remove': ({ id }) => tenants.remove(id),
   };
 }

@@ -147,11 +147,20 @@ export class CoverageTransport {
     return { kind: 'ok', value: { email: u.email ?? '', hasRecord } };
   }
 
-  /** `GET /users?email=`: the user ids holding an email. */
+  /**
+   * `GET /users?email=`: the user ids holding an email. Query Users does not say whether it ignores
+   * case, so an exact lookup that finds nobody is tried once more lowercased.
+   */
   async usersByEmail(email: string, signal: AbortSignal): Promise<CallResult<Array<{ userId: string; email: string }>>> {
-    const query = new URLSearchParams({ email, limit: '10' });
-    const result = await this.get(`/users?${query.toString()}`, UserQueryPage, signal);
-    return result.kind === 'ok' ? { kind: 'ok', value: result.value.users.map((u) => ({ userId: u.userId, email: u.email ?? email })) } : result;
+    const lookup = async (value: string) => {
+      const query = new URLSearchParams({ email: value, limit: '10' });
+      const result = await this.get(`/users?${query.toString()}`, UserQueryPage, signal);
+      return result.kind === 'ok' ? { kind: 'ok' as const, value: result.value.users.map((u) => ({ userId: u.userId, email: u.email ?? value })) } : result;
+    };
+    const exact = await lookup(email);
+    const lowered = email.toLowerCase();
+    if (exact.kind === 'ok' && exact.value.length === 0 && lowered !== email) return lookup(lowered);
+    return exact;
   }
 
   /** Closes the keep-alive connections. */

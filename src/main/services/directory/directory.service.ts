@@ -12,7 +12,8 @@ import { mapAuthsignalError, pathSegment } from '../platform/authsignal-client';
 import { ContactMasking } from './contact-masking';
 import { disclosesNoOne, unverifiedChangePolicy, type ChangeKind, type ChangePolicy, type ContactDisclosure } from './ports';
 import { errorInfoOf, mergeLookups, runLookup, Superseded, untilAborted } from './lookups';
-import { orderActions, orderAuthenticators, toActionView, toAuthenticatorView, toProfile } from './sdk-converters';
+import { orderActions, orderAuthenticators, toActionView, toAuthenticatorView } from './sdk-converters';
+import { fetchProfile } from './user-facts';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import { requireActiveTenant } from '../platform/service-guards';
 
@@ -204,12 +205,12 @@ export class DirectoryService {
         const context = { apiUrl: t.apiUrl, secret: client.apiSecretKey };
         const segment = pathSegment(userId);
         const [user, authenticators, actions] = await Promise.allSettled([
-          client.getUser({ userId: segment }),
+          fetchProfile(client, userId),
           this.fetchAuthenticators(client, segment),
           client.queryUserActions({ userId: segment, fromDate: from }),
         ]);
         if (user.status === 'rejected') throw mapAuthsignalError(user.reason, context);
-        const profile = toProfile(userId, user.value);
+        const profile = user.value;
         return {
           profile,
           authenticators:
@@ -317,8 +318,7 @@ export class DirectoryService {
         const context = { apiUrl: t.apiUrl, secret: client.apiSecretKey };
         const segment = pathSegment(request.userId);
         // SECURITY: the guardrail facts are fetched here, fresh, never taken from the renderer.
-        const [user, list] = await Promise.all([client.getUser({ userId: segment }), this.fetchAuthenticators(client, segment)]);
-        const profile = toProfile(request.userId, user);
+        const [profile, list] = await Promise.all([fetchProfile(client, request.userId), this.fetchAuthenticators(client, segment)]);
         const current = orderAuthenticators(list, profile.defaultVerificationMethod);
         const ids = pick(current);
         const assessment = assessRemoval(current, ids, profile);

@@ -52,7 +52,13 @@ export async function runLookup(client: Authsignal, lookup: Lookup, limit: numbe
     const profile = toProfile(lookup.value, user);
     return { users: profileHasData(profile) ? [summaryFromProfile(profile, matched)] : [], truncated: false };
   }
-  const answer: QueryUsersResponse = await client.queryUsers({ [lookup.field]: lookup.value, limit: limit });
+  let answer: QueryUsersResponse = await client.queryUsers({ [lookup.field]: lookup.value, limit: limit });
+  // Query Users does not say whether email matching ignores case; an exact lookup that finds nobody
+  // is tried once more lowercased (how most sign-up forms store addresses).
+  const lowered = lookup.value.toLowerCase();
+  if (lookup.field === 'email' && lowered !== lookup.value && (!Array.isArray(answer?.users) || answer.users.length === 0)) {
+    answer = await client.queryUsers({ email: lowered, limit: limit });
+  }
   const users = (Array.isArray(answer?.users) ? answer.users : [])
     .map((u) => summaryFromQuery(u as unknown as Record<string, unknown>, matched))
     .filter((u): u is UserSummary => u !== undefined);

@@ -1,9 +1,9 @@
-import type { Authsignal } from '@authsignal/node';
+import type { Authsignal, ValidateChallengeResponse } from '@authsignal/node';
 import type { VerificationStamp } from '@shared/domain/audit';
 import type { EnrolledAuthenticator } from '@shared/domain/enrollment';
 import { AppError } from '@shared/errors';
 import { fetchUserFacts, type UserFacts } from '../directory/ports';
-import { pathSegment } from '../platform/authsignal-client';
+import { isAuthsignalError, pathSegment } from '../platform/authsignal-client';
 import { addedSince, type EnrollmentRecord } from './records';
 
 /** What enrollment asks the tenant: track the action, confirm a returned token, read a link's state. */
@@ -42,6 +42,9 @@ export async function trackEnrollment(
   if (typeof tracked?.token !== 'string' || typeof tracked.url !== 'string') {
     throw new AppError('unavailable', 'The tenant did not return an enrollment token. Try again.');
   }
+  // From here on the action is the one the tenant named: Track Action does not promise to honour
+  // the caller's key, and Authsignal's own SDK live tests always use the returned one.
+  if (typeof tracked.idempotencyKey === 'string' && tracked.idempotencyKey.length > 0) record.action.idempotencyKey = tracked.idempotencyKey;
   return { url: tracked.url, token: tracked.token, facts: fresh };
 }
 
@@ -52,24 +55,47 @@ export interface Confirmation {
   verificationMethod: string | undefined;
 }
 
-/** Validates the token with the Server API for this user and action, then compares the authenticator lists. */
+/**
+ * Validates the token with the Server API for this user and action, then compares the authenticator
+ * lists. A first enrollment is done when the token is this user's and this action's and the user
+ * gained an authenticator, whatever the action's state (nothing documents an `ALLOW` action moving
+ * to `CHALLENGE_SUCCEEDED`); a further one needs the tenant to call the token valid.
+ */
 export async function confirmEnrollment(client: Authsignal, record: EnrollmentRecord, token: string | null): Promise<Confirmation> {
   if (!token) return { added: [], problem: 'The enrollment page returned without a token, so nothing can be confirmed.', verificationMethod: undefined };
-  const result = await client.validateChallenge({ token });
+  let result: ValidateChallengeResponse;
+  try {
+    result = await client.validateChallenge({ token });
+  } catch (error) {
+    // A 4xx from /validate is about the token, not the API secret (which every other call proves).
+    if (isTokenRefusal(error)) {
+      return { added: [], problem: 'The tenant did not accept the token that came back, so nothing is accepted from it.', verificationMethod: undefined };
+    }
+    throw error;
+  }
   const mismatch =
     result.userId !== record.userId ||
     (result.action !== undefined && result.action !== record.action.code) ||
     (result.idempotencyKey !== undefined && result.idempotencyKey !== record.action.idempotencyKey);
-  if (!result.isValid || mismatch) {
-    return {
-      added: [],
-      problem: mismatch
-        ? 'The token that came back belongs to another user or action; nothing is accepted from it.'
-        : `The tenant did not confirm the enrollment (${result.state ?? 'invalid token'}).`,
-      verificationMethod: undefined,
-    };
+  if (mismatch) {
+    return { added: [], problem: 'The token that came back belongs to another user or action; nothing is accepted from it.', verificationMethod: undefined };
   }
-  return { added: addedSince(record, await fetchUserFacts(client, record.userId)), problem: null, verificationMethod: result.verificationMethod };
+  if (!result.isValid && !record.firstEnrollment) {
+    return { added: [], problem: `The tenant did not confirm the enrollment (${result.state ?? 'invalid token'}).`, verificationMethod: undefined };
+  }
+  const added = addedSince(record, await fetchUserFacts(client, record.userId));
+  if (!result.isValid && added.length === 0) {
+    return { added: [], problem: `The tenant did not confirm the enrollment (${result.state ?? 'invalid token'}), and no new authenticator is listed.`, verificationMethod: undefined };
+  }
+  // A first enrollment's ALLOW action may name no method; the one just enrolled is what was verified.
+  return { added, problem: null, verificationMethod: result.verificationMethod ?? (added.length === 1 ? added[0].method : undefined) };
+}
+
+/** True for an SDK error with a 4xx status other than 429: the tenant refused the token itself. */
+export function isTokenRefusal(error: unknown): boolean {
+  if (!isAuthsignalError(error)) return false;
+  const status = error.axiosError?.response?.status ?? error.statusCode;
+  return status >= 400 && status < 500 && status !== 429;
 }
 
 /** The link's action state and the user's facts now. */

@@ -12,6 +12,11 @@ import { epochMs, verificationTargets } from './targets';
  * Each fills in the record's challenge, target and deadline; the service records and keeps it.
  */
 
+/** The idempotency key a tenant answered with, when it is a usable one. */
+export function serverKey(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
 /** The service's clock and link lifetime. */
 export interface ChallengeClock {
   now(): number;
@@ -37,7 +42,8 @@ export async function sendCode(client: Authsignal, record: VerificationRecord, m
     if (!answer?.challengeId) throw new AppError('unavailable', 'The tenant did not start the check. Try again.');
     record.challengeId = answer.challengeId;
     record.target = target.masked;
-    record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey };
+    // The tenant's own key when it names one: nothing promises it kept ours.
+    record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey: serverKey(answer.idempotencyKey) ?? idempotencyKey };
     record.pendingUntil = epochMs(answer.expiresAt) ?? clock.now() + clock.linkLifetimeMs;
   }
 }
@@ -63,7 +69,9 @@ export async function startLink(client: Authsignal, record: VerificationRecord, 
         `The tenant answered ${state} for the action "${VERIFICATION_ACTION_CODE}", so there is nothing for the user to complete. In the Authsignal portal, make that action challenge by default, or send a code instead.`,
       );
     }
-    record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey };
+    // main polls the action by the key the tenant answered with: Track Action does not promise to
+    // honour a caller's key (Authsignal's own SDK live tests always use the returned one).
+    record.action = { code: VERIFICATION_ACTION_CODE, idempotencyKey: serverKey(tracked.idempotencyKey) ?? idempotencyKey };
     record.pendingUntil = clock.now() + clock.linkLifetimeMs;
     record.lastPolledAt = clock.now();
     return tracked.url;

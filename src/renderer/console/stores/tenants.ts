@@ -81,6 +81,11 @@ export const useTenantsStore = defineStore('tenants', () => {
     return platform.tenants.test(input);
   }
 
+  /** The readiness report of a tenant; `probeActions` tracks the actions Authdesk uses on a probe user. */
+  function checkReadiness(id: string, probeActions = false) {
+    return platform.tenants.checkReadiness({ id, probeActions });
+  }
+
   /** Removes a profile and its keychain entry. */
   async function remove(id: string): Promise<Result<TenantList>> {
     const result = await platform.tenants.remove({ id });
@@ -108,6 +113,7 @@ export const useTenantsStore = defineStore('tenants', () => {
     setActive,
     rotateSecret,
     test,
+    checkReadiness,
     remove,
   };
 });

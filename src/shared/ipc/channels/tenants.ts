@@ -9,6 +9,7 @@ import {
   TenantSecret,
   TenantSummary,
 } from '../../domain/tenant';
+import { ReadinessReport } from '../../domain/readiness';
 
 const ProfileId = z.string().trim().min(1, 'Pick a tenant').max(100);
 
@@ -77,6 +78,17 @@ export const tenantChannels = {
     summary: 'Make a cheap authenticated Server API call',
     input: TenantTestInput,
     output: ConnectionTest,
+  }),
+  'tenants:check-readiness': channel({
+    summary: "Check a tenant is ready for Authdesk: credentials, configured authenticators and (only when asked) the tracked actions",
+    input: z
+      .object({
+        id: ProfileId,
+        /** Track the actions Authdesk uses on a probe user (writes to the tenant; off unless asked). */
+        probeActions: z.boolean().default(false),
+      })
+      .strict(),
+    output: ReadinessReport,
   }),
   'tenants:remove': channel({
     summary: 'Remove a tenant profile and its keychain entry',

@@ -122,6 +122,28 @@ describe('the pre-built UI window', () => {
     expect(a.webContents.loadURL).toHaveBeenCalledWith(`${UI}/prebuilt/start?token=user.jwt.token`);
   });
 
+  it('logs every navigation it blocks with the origin only, never the URL (a real pre-built UI may need more origins)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      host().open(prebuilt());
+      const wc = lastWindow().webContents;
+      expect(navigate(wc, 'will-frame-navigate', 'https://cdn.example.net/widget?token=user.jwt.token', false)).toBe(true);
+      expect(navigate(wc, 'will-redirect', 'https://sso.example.org/login?token=user.jwt.token')).toBe(true);
+      expect(navigate(wc, 'will-navigate', `${UI}/prebuilt/start`)).toBe(false);
+      const lines = warn.mock.calls.map((c) => c.map(String).join(' '));
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/blocked a frame navigation to https:\/\/cdn\.example\.net: it is not among the window's allowed origins/);
+      expect(lines[1]).toMatch(/blocked a redirect navigation to https:\/\/sso\.example\.org/);
+      // SECURITY: neither the path nor the token reaches the log.
+      for (const line of lines) {
+        expect(line).not.toContain('user.jwt.token');
+        expect(line).not.toContain('/widget');
+      }
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('cannot navigate off the pre-built UI and API origins, open windows, or get a permission', async () => {
     host().open(prebuilt());
     const wc = lastWindow().webContents;

@@ -27,6 +27,7 @@ const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'tenant.rename': 'Renamed a tenant',
   'tenant.rotate': 'Rotated a tenant secret',
   'tenant.switch': 'Switched tenant',
+  'tenant.probe': 'Probed tenant actions',
   'settings.update': 'Changed settings',
   'log.recovered': 'Repaired the log after a crash',
   'browser.integration-on': 'Switched browser integration on',
