@@ -1,7 +1,11 @@
 import { fileURLToPath } from 'node:url';
 
-/** The pre-built UI app's entry, next to this file. */
-const ENTRY = fileURLToPath(new URL('./prebuilt-app/main.ts', import.meta.url));
+/**
+ * The pre-built UI app's entry, next to this file. Resolved at the first request, not at import:
+ * under happy-dom (the renderer tests that host the emulator) the global URL is not Node's, and an
+ * import-time throw took every such test file down.
+ */
+const entry = () => fileURLToPath(new globalThis.URL('./prebuilt-app/main.ts', import.meta.url).href);
 
 let cached: Promise<string> | undefined;
 
@@ -13,7 +17,7 @@ let cached: Promise<string> | undefined;
  */
 export function prebuiltScript(): Promise<string> {
   cached ??= import('./prebuilt-build')
-    .then(({ bundlePrebuiltApp }) => bundlePrebuiltApp(ENTRY))
+    .then(({ bundlePrebuiltApp }) => bundlePrebuiltApp(entry()))
     .catch((error: unknown) => {
       cached = undefined;
       throw error;
