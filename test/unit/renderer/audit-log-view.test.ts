@@ -177,6 +177,20 @@ describe('Audit log view', () => {
     expect(enrolled.find('.details').text()).toContain(formatDateTime('2026-05-01T10:10:05.000Z'));
   });
 
+  it('isolates every user-controlled string and shows bidi controls in ids as visible marks', async () => {
+    await seed([{ action: 'user.lookup', tenant: { id: 'local', name: 'Evil \u202etnanet' }, subject: { userId: 'adm\u202enimda' }, details: { reason: 'x\u202ey' } }]);
+    const w = await open();
+    const row = w.find('tbody tr');
+    const user = row.findAll('td')[6];
+    expect(user.find('bdi').exists()).toBe(true);
+    expect(user.text()).not.toContain('\u202e');
+    expect(user.text()).toContain('adm[U+202E]nimda');
+    const tenantCell = row.findAll('td')[5];
+    expect(tenantCell.find('bdi').exists()).toBe(true);
+    expect(row.findAll('td')[4].find('bdi').exists()).toBe(true);
+    for (const dd of row.findAll('.details dd')) expect(dd.find('bdi').exists(), dd.html()).toBe(true);
+  });
+
   it('says when nothing is recorded yet, and shows a loading state while the list is on its way', async () => {
     const release = hold('audit:list');
     const w = await open();

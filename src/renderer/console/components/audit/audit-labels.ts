@@ -1,5 +1,5 @@
 import { AUDIT_ACTIONS, AUDIT_ACTION_DOMAINS, type AuditAction } from '@shared/domain/audit-actions';
-import type { AuditBreakReason, AuditEntry } from '@shared/domain/audit';
+import type { AuditBreakReason } from '@shared/domain/audit';
 
 /** What each recorded action means, in the words an auditor reads. */
 const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
