@@ -63,6 +63,11 @@ describe('caller verification in the user view', () => {
     const input = verification().querySelector<HTMLInputElement>('input[inputmode="numeric"]')!;
     await until(() => document.activeElement === input);
     expect(text(verification())).toContain('Say: “I’ve sent a six-digit code to k•••••••e@example.com');
+    // Nothing is being checked while the code is out: the badge says what is happening, in a live region.
+    const state = verification().querySelector<HTMLElement>('[data-testid="verification-status"]')!;
+    expect(state.getAttribute('role')).toBe('status');
+    expect(text(state)).toBe('Code sent: waiting for the caller');
+    expect(text(verification())).not.toContain('Checking…');
     await until(() => outbox().length > before);
     const code = outbox()[0].code;
 
