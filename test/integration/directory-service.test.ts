@@ -24,6 +24,7 @@ let emulator: RunningEmulator;
 let dir: string;
 let audit: AuditLogService;
 let directory: DirectoryService;
+let tenants: TenantService;
 let seq = 0;
 
 const demo = (userId: string) => {
@@ -50,7 +51,7 @@ async function fresh(): Promise<void> {
   emulator = await startEmulator({ seed: 'demo' });
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = await mkdtemp(join(process.env.AUTHDESK_TEST_TMP ?? tmpdir(), 'directory-'));
-  const tenants = new TenantService({
+  tenants = new TenantService({
     dataDir: dir,
     keychain: createKeychain(`authdesk-directory-test-${process.pid}`),
     localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
@@ -177,6 +178,24 @@ describe('one user', () => {
     const last = (await entries()).at(-1)!;
     expect(last).toMatchObject({ action: 'user.lookup', outcome: 'ok', subject: { userId: 'google-oauth2|103920485761234567890' } });
     expect((await directory.recent()).map((r) => r.userId).slice(0, 2)).toEqual(['google-oauth2|103920485761234567890', GRACE.userId]);
+  });
+
+  it('records one "Opened a user" per lookup the agent made, not one per window reload of the same user', async () => {
+    let now = Date.parse('2026-05-01T10:00:00Z');
+    const clocked = new DirectoryService({ tenants, audit, locale: 'en-US', now: () => new Date(now) });
+    const lookups = async () => (await entries()).filter((e) => e.action === 'user.lookup').map((e) => e.subject.userId);
+    const before = (await lookups()).length;
+    await clocked.getUser(GRACE.userId);
+    now += 20_000; // the agent reloads the window: the same user is fetched again
+    await clocked.getUser(GRACE.userId);
+    now += 60_000;
+    await clocked.getUser(GRACE.userId);
+    expect((await lookups()).slice(before)).toEqual([GRACE.userId]);
+    await clocked.getUser('usr_locked'); // another user is another lookup
+    await clocked.getUser(GRACE.userId); // and coming back to the first one is too
+    now += 6 * 60_000; // a look much later is a new lookup
+    await clocked.getUser(GRACE.userId);
+    expect((await lookups()).slice(before)).toEqual([GRACE.userId, 'usr_locked', GRACE.userId, GRACE.userId]);
   });
 
   it('lists the last 30 days of actions, newest first, with their states', async () => {

@@ -9,6 +9,8 @@ export const DEFAULT_ENROLLMENT_ACTION_CODE = 'authdesk-enroll';
 export const TenantPolicy = z.object({
   /** Verify the caller before any enrollment or removal (issue #5). On unless an admin turns it off. */
   requireCallerVerification: z.boolean(),
+  /** Ask for the ticket of the call on verification and enrollment too (removals always ask). Off unless set. */
+  requireTicket: z.boolean().optional(),
 });
 export type TenantPolicy = z.infer<typeof TenantPolicy>;
 

@@ -92,6 +92,8 @@ export const VerificationOptions = z.object({
   userId: z.string(),
   /** The tenant's policy: changes need a verified caller. */
   required: z.boolean(),
+  /** The tenant's policy: verification and enrollment need the ticket of the call. */
+  ticketRequired: z.boolean().optional(),
   /** The user has at least one authenticator. */
   enrolled: z.boolean(),
   targets: z.array(VerificationTarget),

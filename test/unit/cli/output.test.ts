@@ -15,6 +15,27 @@ describe('exit codes', () => {
 });
 
 describe('output', () => {
+  it('escapes control and bidi characters in every value, so a name cannot forge lines, colours or reversed text', () => {
+    const evil = 'Prod\nFAKE  tenant\u001b[31m red\u001b[0m adm\u202enimda\r\t\u0007';
+    const text = formatTable([{ a: evil, b: 'ok' }], [
+      { header: 'A', value: (r) => r.a },
+      { header: 'B', value: (r) => r.b },
+    ]);
+    expect(text.split('\n')).toHaveLength(3); // header, one row, the final newline
+    // eslint-disable-next-line no-control-regex -- looking for control characters on purpose
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).toContain('Prod\\nFAKE  tenant\\x1b[31m red\\x1b[0m adm\\u202enimda\\r\\t\\x07');
+    const record = formatRecord([['name', evil]]);
+    expect(record.split('\n')).toHaveLength(2);
+    expect(record).toContain('\\u202e');
+    // A human message from a command is cleaned too; its own line breaks stay.
+    const out: string[] = [];
+    new Printer({ stdout: { write: (c: string) => out.push(c) }, stderr: { write: () => {} } }, false).result({}, () => `Renamed to "${evil}".\n`);
+    // eslint-disable-next-line no-control-regex -- as above
+    expect(out.join('')).not.toMatch(/[\u001b\u202e\r\u0007]/);
+    expect(out.join('').endsWith('.\n')).toBe(true);
+  });
+
   it('aligns table columns and trims trailing spaces', () => {
     const text = formatTable(
       [

@@ -10,6 +10,7 @@ import { PLATFORM_KEY } from '@console/platform/platform';
 import { createPlatform } from '@console/platform/transport';
 import { createConsoleRouter } from '@console/router';
 import { dayBoundary, toQuery, emptyFilters } from '@console/stores/audit';
+import { formatDateTime } from '@console/lib/format';
 import { createHandlers } from '../../../src/main/ipc/handlers';
 import { createRouter } from '../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../src/main/services/container';
@@ -142,9 +143,52 @@ describe('Audit log view', () => {
     expect(remove.text()).toContain('Succeeded');
     expect(remove.text()).toContain('Lost phone');
     expect(remove.text()).toContain('HD-7');
-    expect(remove.text()).toMatch(/Verified by\s*email-otp \(ver-9\)/);
+    expect(remove.text()).toMatch(/Verified by\s*Email code \(ver-9\)/);
     expect(remove.text()).toContain('Local tenant');
     expect(remove.find('time').attributes('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('reads like a record: the real outcome, sentences instead of JSON, one local time format with seconds and zone', async () => {
+    await seed([
+      { action: 'verification.fail', tenant, subject: { userId: 'ada' }, details: { verificationId: 'ver-1', method: 'email-otp', reason: 'wrong-code' } },
+      {
+        action: 'enrollment.complete',
+        tenant,
+        subject: { userId: 'ada' },
+        details: { enrollmentId: 'enr-1', firstEnrollment: false, added: [{ id: 'auth-7', method: 'PASSKEY' }, { id: 'auth-8', method: 'EMAIL_OTP' }], pendingUntil: '2026-05-01T10:10:05.000Z' },
+      },
+    ]);
+    const w = await open();
+    const [enrolled, failed] = w.findAll('tbody tr');
+    expect(failed.find('.badge').text()).toBe('Not verified');
+    expect(failed.find('.badge').classes()).toContain('badge-failed');
+    expect(failed.text()).toContain('The caller read back a wrong code');
+    expect(failed.text()).toContain('Email code');
+    // No JSON anywhere in the details, and no raw ISO instants.
+    expect(enrolled.find('.details').text()).not.toMatch(/[[{"]/);
+    expect(enrolled.find('.details').text()).not.toMatch(/\dT\d/);
+    expect(enrolled.find('.details').text()).toContain('2 authenticators: Passkey (auth-7), Email code (auth-8)');
+    expect(enrolled.find('.details').text()).toContain('No');
+    // The When column and a date inside the details read the same way: seconds and the zone.
+    const when = enrolled.find('time');
+    expect(when.text()).toBe(formatDateTime(when.attributes('datetime')!));
+    expect(when.text()).toMatch(/\d{1,2}:\d{2}:\d{2}/);
+    expect(formatDateTime('2026-05-01T10:10:05.000Z', 'en-GB')).toMatch(/1 May 2026.*\d{2}:10:05.*(UTC|GMT|[A-Z]{3,4})/);
+    expect(enrolled.find('.details').text()).toContain(formatDateTime('2026-05-01T10:10:05.000Z'));
+  });
+
+  it('isolates every user-controlled string and shows bidi controls in ids as visible marks', async () => {
+    await seed([{ action: 'user.lookup', tenant: { id: 'local', name: 'Evil \u202etnanet' }, subject: { userId: 'adm\u202enimda' }, details: { reason: 'x\u202ey' } }]);
+    const w = await open();
+    const row = w.find('tbody tr');
+    const user = row.findAll('td')[6];
+    expect(user.find('bdi').exists()).toBe(true);
+    expect(user.text()).not.toContain('\u202e');
+    expect(user.text()).toContain('adm[U+202E]nimda');
+    const tenantCell = row.findAll('td')[5];
+    expect(tenantCell.find('bdi').exists()).toBe(true);
+    expect(row.findAll('td')[4].find('bdi').exists()).toBe(true);
+    for (const dd of row.findAll('.details dd')) expect(dd.find('bdi').exists(), dd.html()).toBe(true);
   });
 
   it('says when nothing is recorded yet, and shows a loading state while the list is on its way', async () => {

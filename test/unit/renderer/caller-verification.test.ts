@@ -63,6 +63,11 @@ describe('caller verification in the user view', () => {
     const input = verification().querySelector<HTMLInputElement>('input[inputmode="numeric"]')!;
     await until(() => document.activeElement === input);
     expect(text(verification())).toContain('Say: “I’ve sent a six-digit code to k•••••••e@example.com');
+    // Nothing is being checked while the code is out: the badge says what is happening, in a live region.
+    const state = verification().querySelector<HTMLElement>('[data-testid="verification-status"]')!;
+    expect(state.getAttribute('role')).toBe('status');
+    expect(text(state)).toBe('Code sent: waiting for the caller');
+    expect(text(verification())).not.toContain('Checking…');
     await until(() => outbox().length > before);
     const code = outbox()[0].code;
 
@@ -100,6 +105,34 @@ describe('caller verification in the user view', () => {
     await until(() => verification().dataset.state === 'unverified');
     await until(() => text(document.querySelector('section.profile')).includes('k•••••••e@example.com'));
     expect(document.body.innerHTML).not.toContain('katherine@example.com');
+  });
+
+  it('takes the ticket of the call once and carries it on every entry of the verification and the enrollment', async () => {
+    await openUser('usr_katherine');
+    const ticket = verification().querySelector<HTMLInputElement>('[data-testid="call-ticket"]')!;
+    expect(ticket.labels?.[0]?.textContent).toMatch(/Ticket for this call/);
+    type(ticket, 'INC-4242');
+    const outbox = () => host.emulator.store.listOutbox('katherine@example.com');
+    const before = outbox().length;
+    button(verification(), /Email a code/).click();
+    await until(() => !!verification().querySelector('[data-testid="verification-code"]'));
+    await until(() => outbox().length > before);
+    const input = verification().querySelector<HTMLInputElement>('input[inputmode="numeric"]')!;
+    type(input, outbox()[0].code!);
+    button(verification(), /Check the code/).click();
+    await until(() => verification().dataset.state === 'verified');
+    await until(() => !enrollment().querySelector<HTMLButtonElement>('button[data-mode="link"]')!.disabled);
+    enrollment().querySelector<HTMLButtonElement>('button[data-mode="link"]')!.click();
+    await until(() => !!enrollment().querySelector('[data-testid="link-share"] img'));
+    button(enrollment(), /Stop watching/).click();
+    await until(() => enrollment().dataset.state === 'cancelled');
+    button(verification(), /End verification/).click();
+    await until(() => verification().dataset.state === 'unverified');
+
+    const page = await host.services.audit.query({ text: 'INC-4242', userId: 'usr_katherine', limit: 50 });
+    const actions = page.entries.map((e) => e.action).reverse();
+    expect(actions).toEqual(expect.arrayContaining(['verification.start', 'verification.succeed', 'enrollment.link-create', 'enrollment.cancel', 'verification.expire']));
+    for (const entry of page.entries) expect(entry.details.ticket).toBe('INC-4242');
   });
 
   it('asks for an account of the offline check for a user with nothing enrolled', async () => {

@@ -8,7 +8,7 @@ type EnrollmentChannel = Extract<keyof Handlers, `enrollment:${string}`>;
 export function enrollmentHandlers(services: Services): Pick<Handlers, EnrollmentChannel> {
   return {
     'enrollment:options': ({ userId }) => services.enrollment.options(userId),
-    'enrollment:start': ({ userId, mode }) => services.enrollment.start(userId, mode),
+    'enrollment:start': ({ userId, mode, ticket }) => services.enrollment.start(userId, mode, ticket),
     'enrollment:check': ({ enrollmentId }) => services.enrollment.check(enrollmentId),
     'enrollment:cancel': ({ enrollmentId }) => services.enrollment.cancel(enrollmentId),
   };

@@ -8,6 +8,7 @@ import type { AuditAppendInput, AuditLogService } from './audit-log.service';
 
 export type { AuditAppendInput } from './audit-log.service';
 export { canonicalJson, checkEntryText, checkLine, lineOf } from './audit-format';
+export { CallTicketSink, requireTicketByPolicy } from './call-tickets';
 
 /** Appends entries, and says up front when it cannot: what the helpdesk services need. */
 export interface AuditSink {

@@ -11,7 +11,7 @@ import type { AuditAppendInput, AuditSink } from '../audit/ports';
 import { mapAuthsignalError, pathSegment } from '../platform/authsignal-client';
 import { ContactMasking } from './contact-masking';
 import { disclosesNoOne, unverifiedChangePolicy, type ChangeKind, type ChangePolicy, type ContactDisclosure } from './ports';
-import { errorInfoOf, mergeLookups, runLookup, Superseded, untilAborted } from './lookups';
+import { errorInfoOf, mergeLookups, RecordedLookups, runLookup, Superseded, untilAborted } from './lookups';
 import { orderActions, orderAuthenticators, toActionView, toAuthenticatorView } from './sdk-converters';
 import { fetchProfile } from './user-facts';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
@@ -72,6 +72,7 @@ export class DirectoryService {
    * survives a window reload (unlike renderer memory) and dies with the process.
    */
   private readonly recents = new Map<string, RecentUser[]>();
+  private readonly lookups = new RecordedLookups();
 
   constructor(options: DirectoryServiceOptions) {
     this.tenants = options.tenants;
@@ -229,7 +230,9 @@ export class DirectoryService {
       await this.audit.append({ action: 'user.lookup', tenant: auditTenant(tenant), subject: { userId }, error }).catch(() => {});
       throw error;
     }
-    await this.recordOrRefuse(
+    // SECURITY: a repeat of the open lookup is not a new entry (see RecordedLookups); a log that cannot record still refuses.
+    if (this.lookups.isRepeat(tenant.id, userId, now.getTime())) await this.audit.assertWritable();
+    else await this.recordOrRefuse(
       {
         action: 'user.lookup',
         tenant: auditTenant(tenant),
@@ -240,7 +243,7 @@ export class DirectoryService {
         },
       },
       "The user was found, but the audit log could not record the lookup, so the user's details are not shown.",
-    );
+    ).then(() => this.lookups.recorded(tenant.id, userId, now.getTime()));
     this.remember(tenant.id, detail.profile, now);
     return detail;
   }

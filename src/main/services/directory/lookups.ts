@@ -104,3 +104,28 @@ function mergeSummaries(a: UserSummary, b: UserSummary): UserSummary {
   };
 }
 
+
+/**
+ * A re-fetch of the user the agent has open (a window reload, a refresh after a change) within this
+ * long of the recorded lookup is the same lookup, not a new one.
+ */
+export const LOOKUP_REPEAT_MS = 5 * 60 * 1000;
+
+/**
+ * The user last recorded as opened, per tenant profile id.
+ * SECURITY: the log says who looked at which user when. Re-reading the user who is already open
+ * within LOOKUP_REPEAT_MS of the recorded lookup adds no new fact, so it is not a new entry; another
+ * user in between, or a look after the window, is. Memory only, like the recent users.
+ */
+export class RecordedLookups {
+  private readonly last = new Map<string, { userId: string; at: number }>();
+
+  isRepeat(tenantId: string, userId: string, now: number): boolean {
+    const last = this.last.get(tenantId);
+    return last !== undefined && last.userId === userId && now - last.at < LOOKUP_REPEAT_MS;
+  }
+
+  recorded(tenantId: string, userId: string, now: number): void {
+    this.last.set(tenantId, { userId, at: now });
+  }
+}

@@ -11,7 +11,7 @@ import {
   type GuidedSession,
 } from '@shared/domain/enrollment';
 import { AppError, isAppError } from '@shared/errors';
-import type { AuditSink } from '../audit/ports';
+import { CallTicketSink, requireTicketByPolicy, type AuditSink } from '../audit/ports';
 import { fetchUserFacts, type UserFacts } from '../directory/ports';
 import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
@@ -60,7 +60,7 @@ const UNRECORDED_COMPLETION = 'The enrollment happened, but the audit log could 
 /** The enrollment service. */
 export class EnrollmentService {
   private readonly tenants: TenantAccess;
-  private readonly audit: AuditSink;
+  private readonly audit: CallTicketSink;
   private readonly settings: EnrollmentSettings;
   private readonly verification: EnrollmentVerification;
   private readonly host: EnrollmentHost | null;
@@ -72,7 +72,7 @@ export class EnrollmentService {
 
   constructor(options: EnrollmentServiceOptions) {
     this.tenants = options.tenants;
-    this.audit = options.audit;
+    this.audit = new CallTicketSink(options.audit, 'enrollmentId');
     this.settings = options.settings;
     this.verification = options.verification;
     this.host = options.host ?? null;
@@ -128,13 +128,15 @@ export class EnrollmentService {
   // ---- starting one ------------------------------------------------------------------------
 
   /** Tracks the enrollment action and opens the window, or creates the link. */
-  async start(userId: string, mode: EnrollmentMode): Promise<EnrollmentView> {
+  async start(userId: string, mode: EnrollmentMode, ticket?: string): Promise<EnrollmentView> {
     const tenant = await this.requireTenant();
     const auditTenant = { id: tenant.id, name: tenant.name };
     const id = `enr_${randomBytes(12).toString('base64url')}`;
     const launchAction = mode === 'link' ? ('enrollment.link-create' as const) : ('enrollment.launch' as const);
     let stamp: VerificationStamp | undefined;
+    this.audit.set(id, ticket);
     try {
+      requireTicketByPolicy(await this.settings.policyFor(tenant.id), ticket);
       // SECURITY: main decides from its own records whether the caller is verified.
       stamp = await this.verification.cover(tenant.id, userId);
       if (mode !== 'link' && !this.host) {
@@ -147,7 +149,7 @@ export class EnrollmentService {
       await this.audit.assertWritable();
     } catch (error) {
       await this.audit
-        .append({ action: launchAction, tenant: auditTenant, subject: { userId }, details: { mode }, error, verification: stamp })
+        .append({ action: launchAction, tenant: auditTenant, subject: { userId }, details: { enrollmentId: id, mode }, error, verification: stamp })
         .catch(() => {});
       throw error;
     }

@@ -4,7 +4,7 @@ import type { TenantPolicy } from '@shared/domain/settings';
 import { VERIFICATION_LIFETIME_MS, isLive, type VerificationOptions, type VerificationView } from '@shared/domain/verification';
 import { AppError } from '@shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '@shared/ipc/channels/verification';
-import type { AuditSink } from '../audit/ports';
+import { CallTicketSink, requireTicketByPolicy, type AuditSink } from '../audit/ports';
 import { fetchUserFacts, type ChangePolicy, type ContactDisclosure } from '../directory/ports';
 import { pathSegment } from '../platform/authsignal-client';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
@@ -53,7 +53,7 @@ export type OfflineRequest = z.output<typeof OfflineVerificationInput>;
 /** The caller verification service. */
 export class VerificationService {
   private readonly tenants: TenantAccess;
-  private readonly audit: AuditSink;
+  private readonly audit: CallTicketSink;
   private readonly policyFor: (tenantId: string) => Promise<TenantPolicy>;
   private readonly lifetimeMs: number;
   private readonly linkLifetimeMs: number;
@@ -64,7 +64,7 @@ export class VerificationService {
 
   constructor(options: VerificationServiceOptions) {
     this.tenants = options.tenants;
-    this.audit = options.audit;
+    this.audit = new CallTicketSink(options.audit, 'verificationId');
     this.policyFor = options.policyFor;
     this.lifetimeMs = options.lifetimeMs ?? VERIFICATION_LIFETIME_MS;
     this.linkLifetimeMs = options.linkLifetimeMs ?? 10 * 60 * 1000;
@@ -85,6 +85,7 @@ export class VerificationService {
     return {
       userId,
       required: policy.requireCallerVerification,
+      ticketRequired: policy.requireTicket === true,
       enrolled,
       targets: verificationTargets(facts).map(({ ref, method, masked, source }) => ({ ref, method, masked, source })),
       prebuiltAvailable: enrolled,
@@ -100,7 +101,9 @@ export class VerificationService {
     const tenant = await this.requireTenant();
     // SECURITY: nothing is sent unless the log can record it.
     await this.audit.assertWritable();
+    requireTicketByPolicy(await this.policyFor(tenant.id), request.ticket);
     const record = newRecord(tenant, request.userId, request.method, this.now().getTime());
+    this.audit.set(record.id, request.ticket);
     let link: string | undefined;
     const base = { action: 'verification.start' as const, tenant: record.tenant, subject: { userId: request.userId } };
     try {
@@ -202,7 +205,9 @@ export class VerificationService {
         `This user has ${facts.authenticators.length} authenticator${facts.authenticators.length === 1 ? '' : 's'}, so the offline procedure does not apply: send a code or a challenge link instead.`,
       );
     }
+    requireTicketByPolicy(await this.policyFor(tenant.id), request.ticket);
     const record = newRecord(tenant, request.userId, 'offline', this.now().getTime());
+    this.audit.set(record.id, request.ticket);
     supersedePending(this.records.values(), record);
     this.records.set(record.id, record);
     await this.verifyRecorded(record, 'verification.offline', { verificationId: record.id, note: request.note }, {

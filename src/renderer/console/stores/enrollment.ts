@@ -3,6 +3,7 @@ import type { EnrollmentMode, EnrollmentOptions, EnrollmentView } from '@shared/
 import { usePolling } from '../composables/usePolling';
 import { useUserSubject } from '../composables/useUserSubject';
 import { usePlatform } from '../platform/platform';
+import { useVerificationStore } from './verification';
 
 /** How often an open enrollment is checked (a window's outcome, a link's progress). */
 export const ENROLLMENT_POLL_MS = 1500;
@@ -39,7 +40,7 @@ export const useEnrollmentStore = defineStore('enrollment', () => {
   /** Starts an enrollment: a window opens in the desktop app, or a link comes back. */
   async function start(mode: EnrollmentMode) {
     const id = userId.value!;
-    const result = await acting.run(() => platform.enrollment.start({ userId: id, mode }));
+    const result = await acting.run(() => platform.enrollment.start({ userId: id, mode, ...useVerificationStore().ticketRef() }));
     if (result.ok && userId.value === id) {
       link.value = result.value.link ?? null;
       show(result.value);

@@ -1,4 +1,5 @@
 import { defineStore } from 'pinia';
+import { ref } from 'vue';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
 import { usePolling } from '../composables/usePolling';
@@ -19,6 +20,9 @@ export const useVerificationStore = defineStore('verification', () => {
   const subject = useUserSubject<VerificationOptions, VerificationView>(() => polling.stop());
   const { userId, options, current, link, loading, acting } = subject;
   const polling = usePolling(refresh, VERIFICATION_POLL_MS);
+  /** The ticket of this call: typed once, sent with the verification and the enrollment. */
+  const ticket = ref('');
+  const ticketRef = () => (ticket.value.trim() ? { ticket: ticket.value.trim() } : {});
 
   function show(view: VerificationView): void {
     current.value = view;
@@ -51,12 +55,12 @@ export const useVerificationStore = defineStore('verification', () => {
 
   /** Sends a code to one of the user's verified contacts (by its ref). */
   function sendCode(method: 'email-otp' | 'sms-otp', targetRef: string) {
-    return act(() => platform.verification.start({ userId: userId.value!, method, targetRef }));
+    return act(() => platform.verification.start({ userId: userId.value!, method, targetRef, ...ticketRef() }));
   }
 
   /** Creates a pre-built UI challenge link for the user's own device. */
   function createLink() {
-    return act(() => platform.verification.start({ userId: userId.value!, method: 'prebuilt-ui' }));
+    return act(() => platform.verification.start({ userId: userId.value!, method: 'prebuilt-ui', ...ticketRef() }));
   }
 
   /** Checks the code the caller read back. */
@@ -66,7 +70,7 @@ export const useVerificationStore = defineStore('verification', () => {
 
   /** Records how the agent checked a caller who has nothing enrolled. */
   function recordOffline(note: string) {
-    return act(() => platform.verification.recordOffline({ userId: userId.value!, note }));
+    return act(() => platform.verification.recordOffline({ userId: userId.value!, note, ...ticketRef() }));
   }
 
   /** Stops a pending check, or ends a live verification. */
@@ -88,6 +92,8 @@ export const useVerificationStore = defineStore('verification', () => {
     options,
     current,
     link,
+    ticket,
+    ticketRef,
     loading: loading.pending,
     loadError: loading.error,
     acting: acting.pending,
@@ -99,6 +105,9 @@ export const useVerificationStore = defineStore('verification', () => {
     recordOffline,
     cancel,
     refresh,
-    clear: subject.clear,
+    clear: () => {
+      ticket.value = '';
+      subject.clear();
+    },
   };
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channel } from '../contract';
 import { UserId } from '../../domain/user';
+import { TicketRef } from './users';
 import { EnrollmentMode, EnrollmentOptions, EnrollmentView } from '../../domain/enrollment';
 
 /** An enrollment id as main hands them out. */
@@ -10,7 +11,7 @@ export const EnrollmentId = z
   .regex(/^enr_[A-Za-z0-9_-]{8,64}$/, 'Start an enrollment first');
 
 /** Start an enrollment one of the three ways. */
-export const EnrollmentStartInput = z.object({ userId: UserId, mode: EnrollmentMode }).strict();
+export const EnrollmentStartInput = z.object({ userId: UserId, mode: EnrollmentMode, ticket: TicketRef.optional() }).strict();
 export type EnrollmentStartInput = z.input<typeof EnrollmentStartInput>;
 
 const ById = z.object({ enrollmentId: EnrollmentId }).strict();

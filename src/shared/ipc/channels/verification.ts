@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channel } from '../contract';
 import { UserId } from '../../domain/user';
+import { TicketRef } from './users';
 import {
   OFFLINE_NOTE_MAX_LENGTH,
   OFFLINE_NOTE_MIN_LENGTH,
@@ -22,9 +23,11 @@ export const VerificationStartInput = z.discriminatedUnion('method', [
       method: z.enum(['email-otp', 'sms-otp']),
       /** One of the `targets` of `verification:options`. */
       targetRef: z.string().trim().min(1, 'Pick where to send the code').max(300),
+      /** The ticket of the call, carried on every entry of this verification. */
+      ticket: TicketRef.optional(),
     })
     .strict(),
-  z.object({ userId: UserId, method: z.literal('prebuilt-ui') }).strict(),
+  z.object({ userId: UserId, method: z.literal('prebuilt-ui'), ticket: TicketRef.optional() }).strict(),
 ]);
 export type VerificationStartInput = z.input<typeof VerificationStartInput>;
 
@@ -49,6 +52,7 @@ export const OfflineVerificationInput = z
       .trim()
       .min(OFFLINE_NOTE_MIN_LENGTH, `Describe how you checked the caller in at least ${OFFLINE_NOTE_MIN_LENGTH} characters: it goes into the audit log`)
       .max(OFFLINE_NOTE_MAX_LENGTH, `Keep it under ${OFFLINE_NOTE_MAX_LENGTH} characters`),
+    ticket: TicketRef.optional(),
   })
   .strict();
 export type OfflineVerificationInput = z.input<typeof OfflineVerificationInput>;

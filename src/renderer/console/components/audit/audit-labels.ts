@@ -1,6 +1,5 @@
 import { AUDIT_ACTIONS, AUDIT_ACTION_DOMAINS, type AuditAction } from '@shared/domain/audit-actions';
-import type { AuditBreakReason, AuditEntry } from '@shared/domain/audit';
-import { formatDateTime } from '@console/lib/format';
+import type { AuditBreakReason } from '@shared/domain/audit';
 
 /** What each recorded action means, in the words an auditor reads. */
 const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
@@ -84,26 +83,4 @@ export const BREAK_REASON_LABELS: Readonly<Record<AuditBreakReason, string>> = {
   'torn-tail': 'the last line is incomplete (a crash during a write)',
 };
 
-/** `authenticatorId` -> `Authenticator id`. */
-function humanKey(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function valueText(value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
-}
-
-/** The "what and why" of an entry as label/value rows: its details, its error, its verification. */
-export function detailRows(entry: AuditEntry): { label: string; value: string }[] {
-  const rows = Object.entries(entry.details).map(([k, v]) => ({ label: humanKey(k), value: valueText(v) }));
-  if (entry.error) rows.unshift({ label: 'Error', value: entry.error.message ? `${entry.error.message} (${entry.error.code})` : entry.error.code });
-  if (entry.verification) {
-    rows.push({ label: 'Verified by', value: `${entry.verification.method} (${entry.verification.id}), valid until ${formatDateTime(entry.verification.expiresAt)}` });
-  }
-  if (entry.redacted?.length) rows.push({ label: 'Withheld', value: entry.redacted.join(', ') });
-  return rows;
-}
+export { detailRows, outcomeOf } from './audit-details';

@@ -1,3 +1,5 @@
+import { formatDateTime } from '@console/lib/format';
+
 /**
  * Relative and absolute times for the helpdesk views ("3 days ago" next to "12 Mar 2026, 14:02"):
  * an agent on a call thinks in "how long ago", an auditor in dates, so both are always shown.
@@ -26,11 +28,9 @@ export function relativeTime(iso: string, now: Date = new Date(), locale?: strin
   return format.format(Math.round(seconds / 60), 'minute');
 }
 
-/** "12 Mar 2026, 14:02" in the reader's locale and time zone; the input itself when unreadable. */
+/** The console's one absolute format (local, seconds, zone); the input itself when unreadable. */
 export function absoluteTime(iso: string, locale?: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  return formatDateTime(iso, locale);
 }
 
 /** The full instant with time zone, for the tooltip and screen readers. */
