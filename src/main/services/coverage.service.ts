@@ -23,6 +23,7 @@ import { csvToRow } from './coverage-report';
 import { readJsonFile, writeJsonAtomic } from './platform/atomic-file';
 import { readCheckpoint } from './coverage-checkpoint';
 import { exportReportJson, readReportRows } from './coverage-export';
+import { sha256File } from './platform/file-hash';
 import { checkpointPathFor, runCoverage, type CoverageRunRequest, type CoverageRunResult } from './coverage-run';
 import type { TransportConfig } from './coverage-transport';
 import type { TenantService } from './tenants/tenants.service';
@@ -402,11 +403,15 @@ export class CoverageService {
       await this.options.audit?.append({ action: 'coverage.run', tenant: auditTenant, details: { outcome: 'stopped' }, error }).catch(() => undefined);
       throw error;
     }
+    // SECURITY: the completion entry records the report's SHA-256, so evidence export can refuse a
+    // report edited after the run (row totals alone can be kept consistent by hand).
+    const report = result.state === 'completed' ? await sha256File(result.outPath) : undefined;
     await this.options.audit?.append({
       action: 'coverage.run',
       tenant: auditTenant,
       details: {
         runId: result.runId,
+        ...(report ? { report: { name: basename(result.outPath), sha256: report.sha256, bytes: report.bytes } } : {}),
         state: result.state,
         resumed: result.resumed,
         input: { name: basename(result.start.input.path), sha256: result.start.input.sha256, rows: result.start.input.rows },
