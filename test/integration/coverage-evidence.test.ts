@@ -203,7 +203,8 @@ describe('evidence packs', () => {
     lines[1] = `${lines[1]} `;
     await writeFile(edited, lines.join('\n'));
     const error = await services.evidence.export({ reportPath: edited, outDir: join(home, 'pack-consistent') }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/SHA-256 differs from the one the audit log recorded/) });
+    expect(error).toMatchObject({ code: 'conflict' });
+    expect((error as Error).message).toMatch(/SHA-256 differs from the one the audit log recorded/);
     // And a pack whose report was swapped and re-hashed (same key) names the report.
     const dir = await copyPack();
     await writeFile(join(dir, 'report.csv'), lines.join('\n'));
