@@ -1,7 +1,8 @@
 import { createKeychain } from './platform/keychain';
 import { TenantService, type LocalTenantConfig } from './tenants/tenants.service';
 import { DirectoryService } from './directory/directory.service';
-import { AuditLogService } from './audit/audit-log.service';
+import { AuditLogService, auditFileFor } from './audit/audit-log.service';
+import { keychainAnchor } from './audit/log-anchor';
 import { SettingsService } from './settings/settings.service';
 import { CoverageService, tenantResolverFor } from './coverage.service';
 import { VerificationService } from './verification/verification.service';
@@ -74,7 +75,14 @@ export function createServices(options: ServiceOptions): Services {
     audit: () => audit,
     tenantName: (id) => tenants.get(id).then((t) => t.name, () => undefined),
   });
-  const audit = new AuditLogService({ dataDir: options.dataDir, agentName: () => settings.agentName() });
+  // SECURITY: the chain head is anchored in the keychain after each append (its own service), so a
+  // log cut short or emptied by hand is reported by verify and status.
+  const auditFile = auditFileFor(options.dataDir);
+  const audit = new AuditLogService({
+    dataDir: options.dataDir,
+    agentName: () => settings.agentName(),
+    anchor: keychainAnchor(createKeychain(`${options.keychainService}.audit-anchor`), auditFile),
+  });
   const coverage = new CoverageService({
     dataDir: options.dataDir,
     tenant: tenantResolverFor(tenants),

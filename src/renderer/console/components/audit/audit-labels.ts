@@ -74,6 +74,8 @@ export const BREAK_REASON_LABELS: Readonly<Record<AuditBreakReason, string>> = {
   'seq-gap': 'entries are missing or out of order',
   'prev-mismatch': 'the entry does not chain to the one before',
   'torn-tail': 'the last line is incomplete (a crash during a write)',
+  truncated: 'entries were cut off after the last anchored one',
+  rewritten: 'the log was rewritten after the last anchored entry',
 };
 
 /** `authenticatorId` -> `Authenticator id`. */
