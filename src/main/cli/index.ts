@@ -11,6 +11,7 @@ import * as coverage from './commands/coverage';
 import * as evidence from './commands/evidence';
 import * as audit from './commands/audit';
 import * as nativeHost from './commands/native-host';
+import * as policyCommand from './commands/policy';
 
 /**
  * A CLI command module: `src/main/cli/commands/<name>.ts` exports `register`, which adds its
@@ -21,7 +22,7 @@ export interface CommandModule {
 }
 
 /** Every command module, in help order. */
-const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, coverage, evidence, nativeHost];
+const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, coverage, evidence, policyCommand, nativeHost];
 
 /** Builds the commander program over a context (exported for tests and `--help` snapshots). */
 export function buildProgram(ctx: CliContext): Command {

@@ -10,6 +10,8 @@ import { EnrollmentService } from './enrollment/enrollment.service';
 import type { EnrollmentHost } from './enrollment/enrollment-host';
 import { EvidenceService } from './evidence/evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
+import { PolicyService, type TeamPolicySource } from './policy/policy.service';
+import { managedPolicyReaderFor, type ManagedPolicyReader } from './policy/managed-policy';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -33,6 +35,15 @@ export interface ServiceOptions {
   verificationLifetimeMs?: number;
   /** Browser bridge options besides the data dir (host command, extra manifest targets, tap). */
   bridge?: Omit<BrowserBridgeOptions, 'dataDir'>;
+  /**
+   * The managed policy reader; tests pass one over a fixture. SECURITY: production always uses the
+   * fixed OS location (no environment variable can move it).
+   */
+  managedPolicy?: ManagedPolicyReader;
+  /** The team store's policy, when team mode is configured (TeamStore fits this port). */
+  teamPolicy?: () => TeamPolicySource | null;
+  /** The OS account roles are decided for (tests; default the running one). */
+  osAccount?: string;
 }
 
 /** All services. Each domain adds its service here. */
@@ -56,6 +67,8 @@ export interface Services {
   readonly bridge: BrowserBridgeService;
   /** The helpdesk directory: search, one user whole, authenticator removal, session revocation. */
   readonly directory: DirectoryService;
+  /** The policy in force (managed, team, local; strictest wins) and this account's role. */
+  readonly policy: PolicyService;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -83,6 +96,13 @@ export function createServices(options: ServiceOptions): Services {
     agentName: () => settings.agentName(),
     anchor: keychainAnchor(createKeychain(`${options.keychainService}.audit-anchor`), auditFile),
   });
+  const policy = new PolicyService({
+    managed: options.managedPolicy ?? managedPolicyReaderFor(),
+    team: options.teamPolicy,
+    local: { requireCallerVerification: async (id) => (await settings.policyFor(id)).requireCallerVerification },
+    audit: () => audit,
+    account: options.osAccount,
+  });
   const coverage = new CoverageService({
     dataDir: options.dataDir,
     tenant: tenantResolverFor(tenants),
@@ -96,7 +116,8 @@ export function createServices(options: ServiceOptions): Services {
   const verification = new VerificationService({
     tenants,
     audit,
-    policyFor: (id) => settings.policyFor(id),
+    // SECURITY: the managed and team policy can only turn verification on; local settings decide only below them.
+    policyFor: async (id) => ({ ...(await settings.policyFor(id)), requireCallerVerification: await policy.requireCallerVerification(id) }),
     lifetimeMs: options.verificationLifetimeMs,
   });
   const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
@@ -115,5 +136,5 @@ export function createServices(options: ServiceOptions): Services {
     await coverage.close();
     await bridge.close();
   };
-  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, close };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, policy, close };
 }

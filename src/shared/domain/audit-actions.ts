@@ -31,6 +31,9 @@ export const AUDIT_ACTIONS = [
   'tenant.switch',
   'settings.update',
   'log.recovered',
+  'policy.forbidden',
+  'settings.external-change',
+  'settings.external-confirm',
 ] as const;
 
 /** An action a writer may record. */

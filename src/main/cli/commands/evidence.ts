@@ -33,6 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--from <date>', "start of the audit log period (default: the run's date minus its stale threshold)", isoDate('--from'))
     .option('--to <date>', 'end of the audit log period (default: now)', isoDate('--to'))
     .action(async (opts: { report: string; out: string; from?: string; to?: string }, cmd: Command) => {
+      await ctx.services().policy.requireAdmin('evidence.export');
       const pack = await ctx.services().evidence.export({ reportPath: resolve(opts.report), outDir: resolve(opts.out), from: opts.from, to: opts.to });
       ctx.printer(cmd).result(pack, () =>
         formatRecord([
@@ -52,7 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (path: string, opts: { key?: string }, cmd: Command) => {
       // SECURITY: trusted keys come from --key (an empty one is refused, never "no pinning") and the
       // managed policy; this machine's own key is named but not trusted for being local.
-      const trusted = [...(opts.key === undefined ? [] : [opts.key])];
+      const trusted = [...(opts.key === undefined ? [] : [opts.key]), ...(await ctx.services().policy.trustedEvidenceKeys())];
       const localFingerprint = await ctx.services().evidence.localKeyFingerprint().catch(() => null);
       const result = await verifyEvidencePack(resolve(path), { trustedFingerprints: trusted, localFingerprint });
       if (!result.ok) ctx.exitCode = EXIT_NOT_VERIFIED;

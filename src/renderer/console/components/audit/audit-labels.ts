@@ -29,6 +29,9 @@ const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'tenant.switch': 'Switched tenant',
   'settings.update': 'Changed settings',
   'log.recovered': 'Repaired the log after a crash',
+  'policy.forbidden': 'Refused: not allowed for this role',
+  'settings.external-change': 'Settings changed outside the app',
+  'settings.external-confirm': 'Confirmed a settings change made outside the app',
 };
 
 const DOMAIN_LABELS: Readonly<Record<string, string>> = {
@@ -43,6 +46,7 @@ const DOMAIN_LABELS: Readonly<Record<string, string>> = {
   tenant: 'Tenant changes',
   settings: 'Settings',
   log: 'Log repairs',
+  policy: 'Refused by role',
 };
 
 /** A readable label for an action; an action from a newer Authdesk shows as itself. */
