@@ -3,7 +3,9 @@ import { TenantService, type LocalTenantConfig } from './tenants/tenants.service
 import { DirectoryService } from './directory/directory.service';
 import { AuditLogService, auditFileFor } from './audit/audit-log.service';
 import { keychainAnchor } from './audit/log-anchor';
-import { SettingsService } from './settings/settings.service';
+import { join } from 'node:path';
+import { SETTINGS_FILE, SettingsService } from './settings/settings.service';
+import { keychainSeal } from './settings/settings-seal';
 import { CoverageService, tenantResolverFor } from './coverage.service';
 import { VerificationService } from './verification/verification.service';
 import { EnrollmentService } from './enrollment/enrollment.service';
@@ -87,6 +89,10 @@ export function createServices(options: ServiceOptions): Services {
     dataDir: options.dataDir,
     audit: () => audit,
     tenantName: (id) => tenants.get(id).then((t) => t.name, () => undefined),
+    // SECURITY: a settings.json edited outside the app is detected and never weakens protection
+    // until an admin confirms it; turning protection off is for admins when roles apply.
+    seal: keychainSeal(createKeychain(`${options.keychainService}.settings-seal`), join(options.dataDir, SETTINGS_FILE)),
+    gate: () => policy,
   });
   // SECURITY: the chain head is anchored in the keychain after each append (its own service), so a
   // log cut short or emptied by hand is reported by verify and status.

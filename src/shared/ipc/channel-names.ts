@@ -20,6 +20,7 @@ export const CHANNEL_NAMES = [
   'audit:repair',
   'settings:get',
   'settings:update',
+  'settings:confirm-external',
   'verification:options',
   'verification:start',
   'verification:submit-code',
