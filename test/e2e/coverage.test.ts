@@ -105,7 +105,7 @@ describe('coverage in Chromium', () => {
     await evidence.waitFor();
     const packPath = (await evidence.locator('code').first().textContent())!;
     const fingerprint = (await evidence.locator('.fingerprint').textContent())!;
-    expect(await verifyEvidencePack(packPath, { pinnedFingerprint: fingerprint })).toMatchObject({ ok: true, keyTrusted: true });
+    expect(await verifyEvidencePack(packPath, { trustedFingerprints: [fingerprint] })).toMatchObject({ ok: true, keyTrusted: true });
 
     expect(seriousViolations(await runAxe(page))).toEqual([]);
     expect(ui.problems).toEqual([]);

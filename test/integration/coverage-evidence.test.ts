@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe('evidence packs', () => {
   it('holds the report, summary, audit slice and a signed manifest, and verifies', async () => {
-    expect((await readdir(pack)).sort()).toEqual(['audit.jsonl', 'manifest.json', 'manifest.sig', 'public-key.pem', 'report.csv', 'summary.json']);
+    expect((await readdir(pack)).sort()).toEqual(['audit.jsonl', 'manifest.json', 'manifest.sig', 'public-key.pem', 'report.csv', 'run-entry.jsonl', 'summary.json']);
     expect(await readFile(join(pack, 'report.csv'), 'utf8')).toBe(await readFile(report, 'utf8'));
     const audit = (await readFile(join(pack, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { action: string });
     expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['user.lookup', 'coverage.run']));
@@ -80,20 +80,24 @@ describe('evidence packs', () => {
     expect(stored).toMatch(/BEGIN PRIVATE KEY/);
     for (const name of await readdir(pack)) expect(await readFile(join(pack, name), 'utf8')).not.toMatch(/PRIVATE KEY/);
 
-    const result = await verifyEvidencePack(pack, { localFingerprint: await services.evidence.localKeyFingerprint() });
-    expect(result).toMatchObject({ ok: true, keyTrusted: true, files: 4, problems: [] });
+    const result = await verifyEvidencePack(pack, { trustedFingerprints: [manifest.publicKey.fingerprint], localFingerprint: await services.evidence.localKeyFingerprint() });
+    expect(result).toMatchObject({ ok: true, keyTrusted: true, ownKey: true, files: 5, problems: [] });
     expect(result.keyFingerprint).toBe(manifest.publicKey.fingerprint);
+    // The pack carries the entry that recorded the report's SHA-256 when the run completed.
+    const runEntry = JSON.parse(await readFile(join(pack, 'run-entry.jsonl'), 'utf8')) as { action: string; seq: number; details: { runId: string; report: { sha256: string } } };
+    expect(runEntry).toMatchObject({ action: 'coverage.run', seq: manifest.run.report.auditSeq, details: { runId: manifest.run.runId } });
+    expect(runEntry.details.report.sha256).toBe(createHash('sha256').update(await readFile(report)).digest('hex'));
 
-    const verified = await cli(['evidence', 'verify', pack]);
+    const verified = await cli(['evidence', 'verify', pack, '--key', manifest.publicKey.fingerprint]);
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toMatch(/^VERIFIED: .*\n {2}4 files intact, manifest signed by [0-9a-f]{64} \(this Authdesk's own key\)/);
+    expect(verified.stdout).toMatch(/^VERIFIED: .*\n {2}5 files intact, manifest signed by [0-9a-f]{64} \(the pinned key\)/);
     // The export itself is in the audit log.
     const exports = await services.audit.query({ action: ['evidence.export'], limit: 5 });
     expect(exports.entries[0].details).toMatchObject({ keyFingerprint: manifest.publicKey.fingerprint });
   });
 
   it('catches any altered byte in any file and names the file', async () => {
-    const files = ['report.csv', 'summary.json', 'audit.jsonl', 'public-key.pem', 'manifest.json', 'manifest.sig'];
+    const files = ['report.csv', 'summary.json', 'audit.jsonl', 'run-entry.jsonl', 'public-key.pem', 'manifest.json', 'manifest.sig'];
     const sizes = Object.fromEntries(await Promise.all(files.map(async (f) => [f, (await readFile(join(pack, f))).length] as const)));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...files), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 1, max: 255 }), async (file, at, xor) => {
@@ -145,7 +149,6 @@ describe('evidence packs', () => {
     await writeFile(join(dir, 'report.csv'), lines.join('\n'));
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as EvidenceManifest;
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const { createHash } = await import('node:crypto');
     manifest.publicKey.spkiBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
     manifest.publicKey.fingerprint = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
     await writeFile(join(dir, 'public-key.pem'), publicKey.export({ type: 'spki', format: 'pem' }).toString());
@@ -156,7 +159,7 @@ describe('evidence packs', () => {
 
     const original = JSON.parse(await readFile(join(pack, 'manifest.json'), 'utf8')) as EvidenceManifest;
     const unpinned = await verifyEvidencePack(dir, { localFingerprint: await services.evidence.localKeyFingerprint() });
-    expect(unpinned.keyTrusted).toBe(false);
+    expect(unpinned).toMatchObject({ ok: false, keyTrusted: false, ownKey: false });
     const pinned = await cli(['evidence', 'verify', dir, '--key', original.publicKey.fingerprint]);
     expect(pinned.code).toBe(1);
     expect(pinned.stdout).toMatch(/signed with key [0-9a-f]{64}, not the pinned key/);
@@ -170,5 +173,42 @@ describe('evidence packs', () => {
     await writeFile(edited, text.replace(/,ok,,0,/, ',ok,,3,'));
     await expect(services.evidence.export({ reportPath: edited, outDir: join(home, 'pack-edited') })).rejects.toMatchObject({ code: 'conflict' });
     await expect(services.evidence.export({ reportPath: report, outDir: pack })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('trusts no key unless pinned: unpinned, empty pin and unknown key all fail and say how to pin', async () => {
+    const manifest = JSON.parse(await readFile(join(pack, 'manifest.json'), 'utf8')) as EvidenceManifest;
+    // Even this Authdesk's own key is not trusted for being local.
+    const unpinned = await cli(['evidence', 'verify', pack]);
+    expect(unpinned.code).toBe(1);
+    expect(unpinned.stdout).toMatch(/No trusted key was given/);
+    expect(unpinned.stdout).toMatch(/--key <fingerprint>/);
+    const empty = await cli(['evidence', 'verify', pack, '--key', '']);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toMatch(/empty or not 64 hex digits.*--key <fingerprint>/);
+    const other = createHash('sha256').update('another key').digest('hex');
+    const unknown = await cli(['evidence', 'verify', pack, '--key', other]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain(`signed with key ${manifest.publicKey.fingerprint}, not the pinned key ${other}`);
+    // The same fingerprint written the way people copy it is accepted.
+    const spaced = await cli(['evidence', 'verify', pack, '--key', `SHA256:${manifest.publicKey.fingerprint.toUpperCase().replace(/(..)/g, '$1:').slice(0, -1)}`]);
+    expect(spaced.code).toBe(0);
+  });
+
+  it('refuses to sign a report edited after its run even when its rows still add up', async () => {
+    const edited = join(home, 'edited-consistent.csv');
+    await cp(`${report}.checkpoint`, `${edited}.checkpoint`);
+    // A change the row totals cannot see: a trailing space in a value no counter reads.
+    const text = await readFile(report, 'utf8');
+    const lines = text.split('\n');
+    lines[1] = `${lines[1]} `;
+    await writeFile(edited, lines.join('\n'));
+    const error = await services.evidence.export({ reportPath: edited, outDir: join(home, 'pack-consistent') }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'conflict' });
+    expect((error as Error).message).toMatch(/SHA-256 differs from the one the audit log recorded/);
+    // And a pack whose report was swapped and re-hashed (same key) names the report.
+    const dir = await copyPack();
+    await writeFile(join(dir, 'report.csv'), lines.join('\n'));
+    const result = await verifyEvidencePack(dir, { trustedFingerprints: [(JSON.parse(await readFile(join(pack, 'manifest.json'), 'utf8')) as EvidenceManifest).publicKey.fingerprint] });
+    expect(result.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'report.csv' })]));
   });
 });

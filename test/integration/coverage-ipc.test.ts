@@ -124,7 +124,9 @@ describe('coverage over the router', () => {
     // Evidence: a pack in the data dir that verifies.
     const pack = await call<{ path: string; keyFingerprint: string }>('evidence:export', { runId: started.runId });
     expect(pack.path.startsWith(join(home, 'evidence'))).toBe(true);
-    expect(await verifyEvidencePack(pack.path)).toMatchObject({ ok: true, keyFingerprint: pack.keyFingerprint });
+    // Trusted only when pinned (issue #12): the fingerprint is handed to the auditor separately.
+    expect(await verifyEvidencePack(pack.path, { trustedFingerprints: [pack.keyFingerprint] })).toMatchObject({ ok: true, keyFingerprint: pack.keyFingerprint });
+    expect(await verifyEvidencePack(pack.path)).toMatchObject({ ok: false, keyTrusted: false });
 
     const audit = await services.audit.query({ action: ['coverage.*', 'evidence.*'], limit: 10 });
     expect(audit.entries.map((e) => e.action).sort()).toEqual(['coverage.export', 'coverage.export', 'coverage.run', 'evidence.export']);

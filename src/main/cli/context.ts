@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createServices, type Services } from '../services/container';
 import { resolveDataDir, resolveKeychainService } from '../services/platform/paths';
+import type { ManagedPolicyReader } from '../services/policy/managed-policy';
 import { Printer, type CliStreams } from './output';
 import packageJson from '../../../package.json';
 
@@ -9,6 +10,9 @@ export interface CliIo extends CliStreams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   env: Readonly<Record<string, string | undefined>>;
   platform: NodeJS.Platform;
+  /** Tests only: the managed policy over a fixture, and the OS account (never from the environment). */
+  managedPolicy?: ManagedPolicyReader;
+  osAccount?: string;
 }
 
 /** The real process as a {@link CliIo}. */
@@ -49,6 +53,8 @@ export function createCliContext(io: CliIo): CliContext {
         dataDir: resolveDataDir(io.env, io.platform),
         keychainService: resolveKeychainService(io.env),
         appVersion: version,
+        ...(io.managedPolicy ? { managedPolicy: io.managedPolicy } : {}),
+        ...(io.osAccount ? { osAccount: io.osAccount } : {}),
       });
       return services;
     },

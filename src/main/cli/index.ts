@@ -12,6 +12,7 @@ import * as evidence from './commands/evidence';
 import * as audit from './commands/audit';
 import * as nativeHost from './commands/native-host';
 import * as team from './commands/team';
+import * as policyCommand from './commands/policy';
 
 /**
  * A CLI command module: `src/main/cli/commands/<name>.ts` exports `register`, which adds its
@@ -22,7 +23,7 @@ export interface CommandModule {
 }
 
 /** Every command module, in help order. */
-const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, team, coverage, evidence, nativeHost];
+const COMMANDS: readonly CommandModule[] = [tenant, emulator, audit, team, coverage, evidence, policyCommand, nativeHost];
 
 /** Builds the commander program over a context (exported for tests and `--help` snapshots). */
 export function buildProgram(ctx: CliContext): Command {

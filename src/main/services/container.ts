@@ -1,8 +1,11 @@
 import { createKeychain } from './platform/keychain';
 import { TenantService, type LocalTenantConfig } from './tenants/tenants.service';
 import { DirectoryService } from './directory/directory.service';
-import { AuditLogService } from './audit/audit-log.service';
-import { SettingsService } from './settings/settings.service';
+import { AuditLogService, auditFileFor } from './audit/audit-log.service';
+import { keychainAnchor } from './audit/log-anchor';
+import { join } from 'node:path';
+import { SETTINGS_FILE, SettingsService } from './settings/settings.service';
+import { keychainSeal } from './settings/settings-seal';
 import { CoverageService } from './coverage/coverage.service';
 import { tenantResolverFor } from './coverage/tenant-resolver';
 import { VerificationService } from './verification/verification.service';
@@ -11,6 +14,8 @@ import type { EnrollmentHost } from './enrollment/enrollment-host';
 import { EvidenceService } from './evidence/evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
 import { TeamService } from './audit/team/team.service';
+import { PolicyService, type TeamPolicySource } from './policy/policy.service';
+import { managedPolicyReaderFor, type ManagedPolicyReader } from './policy/managed-policy';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -36,6 +41,15 @@ export interface ServiceOptions {
   teamShipping?: boolean;
   /** Browser bridge options besides the data dir (host command, extra manifest targets, tap). */
   bridge?: Omit<BrowserBridgeOptions, 'dataDir' | 'audit'>;
+  /**
+   * The managed policy reader; tests pass one over a fixture. SECURITY: production always uses the
+   * fixed OS location (no environment variable can move it).
+   */
+  managedPolicy?: ManagedPolicyReader;
+  /** The team store's policy, when team mode is configured (TeamStore fits this port). */
+  teamPolicy?: () => TeamPolicySource | null;
+  /** The OS account roles are decided for (tests; default the running one). */
+  osAccount?: string;
 }
 
 /** All services. Each domain adds its service here. */
@@ -61,6 +75,8 @@ export interface Services {
   readonly directory: DirectoryService;
   /** Team mode: the team store connections, this device's id, the shipper, `audit verify --team`. */
   readonly team: TeamService;
+  /** The policy in force (managed, team, local; strictest wins) and this account's role. */
+  readonly policy: PolicyService;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -79,8 +95,26 @@ export function createServices(options: ServiceOptions): Services {
     dataDir: options.dataDir,
     audit: () => audit,
     tenantName: (id) => tenants.get(id).then((t) => t.name, () => undefined),
+    // SECURITY: a settings.json edited outside the app is detected and never weakens protection
+    // until an admin confirms it; turning protection off is for admins when roles apply.
+    seal: keychainSeal(createKeychain(`${options.keychainService}.settings-seal`), join(options.dataDir, SETTINGS_FILE)),
+    gate: () => policy,
   });
-  const audit = new AuditLogService({ dataDir: options.dataDir, agentName: () => settings.agentName() });
+  // SECURITY: the chain head is anchored in the keychain after each append (its own service), so a
+  // log cut short or emptied by hand is reported by verify and status.
+  const auditFile = auditFileFor(options.dataDir);
+  const audit = new AuditLogService({
+    dataDir: options.dataDir,
+    agentName: () => settings.agentName(),
+    anchor: keychainAnchor(createKeychain(`${options.keychainService}.audit-anchor`), auditFile),
+  });
+  const policy = new PolicyService({
+    managed: options.managedPolicy ?? managedPolicyReaderFor(),
+    team: options.teamPolicy,
+    local: { requireCallerVerification: async (id) => (await settings.policyFor(id)).requireCallerVerification },
+    audit: () => audit,
+    account: options.osAccount,
+  });
   // Team connections have their own keychain service, apart from tenant secrets. Off (and silent)
   // until `authdesk team connect` stores one.
   const team = new TeamService({ dataDir: options.dataDir, auditFile: audit.file, keychain: createKeychain(`${options.keychainService}.team`) });
@@ -98,7 +132,8 @@ export function createServices(options: ServiceOptions): Services {
   const verification = new VerificationService({
     tenants,
     audit,
-    policyFor: (id) => settings.policyFor(id),
+    // SECURITY: the managed and team policy can only turn verification on; local settings decide only below them.
+    policyFor: async (id) => ({ ...(await settings.policyFor(id)), requireCallerVerification: await policy.requireCallerVerification(id) }),
     lifetimeMs: options.verificationLifetimeMs,
   });
   const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
@@ -118,5 +153,5 @@ export function createServices(options: ServiceOptions): Services {
     await bridge.close();
     await team.close();
   };
-  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, close };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, policy, close };
 }

@@ -39,6 +39,9 @@ export const AUDIT_ACTIONS = [
   'browser.pairing-approve',
   'browser.pairing-decline',
   'browser.revoke',
+  'policy.forbidden',
+  'settings.external-change',
+  'settings.external-confirm',
 ] as const;
 
 /** An action a writer may record. */

@@ -152,6 +152,10 @@ export const AUDIT_BREAK_REASONS = [
   'seq-gap',
   'prev-mismatch',
   'torn-tail',
+  /** The log ends before (or is empty below) the head anchored in the OS keychain. */
+  'truncated',
+  /** The entry at the anchored seq is not the anchored one. */
+  'rewritten',
 ] as const;
 export const AuditBreakReason = z.enum(AUDIT_BREAK_REASONS);
 export type AuditBreakReason = z.infer<typeof AuditBreakReason>;
@@ -198,7 +202,8 @@ export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
  */
 export const AuditStatus = z.object({
   file: z.string(),
-  state: z.enum(['empty', 'ok', 'torn', 'damaged']),
+  /** `truncated`: the log ends before the head anchored in the OS keychain (cut or emptied by hand). */
+  state: z.enum(['empty', 'ok', 'torn', 'damaged', 'truncated']),
   lastSeq: z.number().int().nonnegative(),
   /** Size of the incomplete fragment after the last complete entry, when torn. */
   tornBytes: z.number().int().nonnegative().optional(),

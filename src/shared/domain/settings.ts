@@ -60,6 +60,13 @@ export type Settings = z.infer<typeof Settings>;
 export const SettingsView = Settings.extend({
   /** Set when the settings file could not be read and defaults are in use. */
   problem: z.string().optional(),
+  /**
+   * Set when settings.json was edited outside the app: what differs from the last confirmed
+   * settings. Only stricter parts apply until a security admin confirms the edit.
+   */
+  externalChanges: z
+    .array(z.object({ setting: z.string(), tenantId: z.string().optional(), from: z.union([z.string(), z.number(), z.boolean(), z.null()]), to: z.union([z.string(), z.number(), z.boolean(), z.null()]) }))
+    .optional(),
 });
 export type SettingsView = z.infer<typeof SettingsView>;
 

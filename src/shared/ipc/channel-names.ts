@@ -24,6 +24,7 @@ export const CHANNEL_NAMES = [
   'team:compare',
   'settings:get',
   'settings:update',
+  'settings:confirm-external',
   'verification:options',
   'verification:start',
   'verification:submit-code',

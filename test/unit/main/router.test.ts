@@ -105,6 +105,7 @@ function spyHandlers() {
     ),
     'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
+    'settings:confirm-external': () => (reached('settings:confirm-external'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'bridge:status': () => (reached('bridge:status'), bridgeStatus),
     'bridge:set-enabled': () => (reached('bridge:set-enabled'), bridgeStatus),
     'bridge:confirm-pairing': () => (reached('bridge:confirm-pairing'), bridgeStatus),

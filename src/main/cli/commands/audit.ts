@@ -143,7 +143,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const status = await ctx.services().audit.status();
       ctx.printer(cmd).result(status, () => `${status.state.toUpperCase()}: ${status.message}\n  ${status.file}\n`);
-      if (status.state === 'torn' || status.state === 'damaged') ctx.exitCode = EXIT_BROKEN;
+      if (status.state === 'torn' || status.state === 'damaged' || status.state === 'truncated') ctx.exitCode = EXIT_BROKEN;
     });
 
   audit

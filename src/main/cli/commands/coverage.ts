@@ -108,6 +108,8 @@ export function register(program: Command, ctx: CliContext): void {
         'Exit codes: 0 done, 130 stopped (resumable), others as for every command.',
     )
     .action(async (opts: CoverageCommandOptions, command: Command) => {
+      // SECURITY: with a policy, coverage runs are for security admins (refusal audited).
+      await ctx.services().policy.requireAdmin('coverage.run');
       const printer = ctx.printer(command);
       const controller = new AbortController();
       const onSigint = () => {

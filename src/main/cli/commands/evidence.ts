@@ -17,7 +17,8 @@ function isoDate(name: string) {
 
 /**
  * `authdesk evidence export|verify`: signed evidence packs of coverage reports, for auditors.
- * `verify` needs no Authdesk data: a pack carries its public key; pin it with --key.
+ * `verify` needs no Authdesk data: a pack carries its public key, trusted only when pinned with --key
+ * or listed by the managed policy.
  */
 export function register(program: Command, ctx: CliContext): void {
   const evidence = program
@@ -32,6 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--from <date>', "start of the audit log period (default: the run's date minus its stale threshold)", isoDate('--from'))
     .option('--to <date>', 'end of the audit log period (default: now)', isoDate('--to'))
     .action(async (opts: { report: string; out: string; from?: string; to?: string }, cmd: Command) => {
+      await ctx.services().policy.requireAdmin('evidence.export');
       const pack = await ctx.services().evidence.export({ reportPath: resolve(opts.report), outDir: resolve(opts.out), from: opts.from, to: opts.to });
       ctx.printer(cmd).result(pack, () =>
         formatRecord([
@@ -47,22 +49,19 @@ export function register(program: Command, ctx: CliContext): void {
     .command('verify')
     .description('check a pack: signature, every file hash, nothing missing or added; exit 1 when it does not verify')
     .argument('<path>', 'the evidence pack folder')
-    .option('--key <fingerprint>', 'the SHA-256 fingerprint of the key the pack must be signed with')
+    .option('--key <fingerprint>', 'the SHA-256 fingerprint of the key the pack must be signed with (required unless the managed policy lists trusted keys)')
     .action(async (path: string, opts: { key?: string }, cmd: Command) => {
-      // Whose key this is: the pinned one, else this machine's own (when it has a keychain and a key).
-      const localFingerprint = opts.key ? null : await ctx.services().evidence.localKeyFingerprint().catch(() => null);
-      const result = await verifyEvidencePack(resolve(path), { pinnedFingerprint: opts.key, localFingerprint });
+      // SECURITY: trusted keys come from --key (an empty one is refused, never "no pinning") and the
+      // managed policy; this machine's own key is named but not trusted for being local.
+      const trusted = [...(opts.key === undefined ? [] : [opts.key]), ...(await ctx.services().policy.trustedEvidenceKeys())];
+      const localFingerprint = await ctx.services().evidence.localKeyFingerprint().catch(() => null);
+      const result = await verifyEvidencePack(resolve(path), { trustedFingerprints: trusted, localFingerprint });
       if (!result.ok) ctx.exitCode = EXIT_NOT_VERIFIED;
       ctx.printer(cmd).result(result, () => {
         if (!result.ok) {
           return `NOT VERIFIED: ${result.path}\n${result.problems.map((p) => `  - ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n')}\n`;
         }
-        const whose =
-          result.keyTrusted === true
-            ? opts.key
-              ? 'the pinned key'
-              : "this Authdesk's own key"
-            : 'a key this machine does not know: compare the fingerprint with the one you were given, or pass it with --key';
+        const whose = opts.key !== undefined ? 'the pinned key' : 'a key the managed policy trusts';
         return `VERIFIED: ${result.path}\n  ${result.files} files intact, manifest signed by ${result.keyFingerprint} (${whose}).\n`;
       });
     });

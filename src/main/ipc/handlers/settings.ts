@@ -10,5 +10,7 @@ export function settingsHandlers(services: Services): Pick<Handlers, SettingsCha
   return {
     'settings:get': () => services.settings.get(),
     'settings:update': (patch) => services.settings.update(patch),
+    // SECURITY: admin-only (refused and audited for agents inside the service).
+    'settings:confirm-external': () => services.settings.confirmExternal(),
   };
 }

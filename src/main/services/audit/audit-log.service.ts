@@ -33,6 +33,7 @@ import {
   type ChainHead,
 } from './audit-format';
 import { currentCallOrigin, originDetails } from '../platform/call-origin';
+import { anchorBreak, type LogAnchor } from './log-anchor';
 
 /** What a feature records: the action, where, about whom, why, and how it ended. */
 export interface AuditAppendInput {
@@ -60,6 +61,13 @@ export interface AuditLogOptions {
    * a live lock every half of this. Minimum 2000 ms.
    */
   lockStaleMs?: number;
+  /** Where the chain head is anchored after each append (the OS keychain; see log-anchor.ts). */
+  anchor?: LogAnchor;
+}
+
+/** The log file of a data dir. */
+export function auditFileFor(dataDir: string): string {
+  return join(dataDir, 'audit', 'audit.jsonl');
 }
 
 /** The parsed form of an `audit:list` query. */
@@ -142,6 +150,8 @@ export interface VerifyFileOptions {
    * signed manifest. Without it the chain must start at seq 1 from the genesis hash.
    */
   slice?: boolean;
+  /** Called with each verified entry's seq and hash (the anchor check looks for one). */
+  onEntry?: (seq: number, hash: string) => void;
 }
 
 /**
@@ -192,6 +202,7 @@ export async function verifyFile(file: string, options: VerifyFileOptions = {}):
       const check = checkLine(l.text, line, head);
       if (!check.ok) return { ok: false, file, entries, broken: check.broken };
       head = { seq: check.entry.seq, hash: check.entry.hash };
+      options.onEntry?.(head.seq, head.hash);
       entries += 1;
       if (check.entry.action === 'log.recovered') recoveries += 1;
     }
@@ -228,6 +239,7 @@ export class AuditLogService {
   private readonly agentName: () => string | null | Promise<string | null>;
   private readonly now: () => Date;
   private readonly staleMs: number;
+  private readonly anchor?: LogAnchor;
   private readonly osUser = osUserName();
   private queue: Promise<unknown> = Promise.resolve();
   /**
@@ -238,11 +250,12 @@ export class AuditLogService {
 
   constructor(options: AuditLogOptions) {
     this.dir = join(options.dataDir, 'audit');
-    this.file = join(this.dir, 'audit.jsonl');
+    this.file = auditFileFor(options.dataDir);
     this.quarantineDir = join(this.dir, 'quarantine');
     this.agentName = options.agentName ?? (() => null);
     this.now = options.now ?? (() => new Date());
     this.staleMs = Math.max(2000, options.lockStaleMs ?? 5000);
+    this.anchor = options.anchor;
   }
 
   /**
@@ -311,10 +324,24 @@ export class AuditLogService {
 
   /** The log's state from its tail: cheap, does not walk the file. */
   async status(): Promise<AuditStatus> {
+    const anchored = (await this.anchor?.read()) ?? null;
     const handle = await openIfExists(this.file);
-    if (!handle) return { file: this.file, state: 'empty', lastSeq: 0, message: 'The audit log is empty.' };
+    if (!handle) {
+      const cut = anchorBreak(anchored, { entries: 0, lastSeq: 0 });
+      if (cut) return { file: this.file, state: 'truncated', lastSeq: 0, message: cut.message };
+      return { file: this.file, state: 'empty', lastSeq: 0, message: 'The audit log is empty.' };
+    }
     try {
       const s = await this.inspect(handle);
+      if (s.state === 'ok' || s.state === 'empty') {
+        // SECURITY: a log that ends before its keychain anchor was cut or emptied by hand.
+        const cut = anchorBreak(anchored, {
+          entries: s.state === 'empty' ? 0 : s.head.seq,
+          lastSeq: s.head.seq,
+          ...(anchored && s.head.seq === anchored.seq ? { hashAtAnchor: s.head.hash } : {}),
+        });
+        if (cut) return { file: this.file, state: 'truncated', lastSeq: s.head.seq, message: cut.message };
+      }
       const message =
         s.state === 'torn'
           ? tornMessage(s)
@@ -347,11 +374,21 @@ export class AuditLogService {
       if (!exists) throw new AppError('not-found', `There is no file at ${file}. Check the path and try again.`);
       await exists.close();
     }
-    const result = await verifyFile(file, { slice: options.slice });
-    if (file === this.file && !result.ok && result.broken.reason === 'torn-tail') {
-      return this.locked(() => verifyFile(file, { slice: options.slice }));
-    }
-    return result;
+    if (file !== this.file) return verifyFile(file, { slice: options.slice });
+    const anchored = (await this.anchor?.read()) ?? null;
+    let hashAtAnchor: string | undefined;
+    const onEntry = (seq: number, hash: string) => {
+      if (seq === anchored?.seq) hashAtAnchor = hash;
+    };
+    let result = await verifyFile(file, { onEntry });
+    if (!result.ok && result.broken.reason === 'torn-tail') result = await this.locked(() => verifyFile(file, { onEntry }));
+    if (!result.ok) return result;
+    // SECURITY: a chain that verifies on its own but ends before its keychain anchor was cut short.
+    const cut = anchorBreak(anchored, { entries: result.entries, lastSeq: result.lastSeq, hashAtAnchor });
+    // The whole chain verified through the anchored entry: an anchor left behind (a keychain write
+    // that failed) catches up to the end.
+    if (!cut && anchored && result.lastSeq > anchored.seq) await this.anchor?.catchUp({ seq: result.lastSeq, hash: result.lastHash });
+    return cut ? { ok: false, file, entries: cut.reason === 'truncated' ? result.entries : Math.max(0, cut.line - 1), broken: cut } : result;
   }
 
   /** Entries matching the filters, newest first, one page at a time. */
@@ -533,6 +570,8 @@ export class AuditLogService {
       await handle.close();
     }
     if (created) await syncDir(this.dir);
+    // Still under the lock, so anchors advance in chain order across processes.
+    await this.anchor?.advance({ seq: entry.seq, hash: entry.hash }, entry.prevHash);
     return entry;
   }
 
@@ -605,6 +644,7 @@ export class AuditLogService {
       });
     }
     this.cache = null;
+    await this.anchor?.advance({ seq: recovered.seq, hash: recovered.hash }, recovered.prevHash);
     return { kind: whole.ok ? 'completed' : 'quarantined', ...(quarantineFile ? { quarantineFile } : {}), entry: recovered };
   }
 }

@@ -21,6 +21,7 @@ import { checkTenant } from './binding';
 import { readChunk, ReportPages } from './report-pages';
 import { checkReportRows } from './report-check';
 import { checkNotReplacing, checkOutputs } from './output-paths';
+import { sha256File } from '../platform/file-hash';
 
 /**
  * Enrollment coverage at tenant scale: the CLI runs a report from a file to a file ({@link run}),
@@ -339,11 +340,15 @@ export class CoverageService {
       await this.options.audit?.append({ action: 'coverage.run', tenant: auditTenant, details: { outcome: 'stopped' }, error }).catch(() => undefined);
       throw error;
     }
+    // SECURITY: the completion entry records the report's SHA-256, so evidence export can refuse a
+    // report edited after the run (row totals alone can be kept consistent by hand).
+    const report = result.state === 'completed' ? await sha256File(result.outPath) : undefined;
     await this.options.audit?.append({
       action: 'coverage.run',
       tenant: auditTenant,
       details: {
         runId: result.runId,
+        ...(report ? { report: { name: basename(result.outPath), sha256: report.sha256, bytes: report.bytes } } : {}),
         state: result.state,
         resumed: result.resumed,
         input: { name: basename(result.start.input.path), sha256: result.start.input.sha256, rows: result.start.input.rows },

@@ -10,10 +10,10 @@ import { canonicalJson, lineOf } from '../audit/ports';
 import { checkpointPathFor, readCheckpoint, summariseReport } from '../coverage/ports';
 import { syncDir } from '../platform/atomic-file';
 import type { Keychain } from '../platform/keychain';
-import { EVIDENCE_FORMAT, EVIDENCE_VERSION, fingerprintOf, MANIFEST, PACK_FILES, sha256File, SIGNATURE, SIGNING_KEY_ACCOUNT, type EvidenceManifest } from './pack-format';
+import { EVIDENCE_FORMAT, EVIDENCE_VERSION, fingerprintOf, MANIFEST, PACK_FILES, RUN_ENTRY, sha256File, SIGNATURE, SIGNING_KEY_ACCOUNT, type EvidenceManifest } from './pack-format';
 
 export { EVIDENCE_FORMAT, EVIDENCE_VERSION, EvidenceManifest, SIGNING_KEY_ACCOUNT, sha256File, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
-export { verifyEvidencePack } from './verify-pack';
+export { HOW_TO_PIN, normaliseFingerprint, verifyEvidencePack, type EvidenceTrust } from './verify-pack';
 
 /**
  * Evidence packs: a folder an auditor can trust without trusting the person who hands it over.
@@ -21,6 +21,7 @@ export { verifyEvidencePack } from './verify-pack';
  *   report.csv     the coverage report, byte for byte
  *   summary.json   the run (id, tenant, input fingerprint, settings) and its summary
  *   audit.jsonl    the console audit log over the period the report judges (its hash chain intact)
+ *   run-entry.jsonl the audit entry that recorded the run's completion and the report's SHA-256
  *   public-key.pem the Ed25519 key that signed the manifest
  *   manifest.json  SHA-256 and size of every file above, the run, the audit slice's chain ends, the key
  *   manifest.sig   Ed25519 signature over the exact bytes of manifest.json (base64)
@@ -106,10 +107,21 @@ export class EvidenceService {
     }
     if (!checkpoint.ended) throw new AppError('conflict', 'That coverage run is not complete. Resume it to the end (authdesk coverage … --resume), then export evidence.');
     const { start, last } = checkpoint;
-    // The report must still be what the run wrote: its rows must add up to the run's own counters.
+    // The report must still be what the run wrote: its rows must add up to the run's own counters,
+    // and (SECURITY) its bytes must hash to what the audit log recorded when the run completed, so
+    // a report edited by hand, however consistently, cannot be signed.
     const recomputed = await summariseReport(request.reportPath, last.summary.asOf, last.summary.staleDays);
     if (canonicalJson(recomputed) !== canonicalJson(last.summary)) {
       throw new AppError('conflict', `${request.reportPath} no longer matches the run that wrote it (its rows do not add up to the run's summary). Export evidence from an unmodified report.`);
+    }
+    const runEntry = await this.completionEntry(start.runId);
+    const recorded = (runEntry.details as { report?: { sha256?: string } }).report?.sha256;
+    const actual = await sha256File(request.reportPath);
+    if (actual.sha256 !== recorded) {
+      throw new AppError(
+        'conflict',
+        `${request.reportPath} is not the report run ${start.runId} wrote: its SHA-256 differs from the one the audit log recorded when the run completed (seq ${runEntry.seq}). Export evidence from the unmodified report, or run coverage again.`,
+      );
     }
     if (await lstat(request.outDir).then(() => true, () => false)) {
       throw new AppError('conflict', `${request.outDir} already exists. Choose a new folder for the evidence pack.`);
@@ -137,6 +149,7 @@ export class EvidenceService {
       };
       await writeFile(join(temp, 'summary.json'), `${JSON.stringify(summaryDoc, null, 2)}\n`, { mode: 0o600 });
       const slice = await this.writeAuditSlice(join(temp, 'audit.jsonl'), from, to);
+      await writeFile(join(temp, RUN_ENTRY), lineOf(runEntry), { mode: 0o600 });
       const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
       await writeFile(join(temp, 'public-key.pem'), publicPem, { mode: 0o600 });
 
@@ -154,6 +167,7 @@ export class EvidenceService {
           asOf: last.summary.asOf,
           staleDays: last.summary.staleDays,
           input: { name: basename(start.input.path), sha256: start.input.sha256, rows: start.input.rows },
+          report: { sha256: actual.sha256, auditSeq: runEntry.seq, auditHash: runEntry.hash },
         },
         auditSlice: { from, to, ...slice },
         files,
@@ -175,6 +189,24 @@ export class EvidenceService {
       await rm(temp, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** The audit entry that recorded a run's completion with its report's SHA-256 (newest first). */
+  private async completionEntry(runId: string): Promise<AuditEntry> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.audit.query({ action: ['coverage.run'], text: runId, limit: 100, ...(cursor ? { cursor } : {}) });
+      const found = page.entries.find((e) => e.outcome === 'ok' && (e.details as { runId?: unknown }).runId === runId && (e.details as { state?: unknown }).state === 'completed');
+      if (found) {
+        if (!(found.details as { report?: { sha256?: unknown } }).report?.sha256) break;
+        return found;
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    throw new AppError(
+      'conflict',
+      `The audit log holds no record of run ${runId} completing with its report's SHA-256 (runs before this version did not record it, or the log is another one). Run coverage again with this Authdesk, then export evidence.`,
+    );
   }
 
   /**

@@ -1,15 +1,17 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 
 /** The evidence pack's files, its manifest and what checking one reports (see evidence.service.ts). */
 
 export const EVIDENCE_FORMAT = 'authdesk-evidence';
-export const EVIDENCE_VERSION = 1;
+/** 2: the pack carries the audit entry that recorded the report's SHA-256 when its run completed. */
+export const EVIDENCE_VERSION = 2;
 /** Keychain account of the signing key (under the service `<keychain service>.evidence`). */
 export const SIGNING_KEY_ACCOUNT = 'evidence-signing-key-v1';
 
-export const PACK_FILES = ['report.csv', 'summary.json', 'audit.jsonl', 'public-key.pem'] as const;
+export const PACK_FILES = ['report.csv', 'summary.json', 'audit.jsonl', 'run-entry.jsonl', 'public-key.pem'] as const;
+/** The one audit entry (a canonical log line) that recorded the run's completion and its report's SHA-256. */
+export const RUN_ENTRY = 'run-entry.jsonl';
 export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 
@@ -27,6 +29,8 @@ export const EvidenceManifest = z.object({
     asOf: z.string(),
     staleDays: z.number(),
     input: z.object({ name: z.string(), sha256: Sha256, rows: z.number() }),
+    /** The report's SHA-256 as the audit log recorded it when the run completed, and that entry. */
+    report: z.object({ sha256: Sha256, auditSeq: z.number().int().positive(), auditHash: Sha256 }),
   }),
   auditSlice: z.object({
     from: z.string(),
@@ -59,21 +63,14 @@ export interface EvidenceVerifyResult {
   path: string;
   /** SHA-256 of the signing key (hex), when the manifest could be read. */
   keyFingerprint: string | null;
-  /** Whether the key is the one pinned with --key, or this Authdesk's own key; null when neither was available. */
-  keyTrusted: boolean | null;
+  /** Whether the signing key is one the verifier trusts (--key, or the policy's trusted keys). */
+  keyTrusted: boolean;
+  /** True when the signing key is this Authdesk's own key (said, never trusted for it). */
+  ownKey?: boolean;
   files: number;
   problems: EvidenceProblem[];
 }
 
-/** Streams a file through SHA-256. */
-export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
+export { sha256File } from '../platform/file-hash';
 
 export const fingerprintOf = (key: KeyObject) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');

@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { CoverageSummary } from '@shared/domain/coverage';
 import { canonicalJson, checkEntryText, checkLine } from '../audit/ports';
 import { summariseReport } from '../coverage/ports';
-import { EvidenceManifest, fingerprintOf, MANIFEST, PACK_FILES, sha256File, SIGNATURE, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
+import { EvidenceManifest, fingerprintOf, MANIFEST, PACK_FILES, RUN_ENTRY, sha256File, SIGNATURE, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
 
 /** Every file (and anything else) under a folder, as pack-relative paths with `/`. */
 async function listPack(dir: string): Promise<string[]> {
@@ -20,25 +20,44 @@ async function listPack(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** Whom the verifier trusts: fingerprints given with --key or listed by the policy. */
+export interface EvidenceTrust {
+  /** SHA-256 fingerprints of trusted signing keys (hex, `sha256:` prefix and separators allowed). */
+  trustedFingerprints?: readonly string[];
+  /** This Authdesk's own key fingerprint: only said in the result, never trusted for it. */
+  localFingerprint?: string | null;
+}
+
+/** A fingerprint as given by a person: lower-case hex only, or '' when nothing is left. */
+export function normaliseFingerprint(value: string): string {
+  return value.trim().toLowerCase().replace(/^sha256:/, '').replace(/[^0-9a-f]/g, '');
+}
+
+/** How to pin, said on every trust failure. */
+export const HOW_TO_PIN =
+  'Pin the key you trust: authdesk evidence verify <pack> --key <fingerprint> (the 64-hex SHA-256 fingerprint the exporter gave you separately), or have the security admin list it under trustedEvidenceKeys in the managed policy.';
+
 /**
- * Checks a pack: the manifest's signature with the key it names (and that key against the one
- * pinned, or this Authdesk's own), every file's size and hash, no file missing or added, the audit
- * slice's hash chain, and the summary against the report's rows. Names everything that is wrong.
+ * Checks a pack: the manifest's signature with the key it names, that key against the trusted
+ * ones (none trusted is a failure: a pack signed by just any key proves nothing), every file's size
+ * and hash, no file missing or added, the audit slice's hash chain, the run's completion entry, and
+ * the summary against the report's rows. Names everything that is wrong.
  */
-export async function verifyEvidencePack(dir: string, trust: { pinnedFingerprint?: string; localFingerprint?: string | null } = {}): Promise<EvidenceVerifyResult> {
+export async function verifyEvidencePack(dir: string, trust: EvidenceTrust = {}): Promise<EvidenceVerifyResult> {
   const problems: EvidenceProblem[] = [];
-  const result = (keyFingerprint: string | null, keyTrusted: boolean | null, files: number): EvidenceVerifyResult => ({
+  const result = (keyFingerprint: string | null, keyTrusted: boolean, files: number): EvidenceVerifyResult => ({
     ok: problems.length === 0,
     path: dir,
     keyFingerprint,
     keyTrusted,
+    ...(keyFingerprint && trust.localFingerprint ? { ownKey: trust.localFingerprint === keyFingerprint } : {}),
     files,
     problems,
   });
   const isDir = await lstat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDir) {
     problems.push({ kind: 'missing', message: `${dir} is not a folder. Pass the evidence pack's folder.` });
-    return result(null, null, 0);
+    return result(null, false, 0);
   }
   let manifestBytes: Buffer;
   let signature: Buffer;
@@ -46,7 +65,7 @@ export async function verifyEvidencePack(dir: string, trust: { pinnedFingerprint
     manifestBytes = await readFile(join(dir, MANIFEST));
   } catch {
     problems.push({ kind: 'missing', path: MANIFEST, message: `${MANIFEST} is missing: nothing in the pack can be checked.` });
-    return result(null, null, 0);
+    return result(null, false, 0);
   }
   try {
     const text = await readFile(join(dir, SIGNATURE), 'utf8');
@@ -66,7 +85,7 @@ export async function verifyEvidencePack(dir: string, trust: { pinnedFingerprint
     manifest = EvidenceManifest.parse(JSON.parse(manifestBytes.toString('utf8')));
   } catch {
     problems.push({ kind: 'manifest', path: MANIFEST, message: `${MANIFEST} is not an Authdesk evidence manifest (it was altered or is from something else).` });
-    return result(null, null, 0);
+    return result(null, false, 0);
   }
   let publicKey: KeyObject | null = null;
   try {
@@ -82,13 +101,19 @@ export async function verifyEvidencePack(dir: string, trust: { pinnedFingerprint
   if (publicKey && signature.length > 0 && !verify(null, manifestBytes, publicKey, signature)) {
     problems.push({ kind: 'signature', path: SIGNATURE, message: 'manifest.sig does not sign manifest.json: one of the two was altered.' });
   }
-  let keyTrusted: boolean | null = null;
-  const expected = trust.pinnedFingerprint?.toLowerCase().replace(/^sha256:/, '').replace(/[^0-9a-f]/g, '');
-  if (expected) {
-    keyTrusted = expected === fingerprint;
-    if (!keyTrusted) problems.push({ kind: 'key', message: `The pack was signed with key ${fingerprint}, not the pinned key ${expected}.` });
-  } else if (trust.localFingerprint) {
-    keyTrusted = trust.localFingerprint === fingerprint;
+  // SECURITY: trust comes only from the verifier (--key or the managed policy), never from the pack
+  // or from this machine's own key: whoever can sign here could sign a forged pack too. An empty
+  // pin is refused rather than read as "no pinning".
+  const given = trust.trustedFingerprints ?? [];
+  const pins = given.map(normaliseFingerprint);
+  let keyTrusted = false;
+  if (given.length === 0) {
+    problems.push({ kind: 'key', message: `No trusted key was given, so the signer (${fingerprint}) cannot be trusted. ${HOW_TO_PIN}` });
+  } else if (pins.some((p) => p.length !== 64)) {
+    problems.push({ kind: 'key', message: `A pinned key fingerprint is empty or not 64 hex digits. ${HOW_TO_PIN}` });
+  } else {
+    keyTrusted = pins.includes(fingerprint);
+    if (!keyTrusted) problems.push({ kind: 'key', message: `The pack was signed with key ${fingerprint}, not the pinned key ${pins.join(' or ')}. ${HOW_TO_PIN}` });
   }
 
   // Files: every listed one present and unchanged; nothing else in the folder.
@@ -125,6 +150,7 @@ export async function verifyEvidencePack(dir: string, trust: { pinnedFingerprint
 
   // Content checks (only meaningful on unaltered files, but run anyway to name what broke).
   await checkAuditSlice(join(dir, 'audit.jsonl'), manifest, problems);
+  await checkRunEntry(dir, manifest, problems);
   await checkSummary(dir, manifest, problems);
   return result(fingerprint, keyTrusted, manifest.files.length);
 }
@@ -170,5 +196,30 @@ async function checkSummary(dir: string, manifest: EvidenceManifest, problems: E
     }
   } catch {
     problems.push({ kind: 'summary', path: 'report.csv', message: 'report.csv is not a readable coverage report.' });
+  }
+}
+
+/**
+ * The run's completion entry: a whole audit entry (its own hash checks), about this run, that
+ * recorded the SHA-256 the report in the pack has.
+ */
+async function checkRunEntry(dir: string, manifest: EvidenceManifest, problems: EvidenceProblem[]): Promise<void> {
+  const text = await readFile(join(dir, RUN_ENTRY), 'utf8').catch(() => null);
+  if (text === null) return;
+  const check = checkEntryText(text.replace(/\n$/, ''), 1);
+  if (!check.ok) {
+    problems.push({ kind: 'audit-chain', path: RUN_ENTRY, message: `${RUN_ENTRY}: ${check.broken.message}` });
+    return;
+  }
+  const { entry } = check;
+  const recorded = (entry.details as { runId?: unknown; report?: { sha256?: unknown } }).report?.sha256;
+  if (entry.action !== 'coverage.run' || (entry.details as { runId?: unknown }).runId !== manifest.run.runId) {
+    problems.push({ kind: 'audit-chain', path: RUN_ENTRY, message: `${RUN_ENTRY} is not the completion entry of run ${manifest.run.runId}.` });
+  } else if (entry.seq !== manifest.run.report.auditSeq || entry.hash !== manifest.run.report.auditHash || recorded !== manifest.run.report.sha256) {
+    problems.push({ kind: 'audit-chain', path: RUN_ENTRY, message: `${RUN_ENTRY} is not the entry the manifest names.` });
+  }
+  const report = await sha256File(join(dir, 'report.csv')).catch(() => null);
+  if (report && report.sha256 !== recorded) {
+    problems.push({ kind: 'altered', path: 'report.csv', message: 'report.csv is not the report the audit log recorded when its run completed.' });
   }
 }

@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AuditTenant } from '@shared/domain/audit';
@@ -17,7 +17,9 @@ import {
 } from '@shared/domain/settings';
 import { AppError } from '@shared/errors';
 import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
-import type { AuditRecorder } from '../audit/ports';
+import type { AuditRecorderSink } from '../audit/ports';
+import type { AdminGate } from '../policy/ports';
+import { sha256Of, type SettingsSeal } from './settings-seal';
 
 /** The settings file, in the data dir. */
 export const SETTINGS_FILE = 'settings.json';
@@ -58,7 +60,11 @@ export interface SettingChange {
 export interface SettingsServiceOptions {
   dataDir: string;
   /** The audit log every change is recorded in (a thunk: the log itself reads the agent name here). */
-  audit?: () => AuditRecorder;
+  audit?: () => AuditRecorderSink;
+  /** The settings as the app last wrote them, outside the file (tamper detection); none in unit tests. */
+  seal?: SettingsSeal;
+  /** Refuses weakening changes and confirmations to agents. */
+  gate?: () => AdminGate;
   /** A tenant profile's name, or undefined when there is no such profile. */
   tenantName?: (id: string) => Promise<string | undefined>;
 }
@@ -68,6 +74,8 @@ interface Loaded {
   problem?: string;
   /** The file exists but is not JSON: moved aside on the next save instead of overwritten. */
   unreadable: boolean;
+  /** The file was edited outside the app: what differs from the last confirmed settings. */
+  external?: SettingChange[];
 }
 
 /**
@@ -77,20 +85,45 @@ interface Loaded {
  */
 export class SettingsService {
   readonly file: string;
-  private readonly audit?: () => AuditRecorder;
+  private readonly audit?: () => AuditRecorderSink;
+  private readonly seal?: SettingsSeal;
+  private readonly gate?: () => AdminGate;
   private readonly tenantName?: (id: string) => Promise<string | undefined>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: SettingsServiceOptions) {
     this.file = join(options.dataDir, SETTINGS_FILE);
     this.audit = options.audit;
+    this.seal = options.seal;
+    this.gate = options.gate;
     this.tenantName = options.tenantName;
   }
 
   /** The settings with defaults filled in, and a note when the file could not be (fully) read. */
   async get(): Promise<SettingsView> {
-    const { settings, problem } = await this.load();
-    return problem === undefined ? settings : { ...settings, problem };
+    const { settings, problem, external } = await this.load();
+    return { ...settings, ...(problem === undefined ? {} : { problem }), ...(external ? { externalChanges: external } : {}) };
+  }
+
+  /**
+   * An admin accepts the settings file as it now is (after an edit outside the app): it is sealed
+   * and takes effect, and the confirmation is recorded.
+   */
+  confirmExternal(): Promise<SettingsView> {
+    const run = this.queue.then(async () => {
+      await this.gate?.().requireAdmin('settings.confirm-external');
+      const loaded = await this.load();
+      if (!loaded.external || !this.seal) return this.get();
+      const bytes = await readFile(this.file);
+      const edited = this.parse(JSON.parse(bytes.toString('utf8')) as unknown).settings;
+      const changes = loaded.external;
+      await this.audit?.().record({ action: 'settings.external-confirm', details: { changes: changes.map((c) => ({ ...c })), sha256: sha256Of(bytes) } }, () =>
+        this.seal!.write({ v: 1, sha256: sha256Of(bytes), settings: edited }),
+      );
+      return this.get();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** The policy in force for a tenant profile (defaults when none was set). */
@@ -104,7 +137,7 @@ export class SettingsService {
    */
   async agentName(): Promise<string | null> {
     try {
-      return (await this.load()).settings.agentName;
+      return (await this.load(false)).settings.agentName;
     } catch {
       return null;
     }
@@ -142,6 +175,10 @@ export class SettingsService {
     }
     const changes = diff(before, next, touchedTenants);
     if (changes.length === 0) return loaded.problem === undefined ? before : { ...before, problem: loaded.problem };
+    // SECURITY: turning caller verification off is a security admin's decision when roles apply.
+    if (changes.some((c) => c.setting.endsWith('.requireCallerVerification') && c.to === false)) {
+      await this.gate?.().requireAdmin('settings.weaken', tenantIdsOf(changes));
+    }
 
     const save = async () => {
       if (loaded.unreadable) {
@@ -149,6 +186,7 @@ export class SettingsService {
         await rename(this.file, `${this.file}.unreadable-${Date.now()}`);
       }
       await writeJsonAtomic(this.file, { version: FILE_VERSION, ...next });
+      await this.seal?.write({ v: 1, sha256: sha256Of(await readFile(this.file)), settings: next });
     };
     const tenantIds = [...new Set(changes.map((c) => c.tenantId))];
     let tenant: AuditTenant | null = null;
@@ -164,7 +202,43 @@ export class SettingsService {
     return next;
   }
 
-  private async load(): Promise<Loaded> {
+  /**
+   * The settings in force: the file, unless it was edited outside the app since the app last wrote
+   * it. Then (SECURITY) the last confirmed settings stay in force, with only the edit's stricter
+   * parts taken (caller verification turned on), until an admin confirms; the edit is recorded once.
+   */
+  private async load(report = true): Promise<Loaded> {
+    const loaded = await this.loadFile();
+    if (!this.seal) return loaded;
+    const bytes = await readFile(this.file).catch(() => null);
+    const sealed = await this.seal.read();
+    const digest = bytes === null ? 'absent' : sha256Of(bytes);
+    if (!sealed) {
+      // First run with a seal (or a new install): adopt what is there.
+      if (bytes !== null && !loaded.unreadable) await this.seal.write({ v: 1, sha256: digest, settings: loaded.settings });
+      return loaded;
+    }
+    if (sealed.sha256 === digest) return loaded;
+    const good = sealed.settings;
+    const edited = loaded.settings;
+    const external = diff(good, edited, [...new Set([...Object.keys(good.tenantPolicies), ...Object.keys(edited.tenantPolicies)])]);
+    if (external.length === 0) return loaded;
+    const tenantPolicies = { ...good.tenantPolicies };
+    // Stricter parts of the edit apply at once: verification turned (back) on for a tenant.
+    for (const id of Object.keys(good.tenantPolicies)) {
+      if (policyOf(edited, id).requireCallerVerification) delete tenantPolicies[id];
+    }
+    // Not while the log itself asks for the agent name (that append is waiting on this read).
+    if (report && sealed.reportedSha256 !== digest) {
+      await this.seal.write({ ...sealed, reportedSha256: digest });
+      await this.audit?.()
+        .append({ action: 'settings.external-change', details: { changes: external.map((c) => ({ ...c })), sha256: digest, applied: 'stricter parts only, until an admin confirms' } })
+        .catch(() => undefined);
+    }
+    return { settings: { ...good, tenantPolicies }, unreadable: loaded.unreadable, external, ...(loaded.problem ? { problem: loaded.problem } : {}) };
+  }
+
+  private async loadFile(): Promise<Loaded> {
     let raw: unknown;
     try {
       raw = await readJsonFile(this.file);
@@ -181,6 +255,10 @@ export class SettingsService {
       });
     }
     if (raw === undefined) return { settings: defaultSettings(), unreadable: false };
+    return this.parse(raw);
+  }
+
+  private parse(raw: unknown): Loaded {
     const strict = SettingsFileStrict.safeParse(raw);
     const lenient = SettingsFileLenient.safeParse(typeof raw === 'object' && raw !== null ? raw : {});
     const settings = Settings.parse(lenient.success ? lenient.data : defaultSettings());
@@ -206,4 +284,9 @@ function diff(before: Settings, after: Settings, tenants: readonly string[]): Se
     if (from !== to) changes.push({ setting: `tenantPolicies.${id}.requireCallerVerification`, tenantId: id, from, to });
   }
   return changes;
+}
+
+function tenantIdsOf(changes: SettingChange[]): { id: string; name: string } | null {
+  const id = changes.find((c) => c.tenantId)?.tenantId;
+  return id ? { id, name: id } : null;
 }

@@ -14,4 +14,9 @@ export const settingsChannels = {
     input: SettingsPatch,
     output: SettingsView,
   }),
+  'settings:confirm-external': channel({
+    summary: 'A security admin accepts settings.json as edited outside the app (recorded in the audit log)',
+    input: z.object({}).strict(),
+    output: SettingsView,
+  }),
 };

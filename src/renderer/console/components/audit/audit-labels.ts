@@ -35,6 +35,9 @@ const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'browser.pairing-approve': 'Paired a browser',
   'browser.pairing-decline': 'Declined a browser',
   'browser.revoke': 'Unpaired a browser',
+  'policy.forbidden': 'Refused: not allowed for this role',
+  'settings.external-change': 'Settings changed outside the app',
+  'settings.external-confirm': 'Confirmed a settings change made outside the app',
 };
 
 const DOMAIN_LABELS: Readonly<Record<string, string>> = {
@@ -50,6 +53,7 @@ const DOMAIN_LABELS: Readonly<Record<string, string>> = {
   settings: 'Settings',
   log: 'Log repairs',
   browser: 'Browser integration and pairing',
+  policy: 'Refused by role',
 };
 
 /** A readable label for an action; an action from a newer Authdesk shows as itself. */
@@ -81,6 +85,8 @@ export const BREAK_REASON_LABELS: Readonly<Record<AuditBreakReason, string>> = {
   'seq-gap': 'entries are missing or out of order',
   'prev-mismatch': 'the entry does not chain to the one before',
   'torn-tail': 'the last line is incomplete (a crash during a write)',
+  truncated: 'entries were cut off after the last anchored one',
+  rewritten: 'the log was rewritten after the last anchored entry',
 };
 
 export { detailRows, outcomeOf } from './audit-details';
