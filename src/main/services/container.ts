@@ -77,20 +77,12 @@ export function createServices(options: ServiceOptions): Services {
   const settings: SettingsService = new SettingsService({
     dataDir: options.dataDir,
     audit: () => audit,
-    tenantName: (id) =>
-      tenants.get(id).then(
-        (t) => t.name,
-        () => undefined,
-      ),
+    tenantName: (id) => tenants.get(id).then((t) => t.name, () => undefined),
   });
   const audit = new AuditLogService({ dataDir: options.dataDir, agentName: () => settings.agentName() });
   // Team connections have their own keychain service, apart from tenant secrets. Off (and silent)
   // until `authdesk team connect` stores one.
-  const team = new TeamService({
-    dataDir: options.dataDir,
-    auditFile: audit.file,
-    keychain: createKeychain(`${options.keychainService}.team`),
-  });
+  const team = new TeamService({ dataDir: options.dataDir, auditFile: audit.file, keychain: createKeychain(`${options.keychainService}.team`) });
   if (options.teamShipping) team.start();
   const coverage = new CoverageService({
     dataDir: options.dataDir,
@@ -104,7 +96,7 @@ export function createServices(options: ServiceOptions): Services {
     keychain: createKeychain(`${options.keychainService}.evidence`),
     audit,
     appVersion: options.appVersion,
-    // Called only at export time, once `team` below exists.
+    // Team mode: the pack records the team chain head it was cut from.
     teamCut: () => team.evidenceCut(),
   });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir, audit });
@@ -114,13 +106,7 @@ export function createServices(options: ServiceOptions): Services {
     policyFor: (id) => settings.policyFor(id),
     lifetimeMs: options.verificationLifetimeMs,
   });
-  const enrollment = new EnrollmentService({
-    tenants,
-    audit,
-    settings,
-    verification,
-    host: options.enrollmentHost,
-  });
+  const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
   // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live;
   // contact details are disclosed as verification says.
   const directory = new DirectoryService({
@@ -137,18 +123,5 @@ export function createServices(options: ServiceOptions): Services {
     await bridge.close();
     await team.close();
   };
-  return {
-    options,
-    tenants,
-    audit,
-    settings,
-    coverage,
-    verification,
-    enrollment,
-    evidence,
-    directory,
-    bridge,
-    team,
-    close,
-  };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, close };
 }

@@ -10,8 +10,7 @@ export const EXIT_NOT_VERIFIED = 1;
 function isoDate(name: string) {
   return (value: string): string => {
     const ms = Date.parse(value);
-    if (Number.isNaN(ms))
-      throw new InvalidArgumentError(`${name} must be a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z.`);
+    if (Number.isNaN(ms)) throw new InvalidArgumentError(`${name} must be a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z.`);
     return new Date(ms).toISOString();
   };
 }
@@ -28,59 +27,31 @@ export function register(program: Command, ctx: CliContext): void {
   evidence
     .command('export')
     .description('write a signed evidence pack for a finished coverage report')
-    .requiredOption(
-      '--report <report.csv>',
-      'a report written by authdesk coverage (its .checkpoint must be next to it)',
-    )
+    .requiredOption('--report <report.csv>', 'a report written by authdesk coverage (its .checkpoint must be next to it)')
     .requiredOption('--out <folder>', 'the pack folder to create (must not exist)')
-    .option(
-      '--from <date>',
-      "start of the audit log period (default: the run's date minus its stale threshold)",
-      isoDate('--from'),
-    )
+    .option('--from <date>', "start of the audit log period (default: the run's date minus its stale threshold)", isoDate('--from'))
     .option('--to <date>', 'end of the audit log period (default: now)', isoDate('--to'))
     .action(async (opts: { report: string; out: string; from?: string; to?: string }, cmd: Command) => {
-      const pack = await ctx
-        .services()
-        .evidence.export({
-          reportPath: resolve(opts.report),
-          outDir: resolve(opts.out),
-          from: opts.from,
-          to: opts.to,
-        });
-      ctx.printer(cmd).result(
-        pack,
-        () =>
-          formatRecord([
-            ['pack', pack.path],
-            ['files', pack.files.map((f) => f.path).join(', ')],
-            ['audit entries', String(pack.auditEntries)],
-            ['signing key', pack.keyFingerprint],
-          ]) +
-          'Give the auditor the signing key fingerprint separately, so they can pin it: authdesk evidence verify <pack> --key <fingerprint>\n',
+      const pack = await ctx.services().evidence.export({ reportPath: resolve(opts.report), outDir: resolve(opts.out), from: opts.from, to: opts.to });
+      ctx.printer(cmd).result(pack, () =>
+        formatRecord([
+          ['pack', pack.path],
+          ['files', pack.files.map((f) => f.path).join(', ')],
+          ['audit entries', String(pack.auditEntries)],
+          ['signing key', pack.keyFingerprint],
+        ]) + 'Give the auditor the signing key fingerprint separately, so they can pin it: authdesk evidence verify <pack> --key <fingerprint>\n',
       );
     });
 
   evidence
     .command('verify')
-    .description(
-      'check a pack: signature, every file hash, nothing missing or added; exit 1 when it does not verify',
-    )
+    .description('check a pack: signature, every file hash, nothing missing or added; exit 1 when it does not verify')
     .argument('<path>', 'the evidence pack folder')
     .option('--key <fingerprint>', 'the SHA-256 fingerprint of the key the pack must be signed with')
     .action(async (path: string, opts: { key?: string }, cmd: Command) => {
       // Whose key this is: the pinned one, else this machine's own (when it has a keychain and a key).
-      const localFingerprint = opts.key
-        ? null
-        : await ctx
-            .services()
-            .evidence.localKeyFingerprint()
-            .catch(() => null);
-      const result = await verifyEvidencePack(resolve(path), {
-        pinnedFingerprint: opts.key,
-        localFingerprint,
-        team: () => ctx.services().team.evidenceReader(),
-      });
+      const localFingerprint = opts.key ? null : await ctx.services().evidence.localKeyFingerprint().catch(() => null);
+      const result = await verifyEvidencePack(resolve(path), { pinnedFingerprint: opts.key, localFingerprint, team: () => ctx.services().team.evidenceReader() });
       if (!result.ok) ctx.exitCode = EXIT_NOT_VERIFIED;
       ctx.printer(cmd).result(result, () => {
         if (!result.ok) {

@@ -12,30 +12,9 @@ import { summariseReport } from '../coverage-export';
 import { checkpointPathFor } from '../coverage-run';
 import { syncDir } from '../platform/atomic-file';
 import type { Keychain } from '../platform/keychain';
-import {
-  EVIDENCE_FORMAT,
-  EVIDENCE_VERSION,
-  fingerprintOf,
-  MANIFEST,
-  PACK_FILES,
-  sha256File,
-  SIGNATURE,
-  SIGNING_KEY_ACCOUNT,
-  type EvidenceManifest,
-  type EvidenceTeamCut,
-} from './pack-format';
+import { EVIDENCE_FORMAT, EVIDENCE_VERSION, fingerprintOf, MANIFEST, PACK_FILES, sha256File, SIGNATURE, SIGNING_KEY_ACCOUNT, type EvidenceManifest, type EvidenceTeamCut } from './pack-format';
 
-export {
-  EVIDENCE_FORMAT,
-  EVIDENCE_VERSION,
-  EvidenceManifest,
-  SIGNING_KEY_ACCOUNT,
-  sha256File,
-  type EvidenceProblem,
-  type EvidenceTeamCut,
-  type EvidenceTeamReader,
-  type EvidenceVerifyResult,
-} from './pack-format';
+export { EVIDENCE_FORMAT, EVIDENCE_VERSION, EvidenceManifest, SIGNING_KEY_ACCOUNT, sha256File, type EvidenceProblem, type EvidenceTeamCut, type EvidenceTeamReader, type EvidenceVerifyResult } from './pack-format';
 export { verifyEvidencePack } from './verify-pack';
 
 /**
@@ -56,12 +35,7 @@ export { verifyEvidencePack } from './verify-pack';
 /** The audit log as far as evidence needs it (structural; the container passes the real service). */
 export interface EvidenceAuditLog {
   query(q: z.output<typeof AuditQuery>): Promise<{ entries: AuditEntry[]; nextCursor: string | null }>;
-  append(input: {
-    action: 'evidence.export';
-    tenant?: { id: string; name: string } | null;
-    details?: Record<string, unknown>;
-    error?: unknown;
-  }): Promise<unknown>;
+  append(input: { action: 'evidence.export'; tenant?: { id: string; name: string } | null; details?: Record<string, unknown>; error?: unknown }): Promise<unknown>;
 }
 
 /** How the service is built. */
@@ -113,10 +87,7 @@ export class EvidenceService {
     }
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     // SECURITY: the private key goes to the OS keychain only: never to a file, a log or the pack.
-    await this.options.keychain.set(
-      SIGNING_KEY_ACCOUNT,
-      privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    );
+    await this.options.keychain.set(SIGNING_KEY_ACCOUNT, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     return { privateKey, publicKey };
   }
 
@@ -135,42 +106,21 @@ export class EvidenceService {
   async export(request: EvidenceExportRequest): Promise<EvidencePackInfo> {
     const checkpoint = await readCheckpoint(checkpointPathFor(request.reportPath));
     if (!checkpoint) {
-      throw new AppError(
-        'not-found',
-        `No run checkpoint next to ${request.reportPath}. Evidence is built from a report written by authdesk coverage, with its .checkpoint file beside it.`,
-      );
+      throw new AppError('not-found', `No run checkpoint next to ${request.reportPath}. Evidence is built from a report written by authdesk coverage, with its .checkpoint file beside it.`);
     }
-    if (!checkpoint.ended)
-      throw new AppError(
-        'conflict',
-        'That coverage run is not complete. Resume it to the end (authdesk coverage … --resume), then export evidence.',
-      );
+    if (!checkpoint.ended) throw new AppError('conflict', 'That coverage run is not complete. Resume it to the end (authdesk coverage … --resume), then export evidence.');
     const { start, last } = checkpoint;
     // The report must still be what the run wrote: its rows must add up to the run's own counters.
     const recomputed = await summariseReport(request.reportPath, last.summary.asOf, last.summary.staleDays);
     if (canonicalJson(recomputed) !== canonicalJson(last.summary)) {
-      throw new AppError(
-        'conflict',
-        `${request.reportPath} no longer matches the run that wrote it (its rows do not add up to the run's summary). Export evidence from an unmodified report.`,
-      );
+      throw new AppError('conflict', `${request.reportPath} no longer matches the run that wrote it (its rows do not add up to the run's summary). Export evidence from an unmodified report.`);
     }
-    if (
-      await lstat(request.outDir).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      throw new AppError(
-        'conflict',
-        `${request.outDir} already exists. Choose a new folder for the evidence pack.`,
-      );
+    if (await lstat(request.outDir).then(() => true, () => false)) {
+      throw new AppError('conflict', `${request.outDir} already exists. Choose a new folder for the evidence pack.`);
     }
     const to = request.to ?? this.now().toISOString();
-    const from =
-      request.from ??
-      new Date(Date.parse(last.summary.asOf) - last.summary.staleDays * 86_400_000).toISOString();
-    if (Date.parse(from) > Date.parse(to))
-      throw new AppError('validation', 'The audit period starts after it ends. Check --from and --to.');
+    const from = request.from ?? new Date(Date.parse(last.summary.asOf) - last.summary.staleDays * 86_400_000).toISOString();
+    if (Date.parse(from) > Date.parse(to)) throw new AppError('validation', 'The audit period starts after it ends. Check --from and --to.');
     const { privateKey, publicKey } = await this.signingKey();
 
     // Build in a sibling temp folder and rename at the end: a half-written pack never has the final name.
@@ -183,20 +133,13 @@ export class EvidenceService {
       const summaryDoc = {
         runId: start.runId,
         tenant: start.tenant,
-        input: {
-          name: basename(start.input.path),
-          sha256: start.input.sha256,
-          bytes: start.input.bytes,
-          rows: start.input.rows,
-        },
+        input: { name: basename(start.input.path), sha256: start.input.sha256, bytes: start.input.bytes, rows: start.input.rows },
         settings: start.settings,
         startedAt: start.startedAt,
         finishedAt: last.at,
         summary: CoverageSummary.parse(last.summary),
       };
-      await writeFile(join(temp, 'summary.json'), `${JSON.stringify(summaryDoc, null, 2)}\n`, {
-        mode: 0o600,
-      });
+      await writeFile(join(temp, 'summary.json'), `${JSON.stringify(summaryDoc, null, 2)}\n`, { mode: 0o600 });
       const slice = await this.writeAuditSlice(join(temp, 'audit.jsonl'), from, to);
       // After the slice: its entries were appended before this cut, so the store holds them (if shipped).
       const team = await this.teamCut();
@@ -221,39 +164,18 @@ export class EvidenceService {
         auditSlice: { from, to, ...slice },
         ...(team ? { team } : {}),
         files,
-        publicKey: {
-          algorithm: 'Ed25519',
-          spkiBase64: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-          fingerprint,
-        },
+        publicKey: { algorithm: 'Ed25519', spkiBase64: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), fingerprint },
       };
       const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
       await writeFile(join(temp, MANIFEST), manifestBytes, { mode: 0o600 });
-      await writeFile(
-        join(temp, SIGNATURE),
-        `${sign(null, manifestBytes, privateKey).toString('base64')}\n`,
-        { mode: 0o600 },
-      );
+      await writeFile(join(temp, SIGNATURE), `${sign(null, manifestBytes, privateKey).toString('base64')}\n`, { mode: 0o600 });
       await syncFolder(temp);
       await rename(temp, request.outDir);
-      const info: EvidencePackInfo = {
-        path: request.outDir,
-        files,
-        keyFingerprint: fingerprint,
-        auditEntries: slice.entries,
-      };
+      const info: EvidencePackInfo = { path: request.outDir, files, keyFingerprint: fingerprint, auditEntries: slice.entries };
       await this.options.audit.append({
         action: 'evidence.export',
         tenant: start.tenant.id ? { id: start.tenant.id, name: start.tenant.name ?? start.tenant.id } : null,
-        details: {
-          runId: start.runId,
-          keyFingerprint: fingerprint,
-          auditEntries: slice.entries,
-          from,
-          to,
-          teamSeq: team?.teamSeq ?? null,
-          files: files.map((f) => ({ path: f.path, sha256: f.sha256 })),
-        },
+        details: { runId: start.runId, keyFingerprint: fingerprint, auditEntries: slice.entries, from, to, teamSeq: team?.teamSeq ?? null, files: files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
       });
       return info;
     } catch (error) {
@@ -264,7 +186,7 @@ export class EvidenceService {
 
   /**
    * The team chain head to record. A store that cannot be reached does not block the export (no
-   * action waits on the store); the pack then records no head, and says so in the audit entry.
+   * action waits on the store); the pack then records no head (the audit entry's teamSeq is null).
    */
   private async teamCut(): Promise<EvidenceTeamCut | null> {
     if (!this.options.teamCut) return null;
@@ -281,11 +203,7 @@ export class EvidenceService {
    * is read newest first a page at a time; pages go to numbered temp files and are joined in
    * reverse, so a long period costs one page of memory.
    */
-  private async writeAuditSlice(
-    path: string,
-    from: string,
-    to: string,
-  ): Promise<Omit<EvidenceManifest['auditSlice'], 'from' | 'to'>> {
+  private async writeAuditSlice(path: string, from: string, to: string): Promise<Omit<EvidenceManifest['auditSlice'], 'from' | 'to'>> {
     const pages: string[] = [];
     let cursor: string | undefined;
     let entries = 0;
@@ -298,8 +216,7 @@ export class EvidenceService {
       const lines: string[] = [];
       for (const entry of page.entries) {
         newest ??= entry;
-        if (previous && (previous.seq !== entry.seq + 1 || previous.prevHash !== entry.hash))
-          contiguous = false;
+        if (previous && (previous.seq !== entry.seq + 1 || previous.prevHash !== entry.hash)) contiguous = false;
         previous = entry;
         oldest = entry;
         lines.push(lineOf(entry));

@@ -55,17 +55,14 @@ export const EvidenceManifest = z.object({
       shippedSeq: z.number().int().nonnegative(),
     })
     .optional(),
-  files: z.array(
-    z.object({ path: z.enum(PACK_FILES), sha256: Sha256, bytes: z.number().int().nonnegative() }),
-  ),
+  files: z.array(z.object({ path: z.enum(PACK_FILES), sha256: Sha256, bytes: z.number().int().nonnegative() })),
   publicKey: z.object({ algorithm: z.literal('Ed25519'), spkiBase64: z.string(), fingerprint: Sha256 }),
 });
 export type EvidenceManifest = z.infer<typeof EvidenceManifest>;
 
 /** One thing wrong with a pack. */
 export interface EvidenceProblem {
-  kind:
-    'signature' | 'manifest' | 'altered' | 'missing' | 'added' | 'key' | 'audit-chain' | 'summary' | 'team';
+  kind: 'signature' | 'manifest' | 'altered' | 'missing' | 'added' | 'key' | 'audit-chain' | 'summary' | 'team';
   /** The file it is about, relative to the pack. */
   path?: string;
   message: string;
@@ -97,11 +94,7 @@ export interface EvidenceTeamCut {
 /** The team store as `evidence verify` reads it. */
 export interface EvidenceTeamReader {
   teamHead(): Promise<{ teamSeq: number; hash: string }>;
-  deviceEntries(
-    deviceId: string,
-    afterLocalSeq: number,
-    limit: number,
-  ): Promise<{ localSeq: number; entryText: string }[]>;
+  deviceEntries(deviceId: string, afterLocalSeq: number, limit: number): Promise<{ localSeq: number; entryText: string }[]>;
 }
 
 /** Streams a file through SHA-256. */
@@ -115,7 +108,4 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
   return { sha256: hash.digest('hex'), bytes };
 }
 
-export const fingerprintOf = (key: KeyObject) =>
-  createHash('sha256')
-    .update(key.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
+export const fingerprintOf = (key: KeyObject) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');

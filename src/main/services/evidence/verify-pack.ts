@@ -4,17 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { CoverageSummary } from '@shared/domain/coverage';
 import { canonicalJson, checkEntryText, checkLine } from '../audit/ports';
 import { summariseReport } from '../coverage-export';
-import {
-  EvidenceManifest,
-  fingerprintOf,
-  type EvidenceTeamReader,
-  MANIFEST,
-  PACK_FILES,
-  sha256File,
-  SIGNATURE,
-  type EvidenceProblem,
-  type EvidenceVerifyResult,
-} from './pack-format';
+import { EvidenceManifest, fingerprintOf, type EvidenceTeamReader, MANIFEST, PACK_FILES, sha256File, SIGNATURE, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
 
 /** Every file (and anything else) under a folder, as pack-relative paths with `/`. */
 async function listPack(dir: string): Promise<string[]> {
@@ -37,19 +27,11 @@ async function listPack(dir: string): Promise<string[]> {
  */
 export async function verifyEvidencePack(
   dir: string,
-  trust: {
-    pinnedFingerprint?: string;
-    localFingerprint?: string | null;
-    team?: () => Promise<EvidenceTeamReader | null>;
-  } = {},
+  trust: { pinnedFingerprint?: string; localFingerprint?: string | null; team?: () => Promise<EvidenceTeamReader | null> } = {},
 ): Promise<EvidenceVerifyResult> {
   const problems: EvidenceProblem[] = [];
   let team: EvidenceVerifyResult['team'] = null;
-  const result = (
-    keyFingerprint: string | null,
-    keyTrusted: boolean | null,
-    files: number,
-  ): EvidenceVerifyResult => ({
+  const result = (keyFingerprint: string | null, keyTrusted: boolean | null, files: number): EvidenceVerifyResult => ({
     team,
     ok: problems.length === 0,
     path: dir,
@@ -58,10 +40,7 @@ export async function verifyEvidencePack(
     files,
     problems,
   });
-  const isDir = await lstat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+  const isDir = await lstat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDir) {
     problems.push({ kind: 'missing', message: `${dir} is not a folder. Pass the evidence pack's folder.` });
     return result(null, null, 0);
@@ -71,11 +50,7 @@ export async function verifyEvidencePack(
   try {
     manifestBytes = await readFile(join(dir, MANIFEST));
   } catch {
-    problems.push({
-      kind: 'missing',
-      path: MANIFEST,
-      message: `${MANIFEST} is missing: nothing in the pack can be checked.`,
-    });
+    problems.push({ kind: 'missing', path: MANIFEST, message: `${MANIFEST} is missing: nothing in the pack can be checked.` });
     return result(null, null, 0);
   }
   try {
@@ -85,73 +60,38 @@ export async function verifyEvidencePack(
     // without changing the bytes. The file must be exactly what Authdesk writes, so no byte of it
     // can change unnoticed.
     if (signature.length !== 64 || text !== `${signature.toString('base64')}\n`) {
-      problems.push({
-        kind: 'altered',
-        path: SIGNATURE,
-        message: `${SIGNATURE} was altered (it is not the one Ed25519 signature Authdesk writes).`,
-      });
+      problems.push({ kind: 'altered', path: SIGNATURE, message: `${SIGNATURE} was altered (it is not the one Ed25519 signature Authdesk writes).` });
     }
   } catch {
-    problems.push({
-      kind: 'missing',
-      path: SIGNATURE,
-      message: `${SIGNATURE} is missing: the manifest cannot be authenticated.`,
-    });
+    problems.push({ kind: 'missing', path: SIGNATURE, message: `${SIGNATURE} is missing: the manifest cannot be authenticated.` });
     signature = Buffer.alloc(0);
   }
   let manifest: EvidenceManifest;
   try {
     manifest = EvidenceManifest.parse(JSON.parse(manifestBytes.toString('utf8')));
   } catch {
-    problems.push({
-      kind: 'manifest',
-      path: MANIFEST,
-      message: `${MANIFEST} is not an Authdesk evidence manifest (it was altered or is from something else).`,
-    });
+    problems.push({ kind: 'manifest', path: MANIFEST, message: `${MANIFEST} is not an Authdesk evidence manifest (it was altered or is from something else).` });
     return result(null, null, 0);
   }
   let publicKey: KeyObject | null = null;
   try {
-    publicKey = createPublicKey({
-      key: Buffer.from(manifest.publicKey.spkiBase64, 'base64'),
-      format: 'der',
-      type: 'spki',
-    });
+    publicKey = createPublicKey({ key: Buffer.from(manifest.publicKey.spkiBase64, 'base64'), format: 'der', type: 'spki' });
     if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
   } catch {
-    problems.push({
-      kind: 'manifest',
-      path: MANIFEST,
-      message: 'The manifest names a public key that is not an Ed25519 key.',
-    });
+    problems.push({ kind: 'manifest', path: MANIFEST, message: 'The manifest names a public key that is not an Ed25519 key.' });
   }
   const fingerprint = publicKey ? fingerprintOf(publicKey) : manifest.publicKey.fingerprint;
   if (publicKey && fingerprint !== manifest.publicKey.fingerprint) {
-    problems.push({
-      kind: 'manifest',
-      path: MANIFEST,
-      message: 'The manifest states a key fingerprint that is not its key’s.',
-    });
+    problems.push({ kind: 'manifest', path: MANIFEST, message: 'The manifest states a key fingerprint that is not its key’s.' });
   }
   if (publicKey && signature.length > 0 && !verify(null, manifestBytes, publicKey, signature)) {
-    problems.push({
-      kind: 'signature',
-      path: SIGNATURE,
-      message: 'manifest.sig does not sign manifest.json: one of the two was altered.',
-    });
+    problems.push({ kind: 'signature', path: SIGNATURE, message: 'manifest.sig does not sign manifest.json: one of the two was altered.' });
   }
   let keyTrusted: boolean | null = null;
-  const expected = trust.pinnedFingerprint
-    ?.toLowerCase()
-    .replace(/^sha256:/, '')
-    .replace(/[^0-9a-f]/g, '');
+  const expected = trust.pinnedFingerprint?.toLowerCase().replace(/^sha256:/, '').replace(/[^0-9a-f]/g, '');
   if (expected) {
     keyTrusted = expected === fingerprint;
-    if (!keyTrusted)
-      problems.push({
-        kind: 'key',
-        message: `The pack was signed with key ${fingerprint}, not the pinned key ${expected}.`,
-      });
+    if (!keyTrusted) problems.push({ kind: 'key', message: `The pack was signed with key ${fingerprint}, not the pinned key ${expected}.` });
   } else if (trust.localFingerprint) {
     keyTrusted = trust.localFingerprint === fingerprint;
   }
@@ -167,138 +107,75 @@ export async function verifyEvidencePack(
       continue;
     }
     if (!stats.isFile()) {
-      problems.push({
-        kind: 'altered',
-        path: file.path,
-        message: `${file.path} is not a plain file (a link or folder was put in its place).`,
-      });
+      problems.push({ kind: 'altered', path: file.path, message: `${file.path} is not a plain file (a link or folder was put in its place).` });
       continue;
     }
     const actual = await sha256File(full);
     if (actual.sha256 !== file.sha256 || actual.bytes !== file.bytes) {
-      problems.push({
-        kind: 'altered',
-        path: file.path,
-        message: `${file.path} was altered (its SHA-256 or size differs from the manifest).`,
-      });
+      problems.push({ kind: 'altered', path: file.path, message: `${file.path} was altered (its SHA-256 or size differs from the manifest).` });
     }
   }
   for (const name of present) {
-    if (!expectedNames.has(name))
-      problems.push({
-        kind: 'added',
-        path: name,
-        message: `${name} is not part of the pack (it was added).`,
-      });
+    if (!expectedNames.has(name)) problems.push({ kind: 'added', path: name, message: `${name} is not part of the pack (it was added).` });
   }
   for (const name of PACK_FILES) {
-    if (!manifest.files.some((f) => f.path === name))
-      problems.push({ kind: 'manifest', path: name, message: `The manifest does not list ${name}.` });
+    if (!manifest.files.some((f) => f.path === name)) problems.push({ kind: 'manifest', path: name, message: `The manifest does not list ${name}.` });
   }
   if (publicKey) {
     const pem = await readFile(join(dir, 'public-key.pem'), 'utf8').catch(() => null);
     if (pem !== null && pem !== publicKey.export({ type: 'spki', format: 'pem' }).toString()) {
-      problems.push({
-        kind: 'altered',
-        path: 'public-key.pem',
-        message: 'public-key.pem is not the key the manifest names.',
-      });
+      problems.push({ kind: 'altered', path: 'public-key.pem', message: 'public-key.pem is not the key the manifest names.' });
     }
   }
 
   // Content checks (only meaningful on unaltered files, but run anyway to name what broke).
   await checkAuditSlice(join(dir, 'audit.jsonl'), manifest, problems);
   await checkSummary(dir, manifest, problems);
-  if (manifest.team)
-    team = await checkTeamSlice(join(dir, 'audit.jsonl'), manifest.team, trust.team, problems);
+  if (manifest.team) team = await checkTeamSlice(join(dir, 'audit.jsonl'), manifest.team, trust.team, problems);
   return result(fingerprint, keyTrusted, manifest.files.length);
 }
 
-async function checkAuditSlice(
-  path: string,
-  manifest: EvidenceManifest,
-  problems: EvidenceProblem[],
-): Promise<void> {
+async function checkAuditSlice(path: string, manifest: EvidenceManifest, problems: EvidenceProblem[]): Promise<void> {
   const text = await readFile(path, 'utf8').catch(() => null);
   if (text === null) return;
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   const slice = manifest.auditSlice;
   if (lines.length !== slice.entries) {
-    problems.push({
-      kind: 'audit-chain',
-      path: 'audit.jsonl',
-      message: `audit.jsonl holds ${lines.length} entries where the manifest says ${slice.entries}.`,
-    });
+    problems.push({ kind: 'audit-chain', path: 'audit.jsonl', message: `audit.jsonl holds ${lines.length} entries where the manifest says ${slice.entries}.` });
     return;
   }
-  let head =
-    slice.anchorHash !== null && slice.firstSeq !== null
-      ? { seq: slice.firstSeq - 1, hash: slice.anchorHash }
-      : null;
+  let head = slice.anchorHash !== null && slice.firstSeq !== null ? { seq: slice.firstSeq - 1, hash: slice.anchorHash } : null;
   for (const [i, line] of lines.entries()) {
     const check = head && slice.contiguous ? checkLine(line, i + 1, head) : checkEntryText(line, i + 1);
     if (!check.ok) {
-      problems.push({
-        kind: 'audit-chain',
-        path: 'audit.jsonl',
-        message: `audit.jsonl: ${check.broken.message}`,
-      });
+      problems.push({ kind: 'audit-chain', path: 'audit.jsonl', message: `audit.jsonl: ${check.broken.message}` });
       return;
     }
     head = { seq: check.entry.seq, hash: check.entry.hash };
   }
   if (lines.length > 0 && head?.hash !== slice.lastHash) {
-    problems.push({
-      kind: 'audit-chain',
-      path: 'audit.jsonl',
-      message: 'audit.jsonl does not end with the entry the manifest names.',
-    });
+    problems.push({ kind: 'audit-chain', path: 'audit.jsonl', message: 'audit.jsonl does not end with the entry the manifest names.' });
   }
 }
 
-async function checkSummary(
-  dir: string,
-  manifest: EvidenceManifest,
-  problems: EvidenceProblem[],
-): Promise<void> {
+async function checkSummary(dir: string, manifest: EvidenceManifest, problems: EvidenceProblem[]): Promise<void> {
   let stated: CoverageSummary;
   try {
     const doc = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { summary?: unknown };
     stated = CoverageSummary.parse(doc.summary);
   } catch {
-    if (
-      await lstat(join(dir, 'summary.json')).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      problems.push({
-        kind: 'summary',
-        path: 'summary.json',
-        message: 'summary.json is not a coverage summary.',
-      });
+    if (await lstat(join(dir, 'summary.json')).then(() => true, () => false)) {
+      problems.push({ kind: 'summary', path: 'summary.json', message: 'summary.json is not a coverage summary.' });
     }
     return;
   }
   try {
-    const recomputed = await summariseReport(
-      join(dir, 'report.csv'),
-      manifest.run.asOf,
-      manifest.run.staleDays,
-    );
+    const recomputed = await summariseReport(join(dir, 'report.csv'), manifest.run.asOf, manifest.run.staleDays);
     if (canonicalJson(recomputed) !== canonicalJson(stated)) {
-      problems.push({
-        kind: 'summary',
-        path: 'summary.json',
-        message: 'summary.json does not match the rows of report.csv.',
-      });
+      problems.push({ kind: 'summary', path: 'summary.json', message: 'summary.json does not match the rows of report.csv.' });
     }
   } catch {
-    problems.push({
-      kind: 'summary',
-      path: 'report.csv',
-      message: 'report.csv is not a readable coverage report.',
-    });
+    problems.push({ kind: 'summary', path: 'report.csv', message: 'report.csv is not a readable coverage report.' });
   }
 }
 

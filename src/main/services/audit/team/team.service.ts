@@ -42,10 +42,7 @@ export async function deviceIdFor(dataDir: string): Promise<string> {
   }
   const id = await read();
   if (!z.uuid().safeParse(id).success) {
-    throw new AppError(
-      'conflict',
-      `The device id in ${file} is damaged. Delete the file: Authdesk makes a new one (the store keeps the old device's entries).`,
-    );
+    throw new AppError('conflict', `The device id in ${file} is damaged. Delete the file: Authdesk makes a new one (the store keeps the old device's entries).`);
   }
   return id;
 }
@@ -105,51 +102,31 @@ export class TeamService {
     const raw = await this.options.keychain.get(kind);
     if (raw === null) return null;
     const parsed = StoredConnection.safeParse(JSON.parse(raw));
-    if (!parsed.success)
-      throw new AppError(
-        'conflict',
-        `The stored team ${kind} connection is damaged. Run \`authdesk team connect\` again.`,
-      );
+    if (!parsed.success) throw new AppError('conflict', `The stored team ${kind} connection is damaged. Run \`authdesk team connect\` again.`);
     return parsed.data;
   }
 
   /** Opens a store for a URL and password without storing anything. */
   open(url: string, password: string, maxClients = 2): TeamStore {
-    return new TeamStore(parseTeamUrl(url, this.options.connect), password, {
-      ...this.options.connect,
-      maxClients,
-    });
+    return new TeamStore(parseTeamUrl(url, this.options.connect), password, { ...this.options.connect, maxClients });
   }
 
   /**
    * Tests a connection (the role must be a member of the kind's group) and keeps it in the
    * keychain. Returns who the store says we are.
    */
-  async saveConnection(
-    kind: TeamConnectionKind,
-    url: string,
-    password: string,
-  ): Promise<{ role: string; url: string }> {
+  async saveConnection(kind: TeamConnectionKind, url: string, password: string): Promise<{ role: string; url: string }> {
     const store = this.open(url, password, 1);
     try {
       if (!(await store.installed())) {
-        throw new AppError(
-          'not-found',
-          `The team store at ${store.url} is not set up yet. An admin runs \`authdesk team init\` first.`,
-        );
+        throw new AppError('not-found', `The team store at ${store.url} is not set up yet. An admin runs \`authdesk team init\` first.`);
       }
       const me = await store.whoami();
       if (kind === 'agent' && !me.agent) {
-        throw new AppError(
-          'forbidden',
-          `The role ${me.role} is not an Authdesk agent. An admin runs \`authdesk team add-agent ${me.role}\` first.`,
-        );
+        throw new AppError('forbidden', `The role ${me.role} is not an Authdesk agent. An admin runs \`authdesk team add-agent ${me.role}\` first.`);
       }
       // SECURITY: URL and password live only in the OS keychain, never in a file.
-      await this.options.keychain.set(
-        kind,
-        JSON.stringify({ url: formatTeamUrl(store.connection), password }),
-      );
+      await this.options.keychain.set(kind, JSON.stringify({ url: formatTeamUrl(store.connection), password }));
       if (kind === 'agent') await this.resetStore(true);
       return { role: me.role, url: store.url };
     } finally {
@@ -189,11 +166,7 @@ export class TeamService {
   /** The admin store (not cached: the CLI opens it for one command), or a clear error. */
   async adminStore(): Promise<TeamStore> {
     const conn = await this.connection('admin');
-    if (!conn)
-      throw new AppError(
-        'not-found',
-        'No team store admin connection is set up on this computer. Run `authdesk team init <url>` first.',
-      );
+    if (!conn) throw new AppError('not-found', 'No team store admin connection is set up on this computer. Run `authdesk team init <url>` first.');
     return this.open(conn.url, conn.password, 1);
   }
 
@@ -251,11 +224,7 @@ export class TeamService {
   async query(q: z.output<typeof TeamQuery>): Promise<TeamPage> {
     const admin = await this.connection('admin');
     const store = admin ? this.cachedAdmin(admin) : await this.agentStore();
-    if (!store)
-      throw new AppError(
-        'not-found',
-        'Team mode is off on this computer: there is no team log to show. An admin sets it up with `authdesk team init`.',
-      );
+    if (!store) throw new AppError('not-found', 'Team mode is off on this computer: there is no team log to show. An admin sets it up with `authdesk team init`.');
     const page = await store.query(q);
     return {
       nextBeforeSeq: page.nextBeforeSeq,
@@ -267,15 +236,7 @@ export class TeamService {
         } catch {
           entry = null;
         }
-        return {
-          teamSeq: e.teamSeq,
-          role: e.role,
-          serverTs: e.serverTs,
-          deviceId: e.deviceId,
-          localSeq: e.localSeq,
-          hash: e.hash,
-          entry,
-        };
+        return { teamSeq: e.teamSeq, role: e.role, serverTs: e.serverTs, deviceId: e.deviceId, localSeq: e.localSeq, hash: e.hash, entry };
       }),
     };
   }
@@ -293,26 +254,14 @@ export class TeamService {
    * For an evidence pack: ships what is waiting, then where the team chain and this device's
    * entries stand in the store. Null when team mode is off; throws when the store is unreachable.
    */
-  async evidenceCut(): Promise<{
-    url: string;
-    deviceId: string;
-    teamSeq: number;
-    teamHash: string;
-    shippedSeq: number;
-  } | null> {
+  async evidenceCut(): Promise<{ url: string; deviceId: string; teamSeq: number; teamHash: string; shippedSeq: number } | null> {
     const store = await this.agentStore();
     const conn = await this.connection('agent');
     if (!store || !conn) return null;
     await this.shipNow();
     const deviceId = await this.deviceId();
     const [head, device] = await Promise.all([store.teamHead(), store.deviceHead(deviceId)]);
-    return {
-      url: conn.url,
-      deviceId,
-      teamSeq: head.teamSeq,
-      teamHash: head.hash,
-      shippedSeq: device.localSeq,
-    };
+    return { url: conn.url, deviceId, teamSeq: head.teamSeq, teamHash: head.hash, shippedSeq: device.localSeq };
   }
 
   /** The store `evidence verify` reads: the admin connection when there is one, else the agent's; null in solo use. */
@@ -324,11 +273,7 @@ export class TeamService {
   /** `audit verify --team`: the local log against the store's copy of this device's entries. */
   async compare(): Promise<TeamCompareResult> {
     const store = await this.agentStore();
-    if (!store)
-      throw new AppError(
-        'not-found',
-        'Team mode is off on this computer: there is no team store to compare with. Run `authdesk team connect <url>` first.',
-      );
+    if (!store) throw new AppError('not-found', 'Team mode is off on this computer: there is no team store to compare with. Run `authdesk team connect <url>` first.');
     return compareWithStore(this.options.auditFile, store, await this.deviceId());
   }
 
