@@ -127,7 +127,13 @@ export function createServices(options: ServiceOptions): Services {
     defaultStaleDays: async () => (await settings.get()).staleAfterDays,
   });
   // The signing key has its own keychain service, apart from the tenant secrets.
-  const evidence = new EvidenceService({ keychain: createKeychain(`${options.keychainService}.evidence`), audit, appVersion: options.appVersion });
+  const evidence = new EvidenceService({
+    keychain: createKeychain(`${options.keychainService}.evidence`),
+    audit,
+    appVersion: options.appVersion,
+    // Team mode: the pack records the team chain head it was cut from.
+    teamCut: () => team.evidenceCut(),
+  });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir, audit });
   const verification = new VerificationService({
     tenants,

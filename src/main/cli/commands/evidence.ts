@@ -55,14 +55,16 @@ export function register(program: Command, ctx: CliContext): void {
       // managed policy; this machine's own key is named but not trusted for being local.
       const trusted = [...(opts.key === undefined ? [] : [opts.key]), ...(await ctx.services().policy.trustedEvidenceKeys())];
       const localFingerprint = await ctx.services().evidence.localKeyFingerprint().catch(() => null);
-      const result = await verifyEvidencePack(resolve(path), { trustedFingerprints: trusted, localFingerprint });
+      const result = await verifyEvidencePack(resolve(path), { trustedFingerprints: trusted, localFingerprint, team: () => ctx.services().team.evidenceReader() });
       if (!result.ok) ctx.exitCode = EXIT_NOT_VERIFIED;
       ctx.printer(cmd).result(result, () => {
         if (!result.ok) {
-          return `NOT VERIFIED: ${result.path}\n${result.problems.map((p) => `  - ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n')}\n`;
+          const team = result.team && !result.team.checked ? `  Team store: ${result.team.message}.\n` : '';
+          return `NOT VERIFIED: ${result.path}\n${result.problems.map((p) => `  - ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n')}\n${team}`;
         }
         const whose = opts.key !== undefined ? 'the pinned key' : 'a key the managed policy trusts';
-        return `VERIFIED: ${result.path}\n  ${result.files} files intact, manifest signed by ${result.keyFingerprint} (${whose}).\n`;
+        const team = result.team ? `  Team store: ${result.team.message}.\n` : '';
+        return `VERIFIED: ${result.path}\n  ${result.files} files intact, manifest signed by ${result.keyFingerprint} (${whose}).\n${team}`;
       });
     });
 }

@@ -10,9 +10,9 @@ import { canonicalJson, lineOf } from '../audit/ports';
 import { checkpointPathFor, readCheckpoint, summariseReport } from '../coverage/ports';
 import { syncDir } from '../platform/atomic-file';
 import type { Keychain } from '../platform/keychain';
-import { EVIDENCE_FORMAT, EVIDENCE_VERSION, fingerprintOf, MANIFEST, PACK_FILES, RUN_ENTRY, sha256File, SIGNATURE, SIGNING_KEY_ACCOUNT, type EvidenceManifest } from './pack-format';
+import { EVIDENCE_FORMAT, EVIDENCE_VERSION, fingerprintOf, MANIFEST, PACK_FILES, RUN_ENTRY, sha256File, SIGNATURE, SIGNING_KEY_ACCOUNT, type EvidenceManifest, type EvidenceTeamCut } from './pack-format';
 
-export { EVIDENCE_FORMAT, EVIDENCE_VERSION, EvidenceManifest, SIGNING_KEY_ACCOUNT, sha256File, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
+export { EVIDENCE_FORMAT, EVIDENCE_VERSION, EvidenceManifest, SIGNING_KEY_ACCOUNT, sha256File, type EvidenceProblem, type EvidenceTeamCut, type EvidenceTeamReader, type EvidenceVerifyResult } from './pack-format';
 export { HOW_TO_PIN, normaliseFingerprint, verifyEvidencePack, type EvidenceTrust } from './verify-pack';
 
 /**
@@ -44,6 +44,8 @@ export interface EvidenceServiceOptions {
   audit: EvidenceAuditLog;
   appVersion: string;
   now?: () => Date;
+  /** Team mode: ships what is waiting and says where the team chain stands (null when off). */
+  teamCut?: () => Promise<EvidenceTeamCut | null>;
 }
 
 /** What to export. */
@@ -150,6 +152,8 @@ export class EvidenceService {
       await writeFile(join(temp, 'summary.json'), `${JSON.stringify(summaryDoc, null, 2)}\n`, { mode: 0o600 });
       const slice = await this.writeAuditSlice(join(temp, 'audit.jsonl'), from, to);
       await writeFile(join(temp, RUN_ENTRY), lineOf(runEntry), { mode: 0o600 });
+      // After the slice: its entries were appended before this cut, so the store holds them (if shipped).
+      const team = await this.teamCut();
       const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
       await writeFile(join(temp, 'public-key.pem'), publicPem, { mode: 0o600 });
 
@@ -170,6 +174,7 @@ export class EvidenceService {
           report: { sha256: actual.sha256, auditSeq: runEntry.seq, auditHash: runEntry.hash },
         },
         auditSlice: { from, to, ...slice },
+        ...(team ? { team } : {}),
         files,
         publicKey: { algorithm: 'Ed25519', spkiBase64: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), fingerprint },
       };
@@ -182,7 +187,7 @@ export class EvidenceService {
       await this.options.audit.append({
         action: 'evidence.export',
         tenant: start.tenant.id ? { id: start.tenant.id, name: start.tenant.name ?? start.tenant.id } : null,
-        details: { runId: start.runId, keyFingerprint: fingerprint, auditEntries: slice.entries, from, to, files: files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
+        details: { runId: start.runId, keyFingerprint: fingerprint, auditEntries: slice.entries, from, to, teamSeq: team?.teamSeq ?? null, files: files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
       });
       return info;
     } catch (error) {
@@ -207,6 +212,19 @@ export class EvidenceService {
       'conflict',
       `The audit log holds no record of run ${runId} completing with its report's SHA-256 (runs before this version did not record it, or the log is another one). Run coverage again with this Authdesk, then export evidence.`,
     );
+  }
+
+  /**
+   * The team chain head to record. A store that cannot be reached does not block the export (no
+   * action waits on the store); the pack then records no head (the audit entry's teamSeq is null).
+   */
+  private async teamCut(): Promise<EvidenceTeamCut | null> {
+    if (!this.options.teamCut) return null;
+    try {
+      return await this.options.teamCut();
+    } catch {
+      return null;
+    }
   }
 
   /**

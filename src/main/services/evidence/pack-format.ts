@@ -44,6 +44,21 @@ export const EvidenceManifest = z.object({
     /** False when the period's entries are not one unbroken run of the chain (a clock that went back). */
     contiguous: z.boolean(),
   }),
+  /**
+   * Team mode only: where the team chain stood when the pack was cut (after shipping what was
+   * waiting), and how far this device's entries were in the store, so `evidence verify` can check
+   * the slice against the store. Absent in solo use.
+   */
+  team: z
+    .object({
+      url: z.string(),
+      deviceId: z.string(),
+      teamSeq: z.number().int().nonnegative(),
+      teamHash: z.string(),
+      /** This device's last local seq the store held at the cut. */
+      shippedSeq: z.number().int().nonnegative(),
+    })
+    .optional(),
   files: z.array(z.object({ path: z.enum(PACK_FILES), sha256: Sha256, bytes: z.number().int().nonnegative() })),
   publicKey: z.object({ algorithm: z.literal('Ed25519'), spkiBase64: z.string(), fingerprint: Sha256 }),
 });
@@ -51,7 +66,7 @@ export type EvidenceManifest = z.infer<typeof EvidenceManifest>;
 
 /** One thing wrong with a pack. */
 export interface EvidenceProblem {
-  kind: 'signature' | 'manifest' | 'altered' | 'missing' | 'added' | 'key' | 'audit-chain' | 'summary';
+  kind: 'signature' | 'manifest' | 'altered' | 'missing' | 'added' | 'key' | 'audit-chain' | 'summary' | 'team';
   /** The file it is about, relative to the pack. */
   path?: string;
   message: string;
@@ -69,6 +84,23 @@ export interface EvidenceVerifyResult {
   ownKey?: boolean;
   files: number;
   problems: EvidenceProblem[];
+  /** Team packs only: whether the slice was checked against the team store, in words. */
+  team: { checked: boolean; message: string } | null;
+}
+
+/** Where the team chain stands at a pack's cut (null: team mode is off). */
+export interface EvidenceTeamCut {
+  url: string;
+  deviceId: string;
+  teamSeq: number;
+  teamHash: string;
+  shippedSeq: number;
+}
+
+/** The team store as `evidence verify` reads it. */
+export interface EvidenceTeamReader {
+  teamHead(): Promise<{ teamSeq: number; hash: string }>;
+  deviceEntries(deviceId: string, afterLocalSeq: number, limit: number): Promise<{ localSeq: number; entryText: string }[]>;
 }
 
 export { sha256File } from '../platform/file-hash';

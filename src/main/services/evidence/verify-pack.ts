@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { CoverageSummary } from '@shared/domain/coverage';
 import { canonicalJson, checkEntryText, checkLine } from '../audit/ports';
 import { summariseReport } from '../coverage/ports';
-import { EvidenceManifest, fingerprintOf, MANIFEST, PACK_FILES, RUN_ENTRY, sha256File, SIGNATURE, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
+import { EvidenceManifest, fingerprintOf, MANIFEST, PACK_FILES, RUN_ENTRY, sha256File, SIGNATURE, type EvidenceTeamReader, type EvidenceProblem, type EvidenceVerifyResult } from './pack-format';
 
 /** Every file (and anything else) under a folder, as pack-relative paths with `/`. */
 async function listPack(dir: string): Promise<string[]> {
@@ -26,6 +26,8 @@ export interface EvidenceTrust {
   trustedFingerprints?: readonly string[];
   /** This Authdesk's own key fingerprint: only said in the result, never trusted for it. */
   localFingerprint?: string | null;
+  /** Team packs: opens the team store to check the slice against (null: no connection here). */
+  team?: () => Promise<EvidenceTeamReader | null>;
 }
 
 /** A fingerprint as given by a person: lower-case hex only, or '' when nothing is left. */
@@ -45,7 +47,9 @@ export const HOW_TO_PIN =
  */
 export async function verifyEvidencePack(dir: string, trust: EvidenceTrust = {}): Promise<EvidenceVerifyResult> {
   const problems: EvidenceProblem[] = [];
+  let team: EvidenceVerifyResult['team'] = null;
   const result = (keyFingerprint: string | null, keyTrusted: boolean, files: number): EvidenceVerifyResult => ({
+    team,
     ok: problems.length === 0,
     path: dir,
     keyFingerprint,
@@ -152,6 +156,7 @@ export async function verifyEvidencePack(dir: string, trust: EvidenceTrust = {})
   await checkAuditSlice(join(dir, 'audit.jsonl'), manifest, problems);
   await checkRunEntry(dir, manifest, problems);
   await checkSummary(dir, manifest, problems);
+  if (manifest.team) team = await checkTeamSlice(join(dir, 'audit.jsonl'), manifest.team, trust.team, problems);
   return result(fingerprint, keyTrusted, manifest.files.length);
 }
 
@@ -221,5 +226,83 @@ async function checkRunEntry(dir: string, manifest: EvidenceManifest, problems: 
   const report = await sha256File(join(dir, 'report.csv')).catch(() => null);
   if (report && report.sha256 !== recorded) {
     problems.push({ kind: 'altered', path: 'report.csv', message: 'report.csv is not the report the audit log recorded when its run completed.' });
+  }
+}
+
+/**
+ * Team packs: the slice against the team store. Every entry of the slice the store already held at
+ * the cut must be there, byte for byte, and the team chain must not have become shorter than the
+ * head the pack records. A store that cannot be reached is reported as not checked, never as OK.
+ */
+async function checkTeamSlice(
+  path: string,
+  cut: NonNullable<EvidenceManifest['team']>,
+  open: (() => Promise<EvidenceTeamReader | null>) | undefined,
+  problems: EvidenceProblem[],
+): Promise<{ checked: boolean; message: string }> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  const lines = (text ?? '').split('\n').filter(Boolean);
+  const shipped = new Map<number, string>();
+  for (const line of lines) {
+    try {
+      const seq = (JSON.parse(line) as { seq?: unknown }).seq;
+      if (typeof seq === 'number' && seq <= cut.shippedSeq) shipped.set(seq, line);
+    } catch {
+      // The chain check above names unreadable lines.
+    }
+  }
+  let store: EvidenceTeamReader | null;
+  try {
+    store = open ? await open() : null;
+  } catch {
+    store = null;
+  }
+  if (!store)
+    return {
+      checked: false,
+      message: `not checked: no team store connection on this computer (cut at team seq ${cut.teamSeq})`,
+    };
+  try {
+    const head = await store.teamHead();
+    if (head.teamSeq < cut.teamSeq) {
+      problems.push({
+        kind: 'team',
+        message: `The team store's chain ends at team seq ${head.teamSeq}, before the head this pack was cut from (${cut.teamSeq}).`,
+      });
+    }
+    const seqs = [...shipped.keys()].sort((a, b) => a - b);
+    if (seqs.length > 0) {
+      const found = new Map<number, string>();
+      let after = seqs[0] - 1;
+      const last = seqs[seqs.length - 1];
+      while (after < last) {
+        const page = await store.deviceEntries(cut.deviceId, after, 1000);
+        if (page.length === 0) break;
+        for (const e of page) found.set(e.localSeq, e.entryText);
+        after = page[page.length - 1].localSeq;
+      }
+      for (const seq of seqs) {
+        const stored = found.get(seq);
+        if (stored === undefined)
+          problems.push({
+            kind: 'team',
+            path: 'audit.jsonl',
+            message: `Entry ${seq} of audit.jsonl is not in the team store, which held it when the pack was cut.`,
+          });
+        else if (stored !== shipped.get(seq)!.replace(/\n$/, '')) {
+          problems.push({
+            kind: 'team',
+            path: 'audit.jsonl',
+            message: `Entry ${seq} of audit.jsonl differs from the team store's copy.`,
+          });
+        }
+      }
+    }
+    return {
+      checked: true,
+      message: `checked against the team store: ${seqs.length} shipped entries (cut at team seq ${cut.teamSeq})`,
+    };
+  } catch {
+    return { checked: false, message: 'not checked: store unreachable' };
   }
 }

@@ -250,6 +250,26 @@ export class TeamService {
     return this.admin.store;
   }
 
+  /**
+   * For an evidence pack: ships what is waiting, then where the team chain and this device's
+   * entries stand in the store. Null when team mode is off; throws when the store is unreachable.
+   */
+  async evidenceCut(): Promise<{ url: string; deviceId: string; teamSeq: number; teamHash: string; shippedSeq: number } | null> {
+    const store = await this.agentStore();
+    const conn = await this.connection('agent');
+    if (!store || !conn) return null;
+    await this.shipNow();
+    const deviceId = await this.deviceId();
+    const [head, device] = await Promise.all([store.teamHead(), store.deviceHead(deviceId)]);
+    return { url: conn.url, deviceId, teamSeq: head.teamSeq, teamHash: head.hash, shippedSeq: device.localSeq };
+  }
+
+  /** The store `evidence verify` reads: the admin connection when there is one, else the agent's; null in solo use. */
+  async evidenceReader(): Promise<TeamStore | null> {
+    const admin = await this.connection('admin');
+    return admin ? this.cachedAdmin(admin) : this.agentStore();
+  }
+
   /** `audit verify --team`: the local log against the store's copy of this device's entries. */
   async compare(): Promise<TeamCompareResult> {
     const store = await this.agentStore();
