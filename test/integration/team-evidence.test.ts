@@ -6,6 +6,7 @@ import type { AuditEntry } from '@shared/domain/audit';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { main } from '../../src/main/cli';
 import { lineOf, seal } from '../../src/main/services/audit/audit-format';
+import { anchorAccount } from '../../src/main/services/audit/log-anchor';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { EvidenceManifest } from '../../src/main/services/evidence/evidence.service';
 import { createKeychain } from '../../src/main/services/platform/keychain';
@@ -100,13 +101,14 @@ describe('evidence packs in team mode', { timeout: 120_000 }, () => {
     const status = await services.team.status();
     expect(team.deviceId).toBe(status.deviceId);
 
-    const verified = await cli(['evidence', 'verify', pack]);
+    // Verification trusts only a pinned key (issue #12): the auditor pins the fingerprint they were given.
+    const verified = await cli(['evidence', 'verify', pack, '--key', manifest.publicKey.fingerprint]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('VERIFIED');
     expect(verified.stdout).toContain(
       `Team store: checked against the team store: ${slice.entries} shipped entries (cut at team seq ${team.teamSeq})`,
     );
-    const json = JSON.parse((await cli(['evidence', 'verify', pack, '--json'])).stdout) as {
+    const json = JSON.parse((await cli(['evidence', 'verify', pack, '--json', '--key', manifest.publicKey.fingerprint])).stdout) as {
       team: { checked: boolean };
     };
     expect(json.team.checked).toBe(true);
@@ -129,13 +131,18 @@ describe('evidence packs in team mode', { timeout: 120_000 }, () => {
       forged.push(seal({ ...changed, prevHash: i === 0 ? e.prevHash : forged[i - 1].hash }));
     }
     await writeFile(file, forged.map(lineOf).join(''));
+    // The same OS account can rewrite the solo anchor in its own keychain too (the README says so):
+    // after that the local log verifies on its own, and only the team store can tell.
+    const last = forged[forged.length - 1];
+    await createKeychain(`${service}.audit-anchor`).set(anchorAccount(file), JSON.stringify({ v: 1, seq: last.seq, hash: last.hash }));
     expect(await services.audit.verify()).toMatchObject({ ok: true });
 
     const forgedPack = join(home, 'forged-pack');
     expect((await cli(['evidence', 'export', '--report', report, '--out', forgedPack, '--json'])).code).toBe(
       0,
     );
-    const verified = await cli(['evidence', 'verify', forgedPack]);
+    const forgedKey = (await manifestOf(forgedPack)).publicKey.fingerprint;
+    const verified = await cli(['evidence', 'verify', forgedPack, '--key', forgedKey]);
     expect(verified.code).toBe(1);
     expect(verified.stdout).toContain('NOT VERIFIED');
     expect(verified.stdout).toContain(
@@ -143,7 +150,7 @@ describe('evidence packs in team mode', { timeout: 120_000 }, () => {
     );
     // Nothing else is wrong with the pack (signature, files and chain hold); re-sealing rewrote every
     // later hash too, so each shipped entry from the rewritten one on is named.
-    const json = JSON.parse((await cli(['evidence', 'verify', forgedPack, '--json'])).stdout) as {
+    const json = JSON.parse((await cli(['evidence', 'verify', forgedPack, '--json', '--key', forgedKey])).stdout) as {
       problems: { kind: string; message: string }[];
     };
     const manifest = await manifestOf(forgedPack);
@@ -166,9 +173,10 @@ describe('evidence packs in team mode', { timeout: 120_000 }, () => {
   });
 
   it('says "not checked: store unreachable" when the store is down, and still checks the rest', async () => {
+    const key = (await manifestOf(pack)).publicKey.fingerprint;
     await server.halt();
     try {
-      const verified = await cli(['evidence', 'verify', pack]);
+      const verified = await cli(['evidence', 'verify', pack, '--key', key]);
       expect(verified.code).toBe(0);
       expect(verified.stdout).toContain('Team store: not checked: store unreachable.');
     } finally {
