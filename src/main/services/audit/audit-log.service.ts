@@ -1,7 +1,6 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { AuditActor, AuditEntry, AuditPage, AuditRepairResult, AuditStatus, AuditVerifyResult } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
 import { openIfExists, syncDir, writeFully } from './audit-file';
@@ -12,6 +11,7 @@ import { repairTornTail } from './audit-repair';
 import { DAMAGED_MESSAGE, fileKey, inspectTail, tornMessage } from './audit-tail';
 import { verifyFile } from './audit-verify';
 import { currentCallOrigin, originDetails } from '../platform/call-origin';
+import { TaskQueue, withFileLock } from '../platform/file-lock';
 import { anchorBreak, type LogAnchor } from './log-anchor';
 
 // The log's parts live beside it (entry building, tail judging, query, verify, repair); these
@@ -79,7 +79,7 @@ export class AuditLogService {
   private readonly staleMs: number;
   private readonly anchor?: LogAnchor;
   private readonly osUser = osUserName();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new TaskQueue();
   /**
    * The chain head as of the file identity (inode, size, mtime) this process last saw; the tail is
    * re-read when any of them changed, i.e. when anyone else touched the file.
@@ -244,38 +244,17 @@ export class AuditLogService {
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(task);
   }
 
   /** Runs `task` holding the cross-process lock on the log. */
-  private async locked<T>(task: () => Promise<T>): Promise<T> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: this.staleMs,
-        // Wait long enough for a crashed holder's lock to go stale, but not forever.
-        retries: { retries: Math.ceil((this.staleMs * 1.5) / 100), factor: 1, minTimeout: 100, maxTimeout: 100 },
-        onCompromised: () => {
-          // Another process took over a lock we held too long: forget what we knew of the tail.
-          this.cache = null;
-        },
-      });
-    } catch (error) {
-      throw new AppError(
-        'unavailable',
-        'Another Authdesk window or CLI run is holding the audit log. Wait for it to finish and try again.',
-        { cause: error },
-      );
-    }
-    try {
-      return await task();
-    } finally {
-      await release().catch(() => undefined);
-    }
+  private locked<T>(task: () => Promise<T>): Promise<T> {
+    const busyMessage = 'Another Authdesk window or CLI run is holding the audit log. Wait for it to finish and try again.';
+    const onCompromised = () => {
+      // Another process took over a lock we held too long: forget what we knew of the tail.
+      this.cache = null;
+    };
+    return withFileLock(this.file, { dir: this.dir, staleMs: this.staleMs, pollMs: 100, busyMessage, onCompromised }, task);
   }
 
   /** The head to chain the next entry to, from the cache when the file is as we left it. */
