@@ -58,7 +58,7 @@ export async function readServedFile(
   root: string,
   file: string,
   head: boolean,
-): Promise<{ body: Buffer | null; contentType: string } | null> {
+): Promise<{ body: Buffer<ArrayBuffer> | null; contentType: string } | null> {
   try {
     // SECURITY: a symlink inside the build must not lead outside it either.
     const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
