@@ -2,36 +2,24 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/main/cli';
 import { createServices, type Services } from '../../src/main/services/container';
 import { anchorAccount } from '../../src/main/services/audit/log-anchor';
 import { createKeychain } from '../../src/main/services/platform/keychain';
+import { openTestHome, runCli, testKeychainService } from '../support/cli-home';
 
 // The solo log's anchor in the real keychain (npm test's private gnome-keyring): a log cut short
 // or emptied by hand, which verifies on its own, is reported as truncated by verify and status.
 
-const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-anchor-${process.pid}`;
+const service = testKeychainService('anchor');
 const anchorKeychain = createKeychain(`${service}.audit-anchor`);
 let home: string;
 let services: Services;
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: process.stdin,
-    env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service },
-    platform: process.platform,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, { home, service });
 
 beforeEach(async () => {
   await services?.close();
-  home = await mkdtemp(join(tmpdir(), 'authdesk-anchor-'));
-  services = createServices({ dataDir: home, keychainService: service, appVersion: 'test' });
+  ({ home, services } = await openTestHome('anchor', service));
   for (let i = 1; i <= 10; i++) {
     await services.audit.append({ action: 'user.lookup', tenant: { id: 't', name: 't' }, subject: { userId: `usr_${i}` }, details: { reason: 'caller' } });
   }

@@ -1,22 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { main } from '../../src/main/cli';
-import { createServices, type Services } from '../../src/main/services/container';
+import type { Services } from '../../src/main/services/container';
 import { readCheckpoint } from '../../src/main/services/coverage/checkpoint';
 import { readReportRows } from '../../src/main/services/coverage/export';
 import { runCoverage } from '../../src/main/services/coverage/run';
-import { createKeychain } from '../../src/main/services/platform/keychain';
+import { clearKeychains, cliEnv, closeTestHome, openTestHome, testKeychainService } from '../support/cli-home';
 
 // `bin/authdesk coverage` spawned for real against the emulator over HTTP, with the tenant's secret
 // in the real keychain. The run is killed with SIGKILL (no chance to save anything) and stopped
 // with SIGINT, then resumed: the final report must be byte-identical to an uninterrupted run.
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'authdesk');
-const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-coverage-${process.pid}`;
+const service = testKeychainService('coverage');
 const SECRET = 'coverage-cli-secret-5a4b3c';
 const USERS = 300;
 
@@ -34,7 +33,7 @@ interface Run {
 
 function authdesk(args: string[], onStart?: (child: ChildProcess) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, args, { env: cliEnv({ home, service }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -62,16 +61,13 @@ async function waitForRows(checkpoint: string, rows: number, child: ChildProcess
 beforeAll(async () => {
   emu = await startEmulator({ seed: USERS, secret: SECRET });
   ids = [...emu.store.userIds()];
-  home = await mkdtemp(join(tmpdir(), 'authdesk-coverage-cli-'));
-  services = createServices({ dataDir: home, keychainService: service, appVersion: 'test' });
+  ({ home, services } = await openTestHome('coverage-cli', service));
   await services.tenants.add({ name: 'emu', apiUrl: emu.apiUrl, tenantId: 'emu-tenant', secret: SECRET, testFirst: false, makeActive: true });
 });
 afterAll(async () => {
-  const keychain = createKeychain(service);
-  for (const account of await keychain.list()) await keychain.delete(account);
-  await services.close();
+  await clearKeychains(service);
+  await closeTestHome(home, services);
   await emu.close();
-  await rm(home, { recursive: true, force: true });
 });
 
 describe('authdesk coverage (spawned)', () => {
@@ -135,7 +131,7 @@ describe('authdesk coverage (spawned)', () => {
         stdout: { write: (s: string) => (stdout += s) },
         stderr: { write: (s: string) => (stderr += s) },
         stdin: process.stdin,
-        env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service },
+        env: cliEnv({ home, service }),
         platform: process.platform,
       });
       return { code, stdout, stderr };

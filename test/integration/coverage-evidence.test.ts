@@ -1,20 +1,19 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { main } from '../../src/main/cli';
-import { createServices, type Services } from '../../src/main/services/container';
+import type { Services } from '../../src/main/services/container';
 import { SIGNING_KEY_ACCOUNT, verifyEvidencePack, type EvidenceManifest } from '../../src/main/services/evidence/evidence.service';
 import { createKeychain } from '../../src/main/services/platform/keychain';
+import { clearKeychains, closeTestHome, openTestHome, runCli, testKeychainService } from '../support/cli-home';
 
 // Evidence packs from a real coverage run (emulator over HTTP), signed with a key kept in the real
 // keychain, with the real audit log. Every altered byte, missing or added file, and a re-signed
 // manifest must be caught and named.
 
-const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-evidence-${process.pid}`;
+const service = testKeychainService('evidence');
 let emu: RunningEmulator;
 let home: string;
 let services: Services;
@@ -27,23 +26,11 @@ async function copyPack(): Promise<string> {
   return dir;
 }
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: process.stdin,
-    env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service },
-    platform: process.platform,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, { home, service });
 
 beforeAll(async () => {
   emu = await startEmulator({ seed: 40 });
-  home = await mkdtemp(join(tmpdir(), 'authdesk-evidence-'));
-  services = createServices({ dataDir: home, keychainService: service, appVersion: 'test' });
+  ({ home, services } = await openTestHome('evidence', service));
   await services.tenants.add({ name: 'emu', apiUrl: emu.apiUrl, tenantId: 'emu-tenant', secret: emu.secret, testFirst: false, makeActive: true });
   // Some helpdesk history for the audit slice.
   await services.audit.append({ action: 'user.lookup', tenant: { id: 'emu', name: 'emu' }, subject: { userId: 'usr_00002' }, details: { reason: 'caller asked' } });
@@ -57,13 +44,9 @@ beforeAll(async () => {
   expect(exported.code).toBe(0);
 });
 afterAll(async () => {
-  for (const name of [service, `${service}.evidence`]) {
-    const keychain = createKeychain(name);
-    for (const account of await keychain.list()) await keychain.delete(account);
-  }
-  await services.close();
+  await clearKeychains(service, ['.evidence']);
+  await closeTestHome(home, services);
   await emu.close();
-  await rm(home, { recursive: true, force: true });
 });
 
 describe('evidence packs', () => {

@@ -1,22 +1,21 @@
-import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { main } from '../../src/main/cli';
-import { createServices, type Services } from '../../src/main/services/container';
+import type { Services } from '../../src/main/services/container';
 import { readCheckpoint } from '../../src/main/services/coverage/checkpoint';
 import { readReportRows } from '../../src/main/services/coverage/export';
-import { createKeychain } from '../../src/main/services/platform/keychain';
+import { clearKeychains, cliEnv, closeTestHome, openTestHome, runCli, testKeychainService } from '../support/cli-home';
 
 // The coverage CLI and console used the way a careless (or hostile) operator would: resuming
 // against another tenant or with other options, two runs on one report, outputs on top of the
 // input, hostile values. Real emulators over HTTP, real keychain, the real CLI entry point.
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'authdesk');
-const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-coverage-misuse-${process.pid}`;
+const service = testKeychainService('coverage-misuse');
 let emuA: RunningEmulator;
 let emuB: RunningEmulator;
 let home: string;
@@ -25,18 +24,7 @@ let idsA: string[];
 let tenantA: string;
 let tenantB: string;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: process.stdin,
-    env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service },
-    platform: process.platform,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, { home, service });
 
 /** A run of `input` into `out` stopped after its first checkpoint (as a kill leaves it: resumable). */
 async function stoppedRun(input: string, out: string, tenantRef: string, options: Record<string, unknown> = {}): Promise<void> {
@@ -59,18 +47,15 @@ beforeAll(async () => {
   emuA = await startEmulator({ seed: 200, secret: 'misuse-secret-a-1234' });
   emuB = await startEmulator({ seed: 200, secret: 'misuse-secret-b-5678' });
   idsA = [...emuA.store.userIds()];
-  home = await mkdtemp(join(tmpdir(), 'authdesk-coverage-misuse-'));
-  services = createServices({ dataDir: home, keychainService: service, appVersion: 'test' });
+  ({ home, services } = await openTestHome('coverage-misuse', service));
   tenantA = (await services.tenants.add({ name: 'Alpha', apiUrl: emuA.apiUrl, tenantId: 'alpha-tenant', secret: emuA.secret, testFirst: false, makeActive: true })).id;
   tenantB = (await services.tenants.add({ name: 'Bravo', apiUrl: emuB.apiUrl, tenantId: 'bravo-tenant', secret: emuB.secret, testFirst: false, makeActive: false })).id;
 });
 afterAll(async () => {
-  const keychain = createKeychain(service);
-  for (const account of await keychain.list()) await keychain.delete(account);
-  await services.close();
+  await clearKeychains(service);
+  await closeTestHome(home, services);
   await emuA.close();
   await emuB.close();
-  await rm(home, { recursive: true, force: true });
 });
 
 describe('a run is bound to its tenant, input and options', () => {
@@ -207,7 +192,7 @@ describe('outputs never destroy the input, each other or an earlier report', () 
 describe('one run per report, complete only when every input line is in it once', () => {
   function spawned(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(BIN, args, { env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(BIN, args, { env: cliEnv({ home, service }), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,40 +1,28 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '@shared/domain/audit';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { main } from '../../src/main/cli';
 import { lineOf, seal } from '../../src/main/services/audit/audit-format';
 import { anchorAccount } from '../../src/main/services/audit/log-anchor';
-import { createServices, type Services } from '../../src/main/services/container';
+import type { Services } from '../../src/main/services/container';
 import type { EvidenceManifest } from '../../src/main/services/evidence/evidence.service';
 import { createKeychain } from '../../src/main/services/platform/keychain';
+import { clearKeychains, closeTestHome, openTestHome, runCli, testKeychainService } from '../support/cli-home';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 // Evidence packs in team mode, with a real coverage run (emulator over HTTP), the real keychain and
 // a real PostgreSQL: the pack records the team chain head it was cut from, and `evidence verify`
 // checks the slice against the store; it says "not checked" when the store cannot be reached.
 
-const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-team-evidence-${process.pid}`;
+const service = testKeychainService('team-evidence');
 let emu: RunningEmulator;
 let server: TestPostgres;
 let home: string;
 let services: Services;
 let report: string;
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: process.stdin,
-    env: { ...process.env, AUTHDESK_HOME: home, AUTHDESK_KEYCHAIN_SERVICE: service },
-    platform: process.platform,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, { home, service });
 
 const manifestOf = async (pack: string) =>
   JSON.parse(await readFile(join(pack, 'manifest.json'), 'utf8')) as EvidenceManifest;
@@ -42,8 +30,7 @@ const manifestOf = async (pack: string) =>
 beforeAll(async () => {
   server = await startPostgres();
   emu = await startEmulator({ seed: 41 });
-  home = await mkdtemp(join(process.env.AUTHDESK_TEST_TMP ?? tmpdir(), 'authdesk-team-evidence-'));
-  services = createServices({ dataDir: home, keychainService: service, appVersion: 'test' });
+  ({ home, services } = await openTestHome('team-evidence', service));
   const installer = services.team.open(server.url('postgres'), server.password, 1);
   await installer.install();
   await installer.addMember('ev_agent', 'ev_agent-password-x');
@@ -71,14 +58,10 @@ beforeAll(async () => {
   expect((await services.coverage.run({ inputPath: input, outPath: report })).state).toBe('completed');
 }, 180_000);
 afterAll(async () => {
-  for (const name of [service, `${service}.evidence`, `${service}.team`]) {
-    const keychain = createKeychain(name);
-    for (const account of await keychain.list()) await keychain.delete(account);
-  }
-  await services?.close();
+  await clearKeychains(service, ['.evidence', '.team']);
+  await closeTestHome(home, services);
   await emu?.close();
   await server?.stop();
-  await rm(home, { recursive: true, force: true });
 });
 
 describe('evidence packs in team mode', { timeout: 120_000 }, () => {

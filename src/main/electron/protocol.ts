@@ -1,23 +1,8 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { protocol, type Session } from 'electron';
 import { buildPageCsp } from '../services/platform/page-csp';
+import { readServedFile, resolveServedPath } from '../services/platform/served-files';
 import { APP_HOST, APP_SCHEME } from './origin';
-
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.map': 'application/json',
-};
 
 /**
  * Registers `app:` as a privileged scheme. Must run before `app` is ready.
@@ -60,22 +45,7 @@ export function resolveAppPath(root: string, allowedDirs: readonly string[], req
     return null;
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || url.username || url.password) return null;
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(url.pathname);
-  } catch {
-    return null;
-  }
-  // SECURITY: path traversal: reject rather than repair anything that could climb out of root.
-  if (/[\\\0]/.test(pathname)) return null;
-  const segments = pathname.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s === '..' || s === '.')) return null;
-  if (segments.length === 0 || !allowedDirs.includes(segments[0])) return null;
-  if (pathname.endsWith('/')) segments.push('index.html');
-  const full = resolve(root, ...segments);
-  const rel = relative(root, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null;
-  return full;
+  return resolveServedPath(root, allowedDirs, url.pathname);
 }
 
 function refuse(status: number, csp: string): Response {
@@ -92,25 +62,18 @@ export function createAppRequestHandler(options: AppProtocolOptions): (request: 
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, options.csp);
     const file = resolveAppPath(root, options.allowedDirs, request.url);
     if (file === null) return refuse(404, options.csp);
-    try {
-      // SECURITY: a symlink inside out/renderer must not lead outside it either.
-      const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
-      const rel = relative(realRoot, realFile);
-      if (rel.startsWith('..') || isAbsolute(rel) || !(await stat(realFile)).isFile()) return refuse(404, options.csp);
-      const body = request.method === 'HEAD' ? null : await readFile(realFile);
-      return new Response(body, {
-        status: 200,
-        headers: {
-          'Content-Type': MIME_TYPES[extname(realFile).toLowerCase()] ?? 'application/octet-stream',
-          // SECURITY: the header CSP applies even if a page's meta CSP were removed or weakened.
-          'Content-Security-Policy': options.csp,
-          'X-Content-Type-Options': 'nosniff',
-          'Cross-Origin-Opener-Policy': 'same-origin',
-        },
-      });
-    } catch {
-      return refuse(404, options.csp);
-    }
+    const served = await readServedFile(root, file, request.method === 'HEAD');
+    if (served === null) return refuse(404, options.csp);
+    return new Response(served.body, {
+      status: 200,
+      headers: {
+        'Content-Type': served.contentType,
+        // SECURITY: the header CSP applies even if a page's meta CSP were removed or weakened.
+        'Content-Security-Policy': options.csp,
+        'X-Content-Type-Options': 'nosniff',
+        'Cross-Origin-Opener-Policy': 'same-origin',
+      },
+    });
   };
 }
 

@@ -1,53 +1,24 @@
-import { copyFile, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
-import type { z } from 'zod';
-import {
-  AUDIT_FORMAT_VERSION,
-  AuditEntry,
-  type AuditAction,
-  type AuditActor,
-  type AuditPage,
-  type AuditQuery,
-  type AuditRepairResult,
-  type AuditStatus,
-  type AuditSubject,
-  type AuditTenant,
-  type AuditVerifyResult,
-  type VerificationStamp,
-} from '@shared/domain/audit';
+import type { AuditActor, AuditEntry, AuditPage, AuditRepairResult, AuditStatus, AuditVerifyResult } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
-import { openIfExists, readLinesBackward, readLinesForward, readTail, syncDir, writeFully, type FileTail } from './audit-file';
-import {
-  GENESIS_HEAD,
-  auditErrorOf,
-  checkEntryText,
-  checkLine,
-  cleanString,
-  lineOf,
-  sanitizeDetails,
-  seal,
-  seqOf,
-  sha256Hex,
-  type ChainHead,
-} from './audit-format';
+import { openIfExists, syncDir, writeFully } from './audit-file';
+import { cleanString, lineOf, type ChainHead } from './audit-format';
+import { buildEntry, type AuditAppendInput } from './audit-entry';
+import { queryFile, type AuditQueryParsed } from './audit-query';
+import { repairTornTail } from './audit-repair';
+import { DAMAGED_MESSAGE, fileKey, inspectTail, tornMessage } from './audit-tail';
+import { verifyFile } from './audit-verify';
 import { currentCallOrigin, originDetails } from '../platform/call-origin';
+import { TaskQueue, withFileLock } from '../platform/file-lock';
 import { anchorBreak, type LogAnchor } from './log-anchor';
 
-/** What a feature records: the action, where, about whom, why, and how it ended. */
-export interface AuditAppendInput {
-  action: AuditAction;
-  /** The tenant profile acted on; null or absent for actions on the console itself. */
-  tenant?: AuditTenant | null;
-  subject?: AuditSubject;
-  /** Reason, ticket, method, authenticator id… Credential keys and token-like values are stripped. */
-  details?: Record<string, unknown>;
-  /** Set when the action failed: an AppError's code and message are kept, anything else is `internal`. */
-  error?: unknown;
-  /** The caller verification that covered the action. */
-  verification?: VerificationStamp;
-}
+// The log's parts live beside it (entry building, tail judging, query, verify, repair); these
+// re-exports keep the service the one import its users need.
+export type { AuditAppendInput } from './audit-entry';
+export type { AuditQueryParsed } from './audit-query';
+export { verifyFile, type VerifyFileOptions } from './audit-verify';
 
 /** How the audit log service is built. */
 export interface AuditLogOptions {
@@ -70,21 +41,6 @@ export function auditFileFor(dataDir: string): string {
   return join(dataDir, 'audit', 'audit.jsonl');
 }
 
-/** The parsed form of an `audit:list` query. */
-export type AuditQueryParsed = z.output<typeof AuditQuery>;
-
-interface TailState {
-  state: AuditStatus['state'];
-  head: ChainHead;
-  tornBytes: number;
-  tail: FileTail | null;
-}
-
-/** Identity of a file's current content, as far as stat can tell. */
-function fileKey(st: { ino: number; size: number; mtimeMs: number }): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}`;
-}
-
 /** The OS account running Authdesk; some containers have no passwd entry, hence the fallbacks. */
 function osUserName(): string {
   try {
@@ -92,124 +48,6 @@ function osUserName(): string {
   } catch {
     return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
-}
-
-function tornMessage(state: TailState): string {
-  return (
-    `The audit log ends with an incomplete entry (${state.tornBytes} bytes after seq ${state.head.seq}) ` +
-    'left by a crash during an append. Nothing more is recorded until it is repaired: run ' +
-    '`npx authdesk audit repair`, or choose Repair in the Audit log view.'
-  );
-}
-
-const DAMAGED_MESSAGE =
-  'The last entry of the audit log does not check out, so no new entry can be chained to it. Run ' +
-  '`npx authdesk audit verify` to find the damage, then restore the log from a backup.';
-
-/** Strings an entry is searched by with `text`: its values, never its hashes or key names. */
-function searchableText(entry: AuditEntry): string {
-  const parts: string[] = [entry.action, entry.actor.osUser, entry.actor.agentName ?? '', entry.outcome];
-  if (entry.tenant) parts.push(entry.tenant.id, entry.tenant.name);
-  if (entry.subject.userId) parts.push(entry.subject.userId);
-  if (entry.error) parts.push(entry.error.code, entry.error.message ?? '');
-  if (entry.verification) parts.push(entry.verification.method, entry.verification.id);
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') parts.push(String(v));
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(entry.details);
-  return parts.join('\n').toLowerCase();
-}
-
-/** The filter of a query, as a predicate. */
-function matcherFor(q: AuditQueryParsed): (e: AuditEntry) => boolean {
-  const from = q.from === undefined ? -Infinity : Date.parse(q.from);
-  const to = q.to === undefined ? Infinity : Date.parse(q.to);
-  const exact = new Set(q.action?.filter((a) => !a.endsWith('.*')));
-  const prefixes = (q.action ?? []).filter((a) => a.endsWith('.*')).map((a) => a.slice(0, -1));
-  const text = q.text?.toLowerCase();
-  return (e) => {
-    const ts = Date.parse(e.ts);
-    if (ts < from || ts > to) return false;
-    if (q.action?.length && !exact.has(e.action) && !prefixes.some((p) => e.action.startsWith(p))) return false;
-    if (q.userId !== undefined && e.subject.userId !== q.userId) return false;
-    if (q.tenantId !== undefined && e.tenant?.id !== q.tenantId) return false;
-    if (q.outcome !== undefined && e.outcome !== q.outcome) return false;
-    if (q.browserKeyId !== undefined && e.details.browserKeyId !== q.browserKeyId) return false;
-    if (text !== undefined && !searchableText(e).includes(text)) return false;
-    return true;
-  };
-}
-
-/** Options of {@link verifyFile}. */
-export interface VerifyFileOptions {
-  /**
-   * The file is a slice of a log (e.g. in an evidence pack): the chain is checked from its first
-   * entry, whose seq and `prevHash` are taken as given and reported, so they can be compared with a
-   * signed manifest. Without it the chain must start at seq 1 from the genesis hash.
-   */
-  slice?: boolean;
-  /** Called with each verified entry's seq and hash (the anchor check looks for one). */
-  onEntry?: (seq: number, hash: string) => void;
-}
-
-/**
- * Walks a whole log file, streaming, and returns OK with the entry count or the first entry that
- * does not verify (line, seq, reason). A missing file is an empty, valid log.
- */
-export async function verifyFile(file: string, options: VerifyFileOptions = {}): Promise<AuditVerifyResult> {
-  let head = GENESIS_HEAD;
-  let slice: { firstSeq: number; anchorHash: string } | undefined;
-  let entries = 0;
-  let recoveries = 0;
-  let line = 0;
-  try {
-    for await (const l of readLinesForward(file)) {
-      line += 1;
-      if (!l.terminated) {
-        const bytes = Buffer.byteLength(l.text, 'utf8');
-        const whole = checkLine(l.text, line, head).ok;
-        let seq: number | null = null;
-        try {
-          seq = seqOf(JSON.parse(l.text));
-        } catch {
-          // A torn fragment is usually not JSON; its seq is then unknown.
-        }
-        return {
-          ok: false,
-          file,
-          entries,
-          broken: {
-            line,
-            seq,
-            reason: 'torn-tail',
-            message:
-              `Line ${line} is the last line and is incomplete (${bytes} bytes, no newline): an append was cut off ` +
-              `by a crash${whole ? ', though the entry itself is whole' : ''}. The ${entries} entries before it verify. ` +
-              'Run `npx authdesk audit repair` to set the fragment aside and record the repair.',
-          },
-        };
-      }
-      if (options.slice && line === 1) {
-        // Anchor the chain at the slice's first entry (its own hash is still checked below).
-        const first = checkEntryText(l.text, line);
-        if (first.ok) {
-          head = { seq: first.entry.seq - 1, hash: first.entry.prevHash };
-          slice = { firstSeq: first.entry.seq, anchorHash: first.entry.prevHash };
-        }
-      }
-      const check = checkLine(l.text, line, head);
-      if (!check.ok) return { ok: false, file, entries, broken: check.broken };
-      head = { seq: check.entry.seq, hash: check.entry.hash };
-      options.onEntry?.(head.seq, head.hash);
-      entries += 1;
-      if (check.entry.action === 'log.recovered') recoveries += 1;
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  return { ok: true, file, entries, lastSeq: head.seq, lastHash: head.hash, recoveries, ...(slice ? { slice } : {}) };
 }
 
 /**
@@ -241,7 +79,7 @@ export class AuditLogService {
   private readonly staleMs: number;
   private readonly anchor?: LogAnchor;
   private readonly osUser = osUserName();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new TaskQueue();
   /**
    * The chain head as of the file identity (inode, size, mtime) this process last saw; the tail is
    * re-read when any of them changed, i.e. when anyone else touched the file.
@@ -332,7 +170,7 @@ export class AuditLogService {
       return { file: this.file, state: 'empty', lastSeq: 0, message: 'The audit log is empty.' };
     }
     try {
-      const s = await this.inspect(handle);
+      const s = await inspectTail(handle);
       if (s.state === 'ok' || s.state === 'empty') {
         // SECURITY: a log that ends before its keychain anchor was cut or emptied by hand.
         const cut = anchorBreak(anchored, {
@@ -392,51 +230,8 @@ export class AuditLogService {
   }
 
   /** Entries matching the filters, newest first, one page at a time. */
-  async query(q: AuditQueryParsed): Promise<AuditPage> {
-    const handle = await openIfExists(this.file);
-    if (!handle) return { entries: [], nextCursor: null, scannedLines: 0, skippedLines: 0 };
-    try {
-      const { completeEnd } = await readTail(handle);
-      let end = completeEnd;
-      let beforeSeq = Infinity;
-      if (q.cursor !== undefined) {
-        const [offset, seq] = q.cursor.split('-').map(Number);
-        beforeSeq = seq;
-        // The cursor's offset is a line start as long as the prefix is unchanged (repair keeps it);
-        // if it is not, scan from the end and rely on the seq alone.
-        if (offset <= completeEnd && (offset === 0 || (await this.byteAt(handle, offset - 1)) === 0x0a)) end = offset;
-      }
-      const matches = matcherFor(q);
-      const entries: AuditEntry[] = [];
-      let scannedLines = 0;
-      let skippedLines = 0;
-      let lastOffset = 0;
-      for await (const line of readLinesBackward(handle, end)) {
-        scannedLines += 1;
-        let raw: unknown;
-        try {
-          raw = JSON.parse(line.text);
-        } catch {
-          skippedLines += 1;
-          continue;
-        }
-        const parsed = AuditEntry.safeParse(raw);
-        if (!parsed.success) {
-          skippedLines += 1;
-          continue;
-        }
-        const entry = parsed.data;
-        if (entry.seq >= beforeSeq || !matches(entry)) continue;
-        entries.push(entry);
-        lastOffset = line.offset;
-        if (entries.length >= q.limit) break;
-      }
-      const last = entries.at(-1);
-      const nextCursor = entries.length >= q.limit && last && lastOffset > 0 ? `${lastOffset}-${last.seq}` : null;
-      return { entries, nextCursor, scannedLines, skippedLines };
-    } finally {
-      await handle.close();
-    }
+  query(q: AuditQueryParsed): Promise<AuditPage> {
+    return queryFile(this.file, q);
   }
 
   /**
@@ -449,65 +244,24 @@ export class AuditLogService {
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(task);
   }
 
   /** Runs `task` holding the cross-process lock on the log. */
-  private async locked<T>(task: () => Promise<T>): Promise<T> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: this.staleMs,
-        // Wait long enough for a crashed holder's lock to go stale, but not forever.
-        retries: { retries: Math.ceil((this.staleMs * 1.5) / 100), factor: 1, minTimeout: 100, maxTimeout: 100 },
-        onCompromised: () => {
-          // Another process took over a lock we held too long: forget what we knew of the tail.
-          this.cache = null;
-        },
-      });
-    } catch (error) {
-      throw new AppError(
-        'unavailable',
-        'Another Authdesk window or CLI run is holding the audit log. Wait for it to finish and try again.',
-        { cause: error },
-      );
-    }
-    try {
-      return await task();
-    } finally {
-      await release().catch(() => undefined);
-    }
-  }
-
-  private async byteAt(handle: FileHandle, position: number): Promise<number | undefined> {
-    const buffer = Buffer.alloc(1);
-    const { bytesRead } = await handle.read(buffer, 0, 1, position);
-    return bytesRead === 1 ? buffer[0] : undefined;
-  }
-
-  /** Reads and judges the tail of the open log. */
-  private async inspect(handle: FileHandle): Promise<TailState> {
-    const tail = await readTail(handle);
-    if (tail.size === 0) return { state: 'empty', head: GENESIS_HEAD, tornBytes: 0, tail };
-    let head = GENESIS_HEAD;
-    if (tail.lastLine) {
-      const check = checkEntryText(tail.lastLine.text, 1);
-      if (!check.ok) return { state: 'damaged', head, tornBytes: tail.fragment.length, tail };
-      head = { seq: check.entry.seq, hash: check.entry.hash };
-    }
-    if (tail.fragment.length > 0) return { state: 'torn', head, tornBytes: tail.fragment.length, tail };
-    return { state: 'ok', head, tornBytes: 0, tail };
+  private locked<T>(task: () => Promise<T>): Promise<T> {
+    const busyMessage = 'Another Authdesk window or CLI run is holding the audit log. Wait for it to finish and try again.';
+    const onCompromised = () => {
+      // Another process took over a lock we held too long: forget what we knew of the tail.
+      this.cache = null;
+    };
+    return withFileLock(this.file, { dir: this.dir, staleMs: this.staleMs, pollMs: 100, busyMessage, onCompromised }, task);
   }
 
   /** The head to chain the next entry to, from the cache when the file is as we left it. */
   private async headFor(handle: FileHandle): Promise<ChainHead> {
     const key = fileKey(await handle.stat());
     if (this.cache && this.cache.key === key) return this.cache.head;
-    const s = await this.inspect(handle);
+    const s = await inspectTail(handle);
     if (s.state === 'torn') throw new AppError('conflict', tornMessage(s));
     if (s.state === 'damaged') throw new AppError('conflict', DAMAGED_MESSAGE);
     this.cache = { key, head: s.head };
@@ -520,26 +274,9 @@ export class AuditLogService {
     return { osUser: cleanString(this.osUser, 200), agentName: agentName === null ? null : cleanString(agentName, 200) };
   }
 
+
   private async buildEntry(input: AuditAppendInput, head: ChainHead): Promise<AuditEntry> {
-    const { details, redacted } = sanitizeDetails(input.details);
-    const unsealed: Omit<AuditEntry, 'hash'> = {
-      v: AUDIT_FORMAT_VERSION,
-      seq: head.seq + 1,
-      ts: this.now().toISOString(),
-      actor: await this.actor(),
-      action: input.action,
-      tenant: input.tenant ? { id: cleanString(input.tenant.id, 200), name: cleanString(input.tenant.name, 200) } : null,
-      subject: input.subject?.userId === undefined ? {} : { userId: cleanString(input.subject.userId, 500) },
-      details,
-      outcome: input.error === undefined ? 'ok' : 'error',
-      prevHash: head.hash,
-    };
-    if (input.error !== undefined) unsealed.error = auditErrorOf(input.error);
-    if (input.verification) unsealed.verification = input.verification;
-    if (redacted.length > 0) unsealed.redacted = redacted;
-    // Refuse to write anything the reader would reject: the log must always verify.
-    const entry = AuditEntry.parse(seal(unsealed));
-    return entry;
+    return buildEntry(input, head, { ts: this.now().toISOString(), actor: await this.actor() });
   }
 
   private async appendLocked(input: AuditAppendInput): Promise<AuditEntry> {
@@ -576,75 +313,12 @@ export class AuditLogService {
   }
 
   private async repairLocked(): Promise<AuditRepairResult> {
-    const handle = await openIfExists(this.file);
-    if (!handle) return { kind: 'none' };
-    let state: TailState;
-    try {
-      state = await this.inspect(handle);
-    } finally {
-      await handle.close();
-    }
-    if (state.state === 'damaged') throw new AppError('conflict', DAMAGED_MESSAGE);
-    if (state.state !== 'torn' || !state.tail) return { kind: 'none' };
-    const { fragment, completeEnd } = state.tail;
-    const fragmentText = fragment.toString('utf8');
-    const whole = checkLine(fragmentText, 1, state.head);
-    const fragmentSha256 = sha256Hex(fragment);
-    let head = state.head;
-    let quarantineFile: string | undefined;
-    if (whole.ok) {
-      head = { seq: whole.entry.seq, hash: whole.entry.hash };
-    } else {
-      // Content-derived name: a repair interrupted and run again rewrites the same file.
-      const name = `torn-after-seq-${state.head.seq}-${fragmentSha256.slice(0, 12)}.fragment`;
-      quarantineFile = `quarantine/${name}`;
-      await mkdir(this.quarantineDir, { recursive: true, mode: 0o700 });
-      // SECURITY: owner-only, like the log it came from.
-      const qHandle = await open(join(this.quarantineDir, name), 'w', 0o600);
-      try {
-        await writeFully(qHandle, fragment);
-        await qHandle.sync();
-      } finally {
-        await qHandle.close();
-      }
-      await syncDir(this.quarantineDir);
-    }
-    const recovered = await this.buildEntry(
-      {
-        action: 'log.recovered',
-        details: {
-          kind: whole.ok ? 'completed' : 'quarantined',
-          ...(quarantineFile ? { quarantineFile } : {}),
-          fragmentBytes: fragment.length,
-          fragmentSha256,
-          afterSeq: state.head.seq,
-        },
-      },
-      head,
+    const result = await repairTornTail({ file: this.file, dir: this.dir, quarantineDir: this.quarantineDir }, (input, head) =>
+      this.buildEntry(input, head),
     );
-    // Build the repaired log beside the old one and swap it in with one rename.
-    const temp = `${this.file}.repair-${process.pid}.tmp`;
-    try {
-      await copyFile(this.file, temp);
-      const tHandle = await open(temp, 'r+');
-      try {
-        await tHandle.truncate(completeEnd);
-        const tailBytes = Buffer.from(`${whole.ok ? `${fragmentText}\n` : ''}${lineOf(recovered)}`, 'utf8');
-        await writeFully(tHandle, tailBytes, completeEnd);
-        await tHandle.sync();
-      } finally {
-        await tHandle.close();
-      }
-      await rename(temp, this.file);
-      await syncDir(this.dir);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw new AppError('unavailable', 'Authdesk could not rewrite the audit log to repair it. Check free disk space and try again.', {
-        cause: error,
-      });
-    }
+    if (!result.entry) return result;
     this.cache = null;
-    await this.anchor?.advance({ seq: recovered.seq, hash: recovered.hash }, recovered.prevHash);
-    return { kind: whole.ok ? 'completed' : 'quarantined', ...(quarantineFile ? { quarantineFile } : {}), entry: recovered };
+    await this.anchor?.advance({ seq: result.entry.seq, hash: result.entry.hash }, result.entry.prevHash);
+    return result;
   }
 }

@@ -1,8 +1,8 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { buildPageCsp } from '../platform/page-csp';
+import { readServedFile, resolveServedPath } from '../platform/served-files';
 
 /**
  * Serves the built guided-enrollment page (out/renderer/enroll and its assets) on a loopback port,
@@ -19,19 +19,8 @@ import { buildPageCsp } from '../platform/page-csp';
  * every response carries a CSP that lets the page call only the local tenant's API.
  */
 
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
 /** Top-level folders of the build the page needs; nothing else is served. */
-const SERVED_DIRS = new Set(['enroll', 'assets']);
+const SERVED_DIRS = ['enroll', 'assets'];
 
 /** Options of {@link startEnrollPageServer}. */
 export interface EnrollPageServerOptions {
@@ -62,20 +51,7 @@ export function enrollPageCsp(connectSrc: readonly string[]): string {
  * would climb out of the build (decoded once; `..`, backslashes and NUL refuse outright).
  */
 export function resolveEnrollPath(root: string, pathname: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
-  if (/[\\\0]/.test(decoded)) return null;
-  const segments = decoded.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s === '..' || s === '.')) return null;
-  if (segments.length === 0 || !SERVED_DIRS.has(segments[0])) return null;
-  if (decoded.endsWith('/')) segments.push('index.html');
-  const full = resolve(root, ...segments);
-  const rel = relative(root, full);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? null : full;
+  return resolveServedPath(root, SERVED_DIRS, pathname);
 }
 
 /** Starts the server on 127.0.0.1 (port 0 by default). */
@@ -103,16 +79,9 @@ export async function startEnrollPageServer(options: EnrollPageServerOptions): P
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
     const file = resolveEnrollPath(root, new URL(req.url ?? '/', 'http://localhost').pathname);
     if (file === null) return send(res, 404, 'Not found');
-    try {
-      // SECURITY: a symlink inside the build must not lead outside it either.
-      const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
-      const rel = relative(realRoot, realFile);
-      if (rel.startsWith('..') || isAbsolute(rel) || !(await stat(realFile)).isFile()) return send(res, 404, 'Not found');
-      const body = req.method === 'HEAD' ? '' : await readFile(realFile);
-      return send(res, 200, body, { 'content-type': TYPES[extname(realFile).toLowerCase()] ?? 'application/octet-stream' });
-    } catch {
-      return send(res, 404, 'Not found');
-    }
+    const served = await readServedFile(root, file, req.method === 'HEAD');
+    if (served === null) return send(res, 404, 'Not found');
+    return send(res, 200, served.body ?? '', { 'content-type': served.contentType });
   };
 
   const server = createServer((req, res) => {

@@ -1,8 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { AppError } from '@shared/errors';
 import { readJsonFile, writeJsonAtomic } from '../platform/atomic-file';
+import { TaskQueue, withFileLock } from '../platform/file-lock';
 import { TENANTS_FILE, TenantsFile } from './profiles';
 
 /**
@@ -12,7 +11,7 @@ import { TENANTS_FILE, TenantsFile } from './profiles';
  */
 export class TenantsFileStore {
   readonly file: string;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new TaskQueue();
 
   constructor(
     private readonly dataDir: string,
@@ -49,37 +48,15 @@ export class TenantsFileStore {
    * read-modify-write from each would lose one of the two changes.
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const task = () => this.locked(fn);
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.locked(fn));
   }
 
   /**
    * Runs `task` holding the proper-lockfile lock on `tenants.json` (a `tenants.json.lock` dir next
    * to it; the atomic write renames onto the file itself, so the lock dir stays put).
    */
-  private async locked<T>(task: () => Promise<T>): Promise<T> {
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: this.staleMs,
-        // Wait long enough for a crashed holder's lock to go stale, but not forever.
-        retries: { retries: Math.ceil((this.staleMs * 1.5) / 50), factor: 1, minTimeout: 50, maxTimeout: 50 },
-      });
-    } catch (error) {
-      throw new AppError(
-        'unavailable',
-        'Another Authdesk window or CLI run is changing the tenant list. Wait for it to finish and try again.',
-        { cause: error },
-      );
-    }
-    try {
-      return await task();
-    } finally {
-      await release().catch(() => undefined);
-    }
+  private locked<T>(task: () => Promise<T>): Promise<T> {
+    const busyMessage = 'Another Authdesk window or CLI run is changing the tenant list. Wait for it to finish and try again.';
+    return withFileLock(this.file, { dir: this.dataDir, staleMs: this.staleMs, pollMs: 50, busyMessage }, task);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channel } from '../contract';
+import { channelWithoutInput } from './no-input';
 
 /** Facts about the running app that the console shows (never paths to secrets). */
 export const AppInfo = z.object({
@@ -13,5 +13,5 @@ export const AppInfo = z.object({
 export type AppInfo = z.infer<typeof AppInfo>;
 
 export const appChannels = {
-  'app:info': channel({ summary: 'Version and mode of the running app', input: z.object({}).strict(), output: AppInfo }),
+  'app:info': channelWithoutInput('Version and mode of the running app', AppInfo),
 };

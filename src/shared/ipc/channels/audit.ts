@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel } from '../contract';
+import { channelWithoutInput } from './no-input';
 import { AuditPage, AuditQuery, AuditRepairResult, AuditStatus, AuditVerifyResult } from '../../domain/audit';
 
 /** The `audit:*` channels: the console audit log, read-only except for repairing a crash's torn tail. */
@@ -9,16 +10,8 @@ export const auditChannels = {
     input: AuditQuery,
     output: AuditPage,
   }),
-  'audit:verify': channel({
-    summary: 'Walk the whole hash chain and name the first entry that does not verify',
-    input: z.object({}).strict(),
-    output: AuditVerifyResult,
-  }),
-  'audit:status': channel({
-    summary: 'Whether the log can record (clean, empty, torn by a crash, or damaged), from its tail',
-    input: z.object({}).strict(),
-    output: AuditStatus,
-  }),
+  'audit:verify': channelWithoutInput('Walk the whole hash chain and name the first entry that does not verify', AuditVerifyResult),
+  'audit:status': channelWithoutInput('Whether the log can record (clean, empty, torn by a crash, or damaged), from its tail', AuditStatus),
   'audit:repair': channel({
     summary: 'Set a torn last line aside in quarantine and record the repair in the chain',
     // SECURITY: an explicit confirmation, so no accidental or replayed empty call repairs anything.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel } from '../contract';
+import { channelWithoutInput } from './no-input';
 
 const KeyId = z.string().regex(/^[0-9a-f]{16}$/, 'Pick a paired browser from the list');
 const PairingId = z.uuid('Pick a pairing request from the list');
@@ -50,11 +51,7 @@ export type BridgeStatus = z.infer<typeof BridgeStatus>;
 
 /** The `bridge:*` channels: browser integration on/off, pairing confirmation, paired list, revocation. */
 export const bridgeChannels = {
-  'bridge:status': channel({
-    summary: 'Browser integration: on/off, paired browsers and pairing requests',
-    input: z.object({}).strict(),
-    output: BridgeStatus,
-  }),
+  'bridge:status': channelWithoutInput('Browser integration: on/off, paired browsers and pairing requests', BridgeStatus),
   'bridge:set-enabled': channel({
     summary: 'Switch browser integration on (writes the native host manifests) or off (removes them)',
     input: z.object({ enabled: z.boolean() }).strict(),

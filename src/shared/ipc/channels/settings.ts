@@ -1,22 +1,14 @@
-import { z } from 'zod';
 import { channel } from '../contract';
+import { channelWithoutInput } from './no-input';
 import { SettingsPatch, SettingsView } from '../../domain/settings';
 
 /** The `settings:*` channels: agent name, per-tenant policy, stale threshold, enrollment action code. */
 export const settingsChannels = {
-  'settings:get': channel({
-    summary: 'The console settings with defaults filled in',
-    input: z.object({}).strict(),
-    output: SettingsView,
-  }),
+  'settings:get': channelWithoutInput('The console settings with defaults filled in', SettingsView),
   'settings:update': channel({
     summary: 'Change some settings (recorded in the audit log); a tenant policy of null resets it',
     input: SettingsPatch,
     output: SettingsView,
   }),
-  'settings:confirm-external': channel({
-    summary: 'A security admin accepts settings.json as edited outside the app (recorded in the audit log)',
-    input: z.object({}).strict(),
-    output: SettingsView,
-  }),
+  'settings:confirm-external': channelWithoutInput('A security admin accepts settings.json as edited outside the app (recorded in the audit log)', SettingsView),
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel } from '../contract';
+import { channelWithoutInput } from './no-input';
 import {
   ApiUrl,
   ClientTenantId,
@@ -49,11 +50,7 @@ export const TenantTestInput = z.union([
 export type TenantTestInput = z.input<typeof TenantTestInput>;
 
 export const tenantChannels = {
-  'tenants:list': channel({
-    summary: 'All tenant profiles and which one is active',
-    input: z.object({}).strict(),
-    output: TenantList,
-  }),
+  'tenants:list': channelWithoutInput('All tenant profiles and which one is active', TenantList),
   'tenants:add': channel({
     summary: 'Add a tenant profile; the secret goes straight to the OS keychain',
     input: TenantAddInput,

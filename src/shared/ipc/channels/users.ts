@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel } from '../contract';
+import { channelWithoutInput } from './no-input';
 import { ErrorInfo } from '../../errors';
 import { RecentUser, SearchField, UserDetail, UserId, UserSummary } from '../../domain/user';
 import { MAX_QUERY_LENGTH } from '../../lib/query';
@@ -96,11 +97,7 @@ export const userChannels = {
     input: z.object({ userId: UserId }).strict(),
     output: UserDetail,
   }),
-  'users:recent': channel({
-    summary: 'Users opened recently in the active tenant (kept in memory only)',
-    input: z.object({}).strict(),
-    output: z.object({ users: z.array(RecentUser) }),
-  }),
+  'users:recent': channelWithoutInput('Users opened recently in the active tenant (kept in memory only)', z.object({ users: z.array(RecentUser) })),
   'users:revoke-sessions': channel({
     summary: "Revoke every session of a user (with reason and ticket, audited)",
     input: RevokeSessionsInput,
