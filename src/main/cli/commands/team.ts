@@ -104,8 +104,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (url: string, _opts: unknown, cmd: Command) => {
       const conn = parseTeamUrl(url);
       const password = await readSecret(ctx.io, `Password of database role ${conn.user}`);
-      const saved = await service().saveConnection('agent', url, password);
-      const status = await service().shipNow();
+      const { status, ...saved } = await service().connectAgent(url, password);
       ctx.printer(cmd).result({ ...saved, status }, () => `Team mode is on: shipping as ${saved.role} to ${saved.url}.\n${statusText(status)}`);
       if (status.state === 'refused') ctx.exitCode = EXIT_BROKEN;
     });
@@ -114,7 +113,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('disconnect')
     .description('turn team mode off for this computer (forgets the connection; the store keeps what was shipped)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const removed = await service().forget('agent');
+      // SECURITY: turning shipping off is turning a protection off: admin-only when roles apply.
+      await ctx.services().policy.requireAdmin('settings.weaken');
+      const { removed } = await service().disconnectAgent();
       ctx.printer(cmd).result({ removed }, () => (removed ? 'Team mode is off: the connection was removed from the keychain.\n' : 'Team mode was not on.\n'));
     });
 

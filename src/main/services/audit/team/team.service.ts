@@ -134,6 +134,28 @@ export class TeamService {
     }
   }
 
+  /**
+   * Turns team mode on for this computer (`authdesk team connect` and Settings → Team audit store):
+   * tests the agent role, keeps URL and password in the keychain, and ships what waits.
+   */
+  async connectAgent(url: string, password: string): Promise<{ role: string; url: string; status: TeamStatus }> {
+    const saved = await this.saveConnection('agent', url, password);
+    return { ...saved, status: await this.shipNow() };
+  }
+
+  /**
+   * Turns team mode off (`authdesk team disconnect` and the console): ships what waits first (best
+   * effort), then forgets the connection. The store keeps everything shipped.
+   */
+  async disconnectAgent(): Promise<{ removed: boolean; status: TeamStatus }> {
+    if (await this.connection('agent').catch(() => null)) await this.shipNow();
+    const removed = await this.forget('agent');
+    let status = await this.shipNow();
+    // A pass that began before the connection was forgotten answers with the old state: ask again.
+    if (status.state !== 'off') status = await this.shipNow();
+    return { removed, status };
+  }
+
   /** Forgets a stored connection (the store keeps everything shipped). */
   async forget(kind: TeamConnectionKind): Promise<boolean> {
     const removed = await this.options.keychain.delete(kind);
