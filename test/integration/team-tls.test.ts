@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,8 @@ import { clientConfig, parseTeamUrl } from '../../src/main/services/audit/team/c
 import { TeamService } from '../../src/main/services/audit/team/team.service';
 import { createServices, type Services } from '../../src/main/services/container';
 import { createKeychain } from '../../src/main/services/platform/keychain';
+import { LinuxPolicyFileReader } from '../../src/main/services/policy/managed-policy';
+import { PolicyService } from '../../src/main/services/policy/policy.service';
 import { routerOver } from '../support/data-dir';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
@@ -18,8 +20,8 @@ import { startPostgres, type TestPostgres } from '../support/postgres';
 // node-postgres settings it builds. A throwaway CA and server certificate (for 127.0.0.1 and
 // localhost only) are made here with the openssl CLI. verify-full connects with that CA and over
 // TLS; another CA, the system roots and a host name the certificate does not name are refused; a
-// plaintext connection to a host that is not this computer is refused before any network, unless
-// the plaintext allowance (lead-team's `allowPlaintextRemote`) is on.
+// plaintext connection to a host that is not this computer is refused before any network, unless a
+// trusted managed policy (root-owned file) says `allowPlaintextTeamStore: true`.
 const run = promisify(execFile);
 const service = `${process.env.AUTHDESK_KEYCHAIN_SERVICE ?? 'authdesk-test'}-team-tls-${process.pid}`;
 const ROLE = 'tls_agent';
@@ -121,19 +123,32 @@ describe('plaintext to a host that is not this computer', { timeout: 60_000 }, (
     await services.team.disconnectAgent();
   });
 
-  it('is tried on the network when the plaintext allowance is on (and fails there: nothing listens)', async () => {
+  it('is tried on the network only when a trusted managed policy allows it (and fails there: nothing listens)', async () => {
+    const policyFile = join(dir, 'policy.json');
     const team = new TeamService({
       dataDir: join(dir, 'allowed'),
       auditFile: join(dir, 'allowed', 'audit.jsonl'),
       keychain: createKeychain(`${service}.team`),
-      connect: { allowPlaintextRemote: true, connectionTimeoutMs: 1_000 },
+      connect: { connectionTimeoutMs: 1_000 },
+      plaintextAllowed: () => new PolicyService({ managed: new LinuxPolicyFileReader(policyFile) }).allowsPlaintextTeamStore(),
     });
+    const remote = `postgres://${ROLE}@192.0.2.10:${server.port}/${server.database}?sslmode=disable`;
+    const refused = { code: 'validation', message: expect.stringMatching(/sslmode=disable is refused/) as unknown };
     try {
-      // Past the check, the connection is attempted: it is the network that fails, not the refusal.
-      await expect(team.connectAgent(`postgres://${ROLE}@192.0.2.10:${server.port}/${server.database}?sslmode=disable`, PASSWORD)).rejects.toMatchObject({
-        code: 'unavailable',
-        message: expect.stringMatching(/cannot be reached/) as unknown,
-      });
+      // No policy, or one that does not say so: refused.
+      await expect(team.connectAgent(remote, PASSWORD)).rejects.toMatchObject(refused);
+      await writeFile(policyFile, JSON.stringify({ allowPlaintextTeamStore: false }), { mode: 0o644 });
+      await expect(team.connectAgent(remote, PASSWORD)).rejects.toMatchObject(refused);
+      // Allowed by a policy file anyone could have written (the agent, say): still refused.
+      await writeFile(policyFile, JSON.stringify({ allowPlaintextTeamStore: true }));
+      await chmod(policyFile, 0o666);
+      await expect(team.connectAgent(remote, PASSWORD)).rejects.toMatchObject(refused);
+      // Allowed by a root-owned policy file (as an OS administrator installs it): past the check, the
+      // connection is attempted, and it is the network that fails, not the refusal.
+      if (process.getuid?.() === 0) {
+        await chmod(policyFile, 0o644);
+        await expect(team.connectAgent(remote, PASSWORD)).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/cannot be reached/) as unknown });
+      }
     } finally {
       await team.close();
     }
