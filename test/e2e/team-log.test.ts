@@ -8,8 +8,9 @@ import { openConsole, type ConsoleSession } from '../support/chromium';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 // Team mode end to end in real Chromium through the browser harness (which runs the shipper), with a
-// real PostgreSQL: team mode is turned on, the agent searches a user in the console, the entries
-// reach the store, and the Audit log's team scope filters the team log by agent (database role).
+// real PostgreSQL: the DBA's steps (`team init`, `team add-agent`) set the store up, the agent turns
+// team mode on in the console (Settings → Team audit store), searches a user, the entries reach the
+// store, and the Audit log's team scope filters the team log by agent (database role).
 let emulator: RunningEmulator;
 let server: TestPostgres;
 let ui: ConsoleSession;
@@ -39,16 +40,34 @@ describe('team mode in Chromium', { timeout: 180_000 }, () => {
     expect(await page.locator('[data-testid="audit-scope"]').count()).toBe(0);
   });
 
-  it('turns team mode on, searches a user, and filters the team log by agent', async () => {
-    // Team mode on, as the admin does it (`team init`, `team add-agent`, `team connect`).
+  it('turns team mode on in Settings, searches a user, and filters the team log by agent', async () => {
+    // The DBA's steps on this computer (`team init`, `team add-agent`): the store and two agent roles.
     const team = ui.harness.services.team;
     const installer = team.open(server.url('postgres'), server.password, 1);
     await installer.install();
     await installer.addMember('e2e_agent', 'e2e_agent-password-x');
     await installer.addMember('e2e_other', 'e2e_other-password-x');
     await installer.close();
-    await team.saveConnection('agent', server.url('e2e_agent'), 'e2e_agent-password-x');
     await team.saveConnection('admin', server.url('postgres'), server.password);
+
+    // The agent turns team mode on in the console, from the keyboard.
+    await ui.goto('/settings/general');
+    const section = page.locator('[data-testid="team-store-settings"]');
+    await section.locator('[data-testid="team-store-state"][data-state="off"]').waitFor();
+    await section.getByLabel('Server host').fill('127.0.0.1');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(String(server.port));
+    await section.getByLabel('Database', { exact: true }).fill(server.database);
+    await section.getByLabel('Database role').fill('e2e_agent');
+    await section.getByLabel('TLS, with the server’s certificate and host name checked (verify-full)').focus();
+    await page.keyboard.press('ArrowDown'); // the radio group: no TLS, fine for a server on this computer
+    expect(await section.getByLabel('No TLS: only for a server on this computer').isChecked()).toBe(true);
+    await section.getByLabel('Role password').fill('e2e_agent-password-x');
+    await page.keyboard.press('Enter');
+    await section.locator('[data-testid="team-store-state"][data-state="in-sync"], [data-testid="team-store-state"][data-state="waiting"]').first().waitFor();
+    expect(await section.textContent()).toContain(server.url('e2e_agent'));
+    expect(await team.connection('agent')).toEqual({ url: server.url('e2e_agent'), password: 'e2e_agent-password-x' });
 
     // Act in the console: search a user.
     await ui.goto('/');

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -353,6 +354,45 @@ describe('every channel under random and malformed input', () => {
     expect(logLines.at(-1)).toContain('Error: fuzz-ipc canary: a known line without any secret');
     expect(() => mustNotLeak(`leaked ${emulator.secret}`)).toThrow();
     for (const line of logLines) mustNotLeak(line);
+  });
+});
+
+describe('team:connect never hands the password back', () => {
+  it('answers valid connections to a closed port and refused plaintext without the password in the answer or a log', async () => {
+    // A port nothing listens on (this process's own free-port probe): every connection fails fast.
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const port = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(port));
+      });
+    });
+    const marked = fc.string({ minLength: 12, maxLength: 60 }).map((s) => `pw-${s}-mark`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          host: fc.constantFrom('127.0.0.1', 'localhost', '192.0.2.10', 'db.example.invalid'),
+          tls: fc.constantFrom('verify-full', 'disable'),
+          role: fc.constantFrom('agent_x', 'postgres', '_a1'),
+          database: fc.constantFrom('authdesk', 'x', 'a b'),
+          password: marked,
+        }),
+        async (input) => {
+          // Remote hosts only with plaintext (refused before any network); TLS and plaintext to this computer reach the closed port.
+          if (input.tls === 'verify-full' && !['127.0.0.1', 'localhost'].includes(input.host)) input.host = '127.0.0.1';
+          const before = logLines.length;
+          const result = await router.handle('team:connect', { ...input, port: closedPort }, { transport: 'test' });
+          expect(result.ok).toBe(false);
+          if (result.ok) return;
+          expect(['validation', 'unavailable']).toContain(result.error.code);
+          const wire = JSON.stringify(result);
+          expect(wire).not.toContain(input.password);
+          expect(wire).not.toContain(encodeURIComponent(input.password));
+          for (const line of logLines.slice(before)) expect(line).not.toContain(input.password);
+        },
+      ),
+      { numRuns: 20, seed: Number(process.env.AUTHDESK_FUZZ_SEED ?? Date.now() % 2 ** 31), endOnFailure: true },
+    );
+    expect(await services.team.connection('agent').catch(() => null)).toBeNull();
   });
 });
 

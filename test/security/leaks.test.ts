@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import type { TrafficEntry } from '../harness/server';
 import { openConsole, type ConsoleSession } from '../support/chromium';
+import { startPostgres, type TestPostgres } from '../support/postgres';
 
 // Leak checks (issue #7, item 2): one e2e run in Chromium through the browser harness that does what
 // an agent does (add a tenant with its secret, search, open a user, verify the caller with a code and
@@ -13,6 +14,8 @@ import { openConsole, type ConsoleSession } from '../support/chromium';
 // folder on disk. Then it proves the tenant secret, the user tokens and the OTP codes and TOTP
 // secrets appear in none of them, with the few places one legitimately goes named explicitly:
 //   - the secret goes renderer -> main once, in the tenants:add request (the agent typed it);
+//   - the team store role's password goes renderer -> main once, in the team:connect request
+//     (Settings → Team audit store, against a real PostgreSQL);
 //   - an OTP code goes renderer -> main in verification:submit-code (the caller read it out);
 //   - a user token goes main -> renderer inside the `link` of a challenge or enrollment link, which
 //     the agent hands to the user (the link is the token's purpose).
@@ -22,7 +25,11 @@ const USER = 'leak-user';
 const EMAIL = 'leak.user@example.com';
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g;
 
+const TEAM_ROLE = 'leak_agent';
+const TEAM_PASSWORD = `team_pw_${Date.now().toString(36)}_do_not_leak`;
+
 let emulator: RunningEmulator;
+let postgres: TestPostgres;
 let ui: ConsoleSession;
 const mainLog: string[] = [];
 const pageLog: string[] = [];
@@ -39,6 +46,7 @@ beforeAll(async () => {
     restore.push(() => spy.mockRestore());
   }
   emulator = await startEmulator({ port: 0, host: '127.0.0.1', seed: 4, secret: SECRET });
+  postgres = await startPostgres();
   emulator.store.updateUser(USER, { email: EMAIL, emailVerified: true, displayName: 'Leak Check' });
   const day = 86_400_000;
   emulator.store.addAuthenticator({
@@ -69,6 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ui?.close();
   await emulator?.close();
+  await postgres?.stop();
   for (const r of restore) r();
 });
 
@@ -149,6 +158,22 @@ describe('an agent session leaves no secret, token or code behind', () => {
     // And a challenge link, through the page's own window.authdesk.
     const link = await page.evaluate((userId) => (window as unknown as AuthdeskWindow).authdesk.verification.start({ userId, method: 'prebuilt-ui' }), USER);
     expect(link).toMatchObject({ ok: true, value: { link: expect.stringContaining('token=') as unknown } });
+    // 5. Turn team mode on in Settings → Team audit store with the role's password (the DBA set the store up).
+    const installer = ui.harness.services.team.open(postgres.url('postgres'), postgres.password, 1);
+    await installer.install();
+    await installer.addMember(TEAM_ROLE, TEAM_PASSWORD);
+    await installer.close();
+    await ui.goto('/settings/general');
+    const team = page.locator('[data-testid="team-store-settings"]');
+    await team.getByLabel('Server host').fill('127.0.0.1');
+    await team.getByLabel('Port').fill(String(postgres.port));
+    await team.getByLabel('Database', { exact: true }).fill(postgres.database);
+    await team.getByLabel('Database role').fill(TEAM_ROLE);
+    await team.getByLabel('No TLS: only for a server on this computer').check();
+    await team.getByLabel('Role password').fill(TEAM_PASSWORD);
+    await team.getByRole('button', { name: 'Test and turn team mode on' }).click();
+    await team.locator('[data-testid="team-store-state"][data-state="in-sync"], [data-testid="team-store-state"][data-state="waiting"]').first().waitFor();
+    expect(await ui.harness.services.team.connection('agent')).toEqual({ url: postgres.url(TEAM_ROLE), password: TEAM_PASSWORD });
     // Reload once, so anything the console persists across reloads would now be on disk.
     await ui.goto('/search');
   });
@@ -172,6 +197,8 @@ describe('an agent session leaves no secret, token or code behind', () => {
     const answers = traffic.map((t) => ({ name: t.kind === 'call' ? `answer ${t.channel}` : `event ${t.event}`, data: t.kind === 'call' ? t.response : t.payload }));
     expect(placesWith(SECRET, requests)).toEqual(['request tenants:add']);
     expect(placesWith(SECRET, answers)).toEqual([]);
+    expect(placesWith(TEAM_PASSWORD, requests)).toEqual(['request team:connect']);
+    expect(placesWith(TEAM_PASSWORD, answers)).toEqual([]);
     for (const code of codes) {
       expect(placesWithCode(code, requests).every((n) => n === 'request verification:submit-code')).toBe(true);
       expect(placesWithCode(code, answers)).toEqual([]);
@@ -208,6 +235,7 @@ describe('an agent session leaves no secret, token or code behind', () => {
 
     const everywhere = [...logs, ...dataFiles, ...rendererPlaces, ...profileFiles];
     expect(placesWith(SECRET, everywhere)).toEqual([]);
+    expect(placesWith(TEAM_PASSWORD, everywhere)).toEqual([]);
     for (const t of tokens) expect(placesWith(t, [...logs, ...dataFiles])).toEqual([]);
     // The renderer saw link answers (by design); it must not have kept them anywhere that persists.
     for (const t of tokens) expect(placesWith(t, [...rendererPlaces.filter((p) => p.name !== 'DOM'), ...profileFiles])).toEqual([]);

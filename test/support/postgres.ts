@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,10 @@ export interface StartPostgresOptions {
   database?: string;
   /** Keep fsync and synchronous commit on (benchmarks): tests turn them off for speed. */
   durable?: boolean;
+  /** TLS on (`ssl=on`) with this server certificate and key (PEM); plaintext is still accepted. */
+  tls?: { cert: string; key: string };
+  /** Loopback addresses to listen on (default 127.0.0.1 only), e.g. a second one the certificate does not name. */
+  listen?: string[];
 }
 
 /** Starts a server and creates the database; call `stop()` in afterAll. */
@@ -73,10 +77,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     // Loopback TCP only; fsync off unless durable: a test cluster is thrown away, and it is much faster on a shared disk.
     postgresFlags: [
       '-c',
-      'listen_addresses=127.0.0.1',
+      `listen_addresses=${(options.listen ?? ['127.0.0.1']).join(',')}`,
       '-c',
       'unix_socket_directories=',
       ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      // server.crt / server.key in the data dir (PostgreSQL's defaults), written after initdb below.
+      ...(options.tls ? ['-c', 'ssl=on'] : []),
     ],
     onLog: (m) => {
       logs.push(m);
@@ -86,6 +92,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   });
   try {
     await server.initialise();
+    if (options.tls) {
+      // The key must belong to the server's OS user and be private, or PostgreSQL refuses to start.
+      const owner = await stat(dataDir);
+      for (const [name, pem, mode] of [['server.crt', options.tls.cert, 0o644], ['server.key', options.tls.key, 0o600]] as const) {
+        await writeFile(join(dataDir, name), pem, { mode });
+        await chown(join(dataDir, name), owner.uid, owner.gid);
+      }
+    }
     await server.start();
     await server.createDatabase(database);
   } catch (error) {

@@ -117,7 +117,13 @@ export function createServices(options: ServiceOptions): Services {
   });
   // Team connections have their own keychain service, apart from tenant secrets. Off (and silent)
   // until `authdesk team connect` stores one.
-  const team = new TeamService({ dataDir: options.dataDir, auditFile: audit.file, keychain: createKeychain(`${options.keychainService}.team`) });
+  // SECURITY: plaintext to a remote team store only when a trusted managed policy allows it.
+  const team = new TeamService({
+    dataDir: options.dataDir,
+    auditFile: audit.file,
+    keychain: createKeychain(`${options.keychainService}.team`),
+    plaintextAllowed: () => policy.allowsPlaintextTeamStore(),
+  });
   if (options.teamShipping) team.start();
   const coverage = new CoverageService({
     dataDir: options.dataDir,

@@ -31,6 +31,8 @@ export const PolicyDocument = z
     requireTicketId: z.boolean().optional(),
     /** Refuse audited actions unless the team store is configured and reachable. */
     requireTeamStore: z.boolean().optional(),
+    /** Managed policy only: allow a team store connection without TLS to a host that is not this computer. */
+    allowPlaintextTeamStore: z.boolean().optional(),
     /** Fingerprints of the evidence signing keys `evidence verify` trusts. */
     trustedEvidenceKeys: z.array(Fingerprint).max(100).optional(),
     /** OS accounts (or team database roles) that are security admins; everyone else is an agent. */

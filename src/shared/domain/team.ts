@@ -85,3 +85,48 @@ export const TeamCompareResult = z.object({
   findingsTotal: z.number().int(),
 });
 export type TeamCompareResult = z.infer<typeof TeamCompareResult>;
+
+/**
+ * Turning team mode on from the console (Settings → Team audit store): the same connection the CLI's
+ * `authdesk team connect <url>` takes, as fields, and the role's password. Main builds the URL and
+ * runs it through the same checks as the CLI (TLS verify-full by default, plaintext only to loopback).
+ */
+export const TeamConnectInput = z
+  .object({
+    /** A host name or an IP address (no scheme, no port, no user). */
+    host: z
+      .string()
+      .trim()
+      .min(1)
+      .max(253)
+      .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name (db.example.com) or an IP address, without scheme or port'),
+    port: z.number().int().min(1).max(65535).default(5432),
+    database: z.string().trim().min(1).max(63),
+    /** The agent's database role, as `authdesk team add-agent` created it. */
+    role: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a role name: 1 to 63 lowercase letters, digits and _, starting with a letter or _ (e.g. agent_alice)'),
+    /** `verify-full`: TLS with the certificate chain and host name checked; `disable` only for a server on this computer. */
+    tls: z.enum(['verify-full', 'disable']).default('verify-full'),
+    /** A CA bundle (PEM file on this computer) for a private CA; blank for the system roots. */
+    caFile: z
+      .string()
+      .trim()
+      .max(4096)
+      .refine((p) => p === '' || /^(\/|[A-Za-z]:[\\/])/.test(p), 'the full path of a PEM file, e.g. /etc/ssl/team-ca.pem')
+      .refine((p) => !p.includes('\u0000'), 'a path without NUL characters')
+      .optional(),
+    /** SECURITY: sent once to main, kept in the OS keychain there, never returned to the console. */
+    password: z.string().min(1).max(1024),
+  })
+  .strict();
+export type TeamConnectInput = z.input<typeof TeamConnectInput>;
+
+/** The answer to turning team mode on or off: who the store says we are, and the state now. */
+export const TeamConnectResult = z.object({
+  role: z.string(),
+  url: z.string(),
+  status: TeamStatus,
+});
+export type TeamConnectResult = z.infer<typeof TeamConnectResult>;
+
+export const TeamDisconnectResult = z.object({ removed: z.boolean(), status: TeamStatus });
+export type TeamDisconnectResult = z.infer<typeof TeamDisconnectResult>;

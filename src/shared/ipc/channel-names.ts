@@ -22,6 +22,8 @@ export const CHANNEL_NAMES = [
   'team:status',
   'team:list',
   'team:compare',
+  'team:connect',
+  'team:disconnect',
   'settings:get',
   'settings:update',
   'settings:confirm-external',

@@ -103,6 +103,14 @@ function spyHandlers() {
       reached('team:compare'),
       { ok: true, deviceId: 'd', stored: { count: 0, lastSeq: 0 }, local: { entries: 0, lastSeq: 0 }, unshipped: null, findings: [], findingsTotal: 0 }
     ),
+    'team:connect': () => (
+      reached('team:connect'),
+      { role: 'r', url: 'postgres://r@h:5432/d', status: { state: 'in-sync' as const, waiting: 0, shippedSeq: 0, localSeq: 0, offlineSince: null, lastShippedAt: null, message: null, url: null, deviceId: null } }
+    ),
+    'team:disconnect': () => (
+      reached('team:disconnect'),
+      { removed: true, status: { state: 'off' as const, waiting: 0, shippedSeq: 0, localSeq: 0, offlineSince: null, lastShippedAt: null, message: null, url: null, deviceId: null } }
+    ),
     'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:confirm-external': () => (reached('settings:confirm-external'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),

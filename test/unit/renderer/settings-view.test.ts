@@ -75,7 +75,7 @@ describe('SettingsView', () => {
     mounted = wrapper;
     expect(wrapper.find('.loading-state[role=status]').text()).toContain('Loading settings');
     release();
-    await settle(() => wrapper.find('form').exists());
+    await settle(() => wrapper.find('form[id^="settings-"]').exists());
     expect((field(wrapper, 'Your name in the audit log').element as HTMLInputElement).value).toBe('');
     expect((field(wrapper, 'Stale after (days)').element as HTMLInputElement).value).toBe('180');
     expect((field(wrapper, 'Enrollment action code').element as HTMLInputElement).value).toBe('authdesk-enroll');
@@ -93,7 +93,7 @@ describe('SettingsView', () => {
     expect(alert.text()).toContain('Authdesk could not read its settings file');
     await rmdir(join(host.services.options.dataDir, 'settings.json'));
     await alert.findAll('button').find((b) => b.text() === 'Try again')!.trigger('click');
-    await settle(() => wrapper.find('form').exists());
+    await settle(() => wrapper.find('form[id^="settings-"]').exists());
   });
 
   it('saves the agent name, the stale threshold and the action code, announces it, and the audit log records it under the new name', async () => {
@@ -101,7 +101,7 @@ describe('SettingsView', () => {
     await field(wrapper, 'Your name in the audit log').setValue('Ada Lovelace');
     await field(wrapper, 'Stale after (days)').setValue('90');
     await field(wrapper, 'Enrollment action code').setValue('helpdesk_enroll-2');
-    await wrapper.find('form').trigger('submit');
+    await wrapper.find('form[id^="settings-"]').trigger('submit');
     await settle(() => wrapper.find('.status-notice').text().includes('Settings saved'));
     expect(wrapper.find('.status-notice').attributes('aria-live')).toBe('polite');
     expect(wrapper.find('.status-notice').text()).toContain('recorded in the audit log');
@@ -117,7 +117,7 @@ describe('SettingsView', () => {
     const { wrapper, host } = await open();
     await field(wrapper, 'Stale after (days)').setValue('0');
     await field(wrapper, 'Enrollment action code').setValue(`${'a'.repeat(64)}b`);
-    await wrapper.find('form').trigger('submit');
+    await wrapper.find('form[id^="settings-"]').trigger('submit');
     await settle(() => wrapper.find('.error-summary').exists());
 
     const summary = wrapper.find('.error-summary');
@@ -140,7 +140,7 @@ describe('SettingsView', () => {
     // Characters Authsignal refuses in an action code are refused too.
     await code.setValue('enroll now!');
     await days.setValue('30');
-    await wrapper.find('form').trigger('submit');
+    await wrapper.find('form[id^="settings-"]').trigger('submit');
     await settle(() => (wrapper.find('.error-summary').exists() ? wrapper.find('.error-summary').text().includes('only letters') : false));
     expect(days.attributes('aria-invalid')).toBeUndefined();
   });
@@ -149,7 +149,7 @@ describe('SettingsView', () => {
     const { wrapper, host } = await open();
     await field(wrapper, 'Stale after (days)').setValue('');
     const before = host.calls.filter((c) => c.channel === 'settings:update').length;
-    await wrapper.find('form').trigger('submit');
+    await wrapper.find('form[id^="settings-"]').trigger('submit');
     await flushPromises();
     expect(wrapper.find('.error-summary').text()).toContain('Enter a whole number of days');
     expect(host.calls.filter((c) => c.channel === 'settings:update')).toHaveLength(before);

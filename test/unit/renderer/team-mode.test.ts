@@ -73,6 +73,69 @@ describe('team log state in the header', { timeout: 60_000 }, () => {
     }
   });
 
+  it('Settings → Team audit store turns team mode on from the console, keeps the password in main, shows the state and turns it off', async () => {
+    const role = 'settings_agent';
+    const password = `${role}-password-x`;
+    const { wrapper, host, settle } = await mountConsole({
+      seed: [PROD],
+      path: '/settings/general',
+      before: async (h) => {
+        const installer = h.services.team.open(server.url('postgres'), server.password, 1);
+        await installer.install();
+        await installer.addMember(role, password);
+        await installer.close();
+      },
+    });
+    mounted = wrapper;
+    const section = () => wrapper.find('[data-testid="team-store-settings"]');
+    expect(section().find('[data-testid="team-store-state"]').attributes('data-state')).toBe('off');
+    const field = (label: string) => {
+      const id = section().findAll('label').find((l) => l.text() === label)?.attributes('for');
+      expect(id, label).toBeDefined();
+      return section().find(`[id="${id}"]`);
+    };
+    const submit = async (secret: string) => {
+      await field('Role password').setValue(secret);
+      await section().find('form').trigger('submit');
+      await settle();
+    };
+    // Plaintext to a host that is not this computer: refused by main's checks, before any network.
+    await field('Server host').setValue('192.0.2.10');
+    await field('Database').setValue(server.database);
+    await field('Database role').setValue(role);
+    await section().find('input[type="radio"][value="disable"]').setValue(true);
+    await submit(password);
+    expect(section().find('.error-summary').text()).toMatch(/sslmode=disable is refused for 192\.0\.2\.10/);
+    // The password field was emptied as it was read.
+    expect((field('Role password').element as HTMLInputElement).value).toBe('');
+    // This computer's server, a wrong password: the store says so, nothing is kept.
+    await field('Server host').setValue('127.0.0.1');
+    await field('Port').setValue(String(server.port));
+    await submit('not-the-password-000');
+    expect(section().find('.error-summary').text()).toMatch(/refused the role's password/);
+    expect(await host.services.team.connection('agent')).toBeNull();
+    // The right one: team mode on, the state shown, the password only in the keychain.
+    await submit(password);
+    const state = section().find('[data-testid="team-store-state"]');
+    expect(state.attributes('data-state')).toBe('in-sync');
+    expect(state.text()).toContain('In sync');
+    expect(section().text()).toContain(server.url(role));
+    expect(await host.services.team.connection('agent')).toEqual({ url: server.url(role), password });
+    expect(document.documentElement.outerHTML).not.toContain(password);
+    expect(host.calls.filter((c) => JSON.stringify(c.input).includes(password)).map((c) => c.channel)).toEqual(['team:connect', 'team:connect']);
+    // Keyboard: the Disconnect button opens a confirmation whose first focus keeps team mode on.
+    const open = section().findAll('button').find((b) => b.text() === 'Disconnect…');
+    await open!.trigger('click');
+    await settle();
+    const dialog = wrapper.find('dialog[open]');
+    expect(dialog.text()).toContain('Turn team mode off on this computer?');
+    expect(document.activeElement?.textContent?.trim()).toBe('Keep team mode on');
+    await dialog.findAll('button').find((b) => b.text() === 'Disconnect')!.trigger('click');
+    await settle();
+    expect(section().find('[data-testid="team-store-state"]').attributes('data-state')).toBe('off');
+    expect(await host.services.team.connection('agent')).toBeNull();
+  });
+
   it('lets the Audit log view compare the local log with the team store and names a truncation', async () => {
     const { wrapper, host, settle } = await mountConsole({ seed: [PROD], path: '/admin/audit', before: (h) => connect(h.services, 'badge_compare') });
     mounted = wrapper;

@@ -55,9 +55,10 @@ export function register(program: Command, ctx: CliContext): void {
     .description('install or upgrade the team store (schema, roles, grants); safe to run again; keeps this admin connection in the OS keychain')
     .action(async (url: string, _opts: unknown, cmd: Command) => {
       const printer = ctx.printer(cmd);
-      const conn = parseTeamUrl(url);
+      const options = await service().connectOptions();
+      const conn = parseTeamUrl(url, options);
       const password = await readSecret(ctx.io, `Password of database role ${conn.user}`);
-      const store = service().open(url, password, 1);
+      const store = service().open(url, password, 1, options);
       try {
         const report = await store.install();
         await service().saveConnection('admin', url, password);
@@ -102,10 +103,9 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<url>', 'postgres://ROLE@HOST:5432/DATABASE as printed by team add-agent (no password: it is asked for)')
     .description('turn team mode on for this computer: test the role, keep the connection in the OS keychain, ship the audit log')
     .action(async (url: string, _opts: unknown, cmd: Command) => {
-      const conn = parseTeamUrl(url);
+      const conn = parseTeamUrl(url, await service().connectOptions());
       const password = await readSecret(ctx.io, `Password of database role ${conn.user}`);
-      const saved = await service().saveConnection('agent', url, password);
-      const status = await service().shipNow();
+      const { status, ...saved } = await service().connectAgent(url, password);
       ctx.printer(cmd).result({ ...saved, status }, () => `Team mode is on: shipping as ${saved.role} to ${saved.url}.\n${statusText(status)}`);
       if (status.state === 'refused') ctx.exitCode = EXIT_BROKEN;
     });
@@ -114,7 +114,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('disconnect')
     .description('turn team mode off for this computer (forgets the connection; the store keeps what was shipped)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const removed = await service().forget('agent');
+      // SECURITY: turning shipping off is turning a protection off: admin-only when roles apply.
+      await ctx.services().policy.requireAdmin('settings.weaken');
+      const { removed } = await service().disconnectAgent();
       ctx.printer(cmd).result({ removed }, () => (removed ? 'Team mode is off: the connection was removed from the keychain.\n' : 'Team mode was not on.\n'));
     });
 

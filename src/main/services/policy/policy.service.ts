@@ -161,6 +161,16 @@ export class PolicyService {
   }
 
   /**
+   * Whether a team store connection without TLS may go to a host that is not this computer.
+   * SECURITY: a loosening, so only a trusted managed policy can grant it: never the team policy (it
+   * is read over that very connection), never local settings, never a managed file the agent could write.
+   */
+  async allowsPlaintextTeamStore(): Promise<boolean> {
+    const managed = await this.options.managed.read();
+    return managed.trusted && managed.document?.allowPlaintextTeamStore === true;
+  }
+
+  /**
    * Refuses an admin-only operation to an agent: throws `forbidden` and records the refusal.
    * SECURITY: checked in main for every channel and CLI command that offers it; the UI only hides.
    */

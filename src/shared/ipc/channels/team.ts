@@ -1,6 +1,6 @@
 import { channel } from '../contract';
 import { channelWithoutInput } from './no-input';
-import { TeamCompareResult, TeamPage, TeamQuery, TeamStatus } from '../../domain/team';
+import { TeamCompareResult, TeamConnectInput, TeamConnectResult, TeamDisconnectResult, TeamPage, TeamQuery, TeamStatus } from '../../domain/team';
 
 /** The `team:*` channels: team mode's state, the team log (admins) and the local-vs-store check. */
 export const teamChannels = {
@@ -11,4 +11,10 @@ export const teamChannels = {
     output: TeamPage,
   }),
   'team:compare': channelWithoutInput('Compare the local audit log with what this computer shipped to the team store', TeamCompareResult),
+  'team:connect': channel({
+    summary: 'Turn team mode on for this computer: test the agent role, keep the connection and password in the OS keychain, ship',
+    input: TeamConnectInput,
+    output: TeamConnectResult,
+  }),
+  'team:disconnect': channelWithoutInput('Turn team mode off for this computer (forgets the connection; the store keeps what was shipped)', TeamDisconnectResult),
 };

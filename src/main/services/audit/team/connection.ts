@@ -100,6 +100,25 @@ export function formatTeamUrl(c: TeamConnection): string {
   return `postgres://${encodeURIComponent(c.user)}@${host}:${c.port}/${encodeURIComponent(c.database)}${query}`;
 }
 
+/** The fields the console's Settings → Team audit store form sends. */
+export interface TeamConnectionFields {
+  host: string;
+  port: number;
+  database: string;
+  role: string;
+  tls: 'verify-full' | 'disable';
+  caFile?: string;
+}
+
+/**
+ * The URL for the console's connection fields, to go through {@link parseTeamUrl} like a URL typed
+ * on the CLI (one set of checks for both ways in).
+ */
+export function teamUrlOf(f: TeamConnectionFields): string {
+  const ca = f.caFile?.trim();
+  return formatTeamUrl({ host: f.host.trim(), port: f.port, database: f.database, user: checkRoleName(f.role), sslmode: f.tls, ...(ca ? { sslrootcert: ca } : {}) });
+}
+
 /** node-postgres settings for a connection: TLS verify-full unless plaintext was accepted above. */
 export function clientConfig(c: TeamConnection, password: string, options: TeamConnectOptions = {}): ClientConfig {
   let ssl: ClientConfig['ssl'] = false;

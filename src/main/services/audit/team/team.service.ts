@@ -62,6 +62,8 @@ export interface TeamServiceOptions {
   /** The keychain for team connections (its own service name, apart from tenant secrets). */
   keychain: TeamKeychain;
   connect?: TeamConnectOptions;
+  /** Whether the policy in force allows plaintext to a host that is not this computer (the managed policy). */
+  plaintextAllowed?: () => Promise<boolean>;
   /** Shipper tuning (tests, benchmarks). */
   shipper?: { idleMs?: number; batchSize?: number; backoff?: { minMs: number; maxMs: number } };
   onStatus?: (status: TeamSyncStatus) => void;
@@ -107,8 +109,14 @@ export class TeamService {
   }
 
   /** Opens a store for a URL and password without storing anything. */
-  open(url: string, password: string, maxClients = 2): TeamStore {
-    return new TeamStore(parseTeamUrl(url, this.options.connect), password, { ...this.options.connect, maxClients });
+  open(url: string, password: string, maxClients = 2, connect: TeamConnectOptions | undefined = this.options.connect): TeamStore {
+    return new TeamStore(parseTeamUrl(url, connect), password, { ...connect, maxClients });
+  }
+
+  /** The connection options with the policy's plaintext allowance applied (read at each connect). */
+  async connectOptions(): Promise<TeamConnectOptions> {
+    const allowed = this.options.connect?.allowPlaintextRemote === true || ((await this.options.plaintextAllowed?.()) ?? false);
+    return { ...this.options.connect, allowPlaintextRemote: allowed };
   }
 
   /**
@@ -116,7 +124,7 @@ export class TeamService {
    * keychain. Returns who the store says we are.
    */
   async saveConnection(kind: TeamConnectionKind, url: string, password: string): Promise<{ role: string; url: string }> {
-    const store = this.open(url, password, 1);
+    const store = this.open(url, password, 1, await this.connectOptions());
     try {
       if (!(await store.installed())) {
         throw new AppError('not-found', `The team store at ${store.url} is not set up yet. An admin runs \`authdesk team init\` first.`);
@@ -132,6 +140,28 @@ export class TeamService {
     } finally {
       await store.close();
     }
+  }
+
+  /**
+   * Turns team mode on for this computer (`authdesk team connect` and Settings → Team audit store):
+   * tests the agent role, keeps URL and password in the keychain, and ships what waits.
+   */
+  async connectAgent(url: string, password: string): Promise<{ role: string; url: string; status: TeamStatus }> {
+    const saved = await this.saveConnection('agent', url, password);
+    return { ...saved, status: await this.shipNow() };
+  }
+
+  /**
+   * Turns team mode off (`authdesk team disconnect` and the console): ships what waits first (best
+   * effort), then forgets the connection. The store keeps everything shipped.
+   */
+  async disconnectAgent(): Promise<{ removed: boolean; status: TeamStatus }> {
+    if (await this.connection('agent').catch(() => null)) await this.shipNow();
+    const removed = await this.forget('agent');
+    let status = await this.shipNow();
+    // A pass that began before the connection was forgotten answers with the old state: ask again.
+    if (status.state !== 'off') status = await this.shipNow();
+    return { removed, status };
   }
 
   /** Forgets a stored connection (the store keeps everything shipped). */
@@ -158,7 +188,7 @@ export class TeamService {
     const key = `${conn.url}\n${conn.password}`;
     if (this.store?.key !== key) {
       await this.resetStore();
-      this.store = { key, store: this.open(conn.url, conn.password) };
+      this.store = { key, store: this.open(conn.url, conn.password, 2, await this.connectOptions()) };
     }
     return this.store.store;
   }
@@ -167,7 +197,7 @@ export class TeamService {
   async adminStore(): Promise<TeamStore> {
     const conn = await this.connection('admin');
     if (!conn) throw new AppError('not-found', 'No team store admin connection is set up on this computer. Run `authdesk team init <url>` first.');
-    return this.open(conn.url, conn.password, 1);
+    return this.open(conn.url, conn.password, 1, await this.connectOptions());
   }
 
   private async resetStore(forgetConnection = false): Promise<void> {
@@ -223,7 +253,7 @@ export class TeamService {
    */
   async query(q: z.output<typeof TeamQuery>): Promise<TeamPage> {
     const admin = await this.connection('admin');
-    const store = admin ? this.cachedAdmin(admin) : await this.agentStore();
+    const store = admin ? await this.cachedAdmin(admin) : await this.agentStore();
     if (!store) throw new AppError('not-found', 'Team mode is off on this computer: there is no team log to show. An admin sets it up with `authdesk team init`.');
     const page = await store.query(q);
     return {
@@ -241,13 +271,16 @@ export class TeamService {
     };
   }
 
-  private cachedAdmin(conn: { url: string; password: string }): TeamStore {
+  private async cachedAdmin(conn: { url: string; password: string }): Promise<TeamStore> {
     const key = `${conn.url}\n${conn.password}`;
-    if (this.admin?.key !== key) {
-      void this.admin?.store.close();
-      this.admin = { key, store: this.open(conn.url, conn.password, 2) };
-    }
-    return this.admin.store;
+    if (this.admin?.key === key) return this.admin.store;
+    const options = await this.connectOptions();
+    // Another call may have opened it while the policy was read.
+    if (this.admin?.key === key) return this.admin.store;
+    void this.admin?.store.close();
+    const store = this.open(conn.url, conn.password, 2, options);
+    this.admin = { key, store };
+    return store;
   }
 
   /**
