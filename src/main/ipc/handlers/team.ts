@@ -11,7 +11,8 @@ type TeamChannel = Extract<keyof Handlers, `team:${string}`>;
 export function teamHandlers(services: Services): Pick<Handlers, TeamChannel> {
   return {
     'team:status': () => services.team.status(),
-    'team:list': (query) => services.team.query(query),
+    // SECURITY: an agent reads the team log with contact details masked outside a verified call (contact-rule.ts).
+    'team:list': async (query) => services.contacts.teamEntries(await services.team.query(query)),
     'team:compare': () => services.team.compare(),
   };
 }
