@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channel } from '../contract';
 import { SettingsPatch, SettingsView } from '../../domain/settings';
+import { EffectivePolicy } from '../../domain/policy';
 
 /** The `settings:*` channels: agent name, per-tenant policy, stale threshold, enrollment action code. */
 export const settingsChannels = {
@@ -18,5 +19,10 @@ export const settingsChannels = {
     summary: 'A security admin accepts settings.json as edited outside the app (recorded in the audit log)',
     input: z.object({}).strict(),
     output: SettingsView,
+  }),
+  'settings:policy': channel({
+    summary: 'The policy in force: this account\'s role, and each policy key with where it comes from and whether it is locked',
+    input: z.object({}).strict(),
+    output: EffectivePolicy,
   }),
 };
