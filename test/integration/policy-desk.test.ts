@@ -8,6 +8,8 @@ import type { VerificationOptions, VerificationView } from '@shared/domain/verif
 import type { UserSearchResult } from '@shared/ipc/channels/users';
 import { main } from '../../src/main/cli';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
+import { createHandlers } from '../../src/main/ipc/handlers';
+import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type Services } from '../../src/main/services/container';
 import { LinuxPolicyFileReader } from '../../src/main/services/policy/managed-policy';
 import { auditEntries, routerOver } from '../support/data-dir';
@@ -56,7 +58,10 @@ describe('masking as an agent, surface by surface', () => {
   it('masks contacts in search, the user view, recent users and the audit log until the caller is verified, then shows them', async () => {
     dir = await mkdtemp(join(tmpdir(), 'policy-desk-'));
     policyFile = join(dir, 'policy.json');
-    // No policy key about masking at all: the role alone masks (an agent, since alice is the admin).
+    // No policy key about masking, and the admin turned verification off for the tenant: the role
+    // alone masks (bob is an agent; before issue #12 this tenant showed contacts to everyone).
+    await as('alice', { securityAdmins: ['alice'] });
+    await services!.settings.update({ tenantPolicies: { local: { requireCallerVerification: false } } });
     const { ok } = await as('bob', { securityAdmins: ['alice'], requireTicketId: true });
 
     const byName = await ok<UserSearchResult>('users:search', { query: 'usr_katherine', seq: 1 });
@@ -68,6 +73,11 @@ describe('masking as an agent, surface by surface', () => {
     expect(user.profile.email).toBe('k•••••••e@example.com');
     expect(JSON.stringify(user)).not.toContain(KATHERINE);
     expect(JSON.stringify(await ok('users:recent', {}))).not.toContain(KATHERINE);
+    // The extension's side panel: the bridge hands its calls to the same router (transport 'extension').
+    const extensionRouter = createRouter(createHandlers(services!));
+    const viaExtension = await extensionRouter.handle('users:get', { userId: 'usr_katherine' }, { transport: 'extension' });
+    expect(viaExtension).toMatchObject({ ok: true, value: { profile: { email: 'k•••••••e@example.com' } } });
+    expect(JSON.stringify(viaExtension)).not.toContain(KATHERINE);
     const log = await ok<{ entries: AuditEntry[] }>('audit:list', { limit: 50 });
     expect(JSON.stringify(log.entries)).not.toContain(KATHERINE);
     expect(JSON.stringify(log.entries)).toContain('k•••••••e@example.com');
@@ -90,9 +100,8 @@ describe('masking as an agent, surface by surface', () => {
     const margaret = await ok<UserDetail>('users:get', { userId: 'usr_margaret' });
     expect(margaret.profile.phoneNumber).toBe('+•••••••••24');
 
-    // The security admin (solo-like: no masking key, tenant not requiring verification) sees as before.
+    // The security admin (no masking key, tenant not requiring verification) sees as before.
     const admin = await as('alice', { securityAdmins: ['alice'] });
-    await services!.settings.update({ tenantPolicies: { local: { requireCallerVerification: false } } });
     expect((await admin.ok<UserDetail>('users:get', { userId: 'usr_margaret' })).profile.phoneNumber).toBe('+14155550124');
     expect(JSON.stringify((await admin.ok<{ entries: AuditEntry[] }>('audit:list', { limit: 50 })).entries)).toContain(KATHERINE);
     // A managed maskContacts binds the admin at the desk too.
