@@ -84,7 +84,18 @@ export class PolicyService {
     this.account = options.account ?? osAccount();
   }
 
-  private async sources(): Promise<Sources> {
+  /** A read in flight, shared by concurrent callers (one answer asks several rules at once). */
+  private reading: Promise<Sources> | null = null;
+
+  private sources(): Promise<Sources> {
+    // Never cached past the read itself: a policy change applies to the next call.
+    this.reading ??= this.readSources().finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
+  }
+
+  private async readSources(): Promise<Sources> {
     const managed = await this.options.managed.read();
     const problems = [...managed.problems];
     let team: PolicyDocument | null = null;
