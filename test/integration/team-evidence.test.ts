@@ -34,6 +34,9 @@ beforeAll(async () => {
   const installer = services.team.open(server.url('postgres'), server.password, 1);
   await installer.install();
   await installer.addMember('ev_agent', 'ev_agent-password-x');
+  // Issue #12: in team mode the role is the database role; exporting evidence is for security admins,
+  // so the team policy names this computer's role as one.
+  await installer.setPolicy({ securityAdmins: ['ev_agent'] });
   await installer.close();
   await services.team.saveConnection('agent', server.url('ev_agent'), 'ev_agent-password-x');
   await services.tenants.add({
@@ -62,6 +65,23 @@ afterAll(async () => {
   await closeTestHome(home, services);
   await emu?.close();
   await server?.stop();
+});
+
+describe('roles in team mode', { timeout: 120_000 }, () => {
+  it('come from the database role the store authenticated: an agent unless the team policy names it', async () => {
+    expect(await services.policy.effective()).toMatchObject({ managed: true, role: 'admin', account: 'ev_agent' });
+    const admin = services.team.open(server.url('postgres'), server.password, 1);
+    try {
+      await admin.setPolicy({ requireTicketId: true });
+      expect(await services.policy.effective()).toMatchObject({ role: 'agent', account: 'ev_agent', settings: { requireTicketId: { value: true, source: 'team', locked: true } } });
+      const refused = await cli(['evidence', 'export', '--report', join(home, 'none.csv'), '--out', join(home, 'nopack')]);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/Your role \(agent\) may not export evidence packs/);
+    } finally {
+      await admin.setPolicy({ securityAdmins: ['ev_agent'] });
+      await admin.close();
+    }
+  });
 });
 
 describe('evidence packs in team mode', { timeout: 120_000 }, () => {

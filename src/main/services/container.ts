@@ -15,6 +15,7 @@ import { EvidenceService } from './evidence/evidence.service';
 import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridge';
 import { TeamService } from './audit/team/team.service';
 import { PolicyService, type TeamPolicySource } from './policy/policy.service';
+import { ContactRule } from './policy/contact-rule';
 import { managedPolicyReaderFor, type ManagedPolicyReader } from './policy/managed-policy';
 
 /**
@@ -77,6 +78,8 @@ export interface Services {
   readonly team: TeamService;
   /** The policy in force (managed, team, local; strictest wins) and this account's role. */
   readonly policy: PolicyService;
+  /** The one contact-masking rule (role, policy, verified call), applied by the services. */
+  readonly contacts: ContactRule;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -89,6 +92,8 @@ export function createServices(options: ServiceOptions): Services {
     keychain: createKeychain(options.keychainService),
     localTenant: options.localTenant,
     audit: () => audit,
+    // SECURITY: allowed tenants and "team store required" are enforced before any tenant client is handed out.
+    gate: () => policy,
   });
   // The log reads the agent name from settings at each append; settings record their changes in the log.
   const settings: SettingsService = new SettingsService({
@@ -108,13 +113,6 @@ export function createServices(options: ServiceOptions): Services {
     agentName: () => settings.agentName(),
     anchor: keychainAnchor(createKeychain(`${options.keychainService}.audit-anchor`), auditFile),
   });
-  const policy = new PolicyService({
-    managed: options.managedPolicy ?? managedPolicyReaderFor(),
-    team: options.teamPolicy,
-    local: { requireCallerVerification: async (id) => (await settings.policyFor(id)).requireCallerVerification },
-    audit: () => audit,
-    account: options.osAccount,
-  });
   // Team connections have their own keychain service, apart from tenant secrets. Off (and silent)
   // until `authdesk team connect` stores one.
   // SECURITY: plaintext to a remote team store only when a trusted managed policy allows it.
@@ -123,6 +121,14 @@ export function createServices(options: ServiceOptions): Services {
     auditFile: audit.file,
     keychain: createKeychain(`${options.keychainService}.team`),
     plaintextAllowed: () => policy.allowsPlaintextTeamStore(),
+  });
+  const policy: PolicyService = new PolicyService({
+    managed: options.managedPolicy ?? managedPolicyReaderFor(),
+    // Team mode: the team policy and this computer's database role come from the team store.
+    team: options.teamPolicy ?? (() => team.agentStore()),
+    local: { requireCallerVerification: async (id) => (await settings.policyFor(id)).requireCallerVerification },
+    audit: () => audit,
+    account: options.osAccount,
   });
   if (options.teamShipping) team.start();
   const coverage = new CoverageService({
@@ -141,22 +147,35 @@ export function createServices(options: ServiceOptions): Services {
     teamCut: () => team.evidenceCut(),
   });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir, audit });
+  // SECURITY: one tenant policy for verification and enrollment: the managed and team policy can only
+  // turn caller verification and the call ticket on; local settings decide only below them.
+  const policyFor = async (id: string) => {
+    const [local, effective] = await Promise.all([settings.policyFor(id), policy.effective()]);
+    const requireTicket = local.requireTicket === true || effective.settings.requireTicketId.value;
+    return { ...local, requireCallerVerification: await policy.requireCallerVerification(id), ...(requireTicket ? { requireTicket } : {}) };
+  };
   const verification = new VerificationService({
     tenants,
     audit,
-    // SECURITY: the managed and team policy can only turn verification on; local settings decide only below them.
-    policyFor: async (id) => ({ ...(await settings.policyFor(id)), requireCallerVerification: await policy.requireCallerVerification(id) }),
+    policyFor,
     lifetimeMs: options.verificationLifetimeMs,
   });
-  const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
+  const enrollment = new EnrollmentService({ tenants, audit, settings: { get: () => settings.get(), policyFor }, verification, host: options.enrollmentHost });
+  const contacts = new ContactRule({
+    tenants,
+    policy,
+    requireVerification: async (id) => (await policyFor(id)).requireCallerVerification,
+    verifiedNow: (id) => verification.verifiedNow(id),
+  });
   // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live;
   // contact details are disclosed as verification says.
   const directory = new DirectoryService({
     tenants,
     audit,
-    policy: verification.changePolicy(),
-    // SECURITY: contact details stay masked until the caller is verified (or the tenant does not require it).
-    disclosure: verification.contactDisclosure(),
+    policy: { ...verification.changePolicy(), lastAuthenticator: (tenant, userId) => policy.requireLastAuthenticatorRemoval(tenant, userId) },
+    // SECURITY: one masking rule (policy/contact-rule.ts): agents see contacts only in a verified call;
+    // admins as before (masked until verified when the tenant requires it or the policy masks them).
+    disclosure: contacts,
   });
   const close = async () => {
     enrollment.close();
@@ -165,5 +184,5 @@ export function createServices(options: ServiceOptions): Services {
     await bridge.close();
     await team.close();
   };
-  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, policy, close };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, policy, contacts, close };
 }

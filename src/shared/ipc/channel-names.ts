@@ -27,6 +27,7 @@ export const CHANNEL_NAMES = [
   'settings:get',
   'settings:update',
   'settings:confirm-external',
+  'settings:policy',
   'verification:options',
   'verification:start',
   'verification:submit-code',

@@ -62,6 +62,21 @@ const coverageRun = {
 
 /** A complete handler table whose every handler records that it was reached. */
 /** What the bridge:* spies answer (browser integration off, nothing paired). */
+const soloPolicy = {
+  managed: false,
+  role: 'admin' as const,
+  account: 'me',
+  settings: {
+    requireCallerVerification: { value: true, source: 'default' as const, locked: false },
+    maskContacts: { value: true, source: 'default' as const, locked: false },
+    allowedTenants: { value: null, source: 'default' as const, locked: false },
+    lastAuthenticatorRemoval: { value: 'anyone' as const, source: 'default' as const, locked: false },
+    requireTicketId: { value: false, source: 'default' as const, locked: false },
+    requireTeamStore: { value: false, source: 'default' as const, locked: false },
+  },
+  trustedEvidenceKeys: [],
+  problems: [],
+};
 const bridgeStatus = { enabled: false, listening: false, socketPath: '/s', extensionIds: [], manifests: [], paired: [], pending: [], declined: [] };
 
 function spyHandlers() {
@@ -114,6 +129,7 @@ function spyHandlers() {
     'settings:get': () => (reached('settings:get'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:update': () => (reached('settings:update'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
     'settings:confirm-external': () => (reached('settings:confirm-external'), { agentName: null, staleAfterDays: 180, enrollmentActionCode: 'authdesk-enroll', tenantPolicies: {} }),
+    'settings:policy': () => (reached('settings:policy'), soloPolicy),
     'bridge:status': () => (reached('bridge:status'), bridgeStatus),
     'bridge:set-enabled': () => (reached('bridge:set-enabled'), bridgeStatus),
     'bridge:confirm-pairing': () => (reached('bridge:confirm-pairing'), bridgeStatus),

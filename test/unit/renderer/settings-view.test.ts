@@ -221,3 +221,45 @@ describe('SettingsView', () => {
     expect(wrapper.text()).toContain('No tenants yet');
   });
 });
+
+describe('roles and the policy in force (issue #12)', () => {
+  async function withPolicy(policy: Record<string, unknown>, account: string) {
+    const { mkdtemp, writeFile, chmod } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'settings-policy-'));
+    const file = join(dir, 'policy.json');
+    await writeFile(file, JSON.stringify(policy));
+    await chmod(file, 0o644);
+    return open({ policy: { file, account } });
+  }
+  const navLabels = (wrapper: VueWrapper) => wrapper.findAll('.app-nav a').map((a) => a.text());
+
+  it('an agent: no Coverage in the navigation, verification locked on, each key with its source and lock', async () => {
+    const { wrapper } = await withPolicy({ securityAdmins: ['alice'], requireCallerVerification: true, requireTicketId: true, allowedTenants: ['production', 'staging'] }, 'bob');
+    await settle(() => wrapper.find('[data-policy-key="requireTicketId"]').exists());
+    expect(navLabels(wrapper)).not.toContain('Coverage');
+    expect(wrapper.find('.policy-role').text()).toMatch(/helpdesk agent \(as bob\)/);
+    const row = (key: string) => wrapper.find(`[data-policy-key="${key}"]`).text();
+    expect(row('requireCallerVerification')).toMatch(/On\s*Locked by the managed policy/);
+    expect(row('requireTicketId')).toMatch(/On\s*Locked by the managed policy/);
+    expect(row('allowedTenants')).toMatch(/production, staging\s*Locked by the managed policy/);
+    expect(row('requireTeamStore')).toMatch(/Off\s*Default/);
+    const box = wrapper.find('li[data-tenant-id] input[type=checkbox]');
+    expect(box.attributes('disabled')).toBeDefined();
+    expect((box.element as HTMLInputElement).checked).toBe(true);
+    expect(wrapper.find('li[data-tenant-id] .policy-state').text()).toMatch(/Locked by the managed policy/);
+  });
+
+  it('an agent without a locking key still cannot turn verification off; the admin named in the policy can, and sees Coverage', async () => {
+    const agent = await withPolicy({ securityAdmins: ['alice'] }, 'bob');
+    await settle(() => agent.wrapper.find('.policy-role').exists());
+    expect(agent.wrapper.find('li[data-tenant-id] input[type=checkbox]').attributes('disabled')).toBeDefined();
+    expect(agent.wrapper.find('li[data-tenant-id] .policy-state').text()).toMatch(/Only a security admin can turn this off/);
+    agent.wrapper.unmount();
+    const admin = await withPolicy({ securityAdmins: ['alice'] }, 'alice');
+    mounted = admin.wrapper;
+    await settle(() => admin.wrapper.find('.policy-role').exists() && navLabels(admin.wrapper).includes('Coverage'));
+    expect(admin.wrapper.find('.policy-role').text()).toMatch(/security admin \(as alice\)/);
+    expect(admin.wrapper.find('li[data-tenant-id] input[type=checkbox]').attributes('disabled')).toBeUndefined();
+  });
+});

@@ -11,7 +11,8 @@ type AuditChannel = Extract<keyof Handlers, `audit:${string}`>;
 export function auditHandlers(services: Services): Pick<Handlers, AuditChannel> {
   // Resolved per call, not captured: lets a container build its services lazily.
   return {
-    'audit:list': (query) => services.audit.query(query),
+    // SECURITY: an agent reads the log with contact details masked outside a verified call (contact-rule.ts).
+    'audit:list': async (query) => services.contacts.auditEntries(await services.audit.query(query)),
     'audit:verify': () => services.audit.verify(),
     'audit:status': () => services.audit.status(),
     'audit:repair': () => services.audit.repair(),

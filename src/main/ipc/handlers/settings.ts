@@ -12,5 +12,8 @@ export function settingsHandlers(services: Services): Pick<Handlers, SettingsCha
     'settings:update': (patch) => services.settings.update(patch),
     // SECURITY: admin-only (refused and audited for agents inside the service).
     'settings:confirm-external': () => services.settings.confirmExternal(),
+    // Read-only: what the console hides for a role and marks as locked. SECURITY: main still refuses
+    // every operation the role may not do; this only keeps the UI honest.
+    'settings:policy': () => services.policy.effective(),
   };
 }

@@ -12,7 +12,8 @@ type TeamChannel = Extract<keyof Handlers, `team:${string}`>;
 export function teamHandlers(services: Services): Pick<Handlers, TeamChannel> {
   return {
     'team:status': () => services.team.status(),
-    'team:list': (query) => services.team.query(query),
+    // SECURITY: an agent reads the team log with contact details masked outside a verified call (contact-rule.ts).
+    'team:list': async (query) => services.contacts.teamEntries(await services.team.query(query)),
     'team:compare': () => services.team.compare(),
     // SECURITY: the password goes to the keychain in main and is never part of an answer; the URL
     // built from the fields passes the CLI's checks (verify-full by default, plaintext only to loopback).

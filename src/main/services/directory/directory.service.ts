@@ -324,6 +324,8 @@ export class DirectoryService {
         const [profile, list] = await Promise.all([fetchProfile(client, request.userId), this.fetchAuthenticators(client, segment)]);
         const current = orderAuthenticators(list, profile.defaultVerificationMethod);
         const ids = pick(current);
+        // SECURITY: who may leave a user with nothing to sign in with is the policy's call, on fresh facts.
+        if (ids.length > 0 && current.every((a) => ids.includes(a.id))) await this.policy.lastAuthenticator?.(tenant, request.userId);
         const assessment = assessRemoval(current, ids, profile);
         prepared = { ids, removed: current.filter((a) => ids.includes(a.id)), assessment };
         const unacknowledged = assessment.warnings.filter((w) => !request.acknowledgedWarnings.includes(w));

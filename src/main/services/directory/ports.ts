@@ -34,6 +34,11 @@ export interface ChangeRequest {
  */
 export interface ChangePolicy {
   authorize(request: ChangeRequest): Promise<VerificationStamp | undefined>;
+  /**
+   * Called before a removal that would leave the user with no authenticator; throws `forbidden`
+   * when the policy's `lastAuthenticatorRemoval` rule does not allow this role (absent: allowed).
+   */
+  lastAuthenticator?(tenant: { id: string; name: string }, userId: string): Promise<void>;
 }
 
 /**

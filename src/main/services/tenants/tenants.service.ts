@@ -47,6 +47,13 @@ export interface TenantServiceOptions {
    * proper-lockfile refreshes a live lock every half of this. Minimum 2000 ms; default 5000 ms.
    */
   lockStaleMs?: number;
+  /** The policy's say on which tenants may be used (allowed tenants, team store required); a thunk like `audit`. */
+  gate?: () => TenantGate;
+}
+
+/** Refuses switching to or acting on a tenant the policy does not allow (`PolicyService` fits). */
+export interface TenantGate {
+  requireTenantAllowed(tenant: { id: string; name: string }, use: 'switch' | 'act'): Promise<void>;
 }
 
 /** The part of the audit log TenantService needs: a narrow seam, so tests can see what it records. */
@@ -76,6 +83,7 @@ export class TenantService implements TenantAccess {
   private readonly probeTimeoutMs: number;
   private readonly now: () => Date;
   private readonly audit?: () => TenantAuditRecorder;
+  private readonly gate?: () => TenantGate;
   private readonly listeners = new Set<(list: TenantList) => void>();
   private readonly clients = new Map<string, { key: string; client: Authsignal }>();
 
@@ -87,6 +95,7 @@ export class TenantService implements TenantAccess {
     this.probeTimeoutMs = options.probeTimeoutMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
     this.audit = options.audit;
+    this.gate = options.gate;
     this.localCreatedAt = this.now().toISOString();
   }
 
@@ -190,6 +199,8 @@ export class TenantService implements TenantAccess {
     const tenant = await this.auditTenantOf(id);
     const from = await this.store.read().then((file) => this.activeIdOf(file), () => null);
     return this.audited('tenant.switch', tenant, { from }, async () => {
+      // SECURITY: an agent cannot switch to a tenant the policy does not allow (CLI and console alike).
+      await this.gate?.().requireTenantAllowed(tenant, 'switch');
       if (id === LOCAL_TENANT_ID) {
         if (!this.local) throw this.notFound(id);
         await this.mutate((file) => ({ ...file, activeId: null }));
@@ -285,6 +296,10 @@ export class TenantService implements TenantAccess {
    * each time, so a rotation made by the CLI is picked up by the app.
    */
   async clientFor(id: string): Promise<Authsignal> {
+    // SECURITY: every lookup, change and coverage run gets its client here, so the policy's allowed
+    // tenants and team-store requirement hold for all of them, whichever way the active tenant was set.
+    const gate = this.gate?.();
+    if (gate) await gate.requireTenantAllowed(await this.auditTenantOf(id), 'act');
     const { apiUrl, secret } = await this.credentialsOf(id);
     const key = `${apiUrl}\n${createHash('sha256').update(secret).digest('hex')}`;
     const cached = this.clients.get(id);

@@ -5,7 +5,7 @@ import { VERIFICATION_LIFETIME_MS, isLive, type VerificationOptions, type Verifi
 import { AppError } from '@shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '@shared/ipc/channels/verification';
 import { CallTicketSink, requireTicketByPolicy, type AuditSink } from '../audit/ports';
-import { fetchUserFacts, type ChangePolicy, type ContactDisclosure } from '../directory/ports';
+import { fetchUserFacts, type ChangePolicy } from '../directory/ports';
 import { pathSegment } from '../platform/authsignal-client';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
@@ -295,20 +295,13 @@ export class VerificationService {
   }
 
   /**
-   * The directory's contact-disclosure port: who may be shown in full in the active tenant (see
-   * the directory's `ContactMasking` rule, which masks everyone else).
+   * Who has a live verification in a tenant now. Contact disclosure asks (the one masking rule is
+   * `policy/contact-rule.ts`, which also weighs the role and the policy).
    */
-  contactDisclosure(): ContactDisclosure {
-    return { discloser: () => this.discloser() };
-  }
-
-  /** Who may be shown in full in the active tenant, decided once per answer. */
-  private async discloser(): Promise<(userId: string) => boolean> {
-    const tenant = await this.tenants.activeTenant();
-    if (!tenant) return () => false;
-    if (!(await this.policyFor(tenant.id)).requireCallerVerification) return () => true;
+  async verifiedNow(tenantId: string): Promise<(userId: string) => boolean> {
     await this.sweep();
-    return (userId) => liveFor(this.records.values(), tenant.id, userId, this.now().getTime()) !== undefined;
+    const now = this.now().getTime();
+    return (userId) => liveFor(this.records.values(), tenantId, userId, now) !== undefined;
   }
 
   /** Stops the expiry timers so the process can exit. */

@@ -1,6 +1,7 @@
 import { channel } from '../contract';
 import { channelWithoutInput } from './no-input';
 import { SettingsPatch, SettingsView } from '../../domain/settings';
+import { EffectivePolicy } from '../../domain/policy';
 
 /** The `settings:*` channels: agent name, per-tenant policy, stale threshold, enrollment action code. */
 export const settingsChannels = {
@@ -11,4 +12,8 @@ export const settingsChannels = {
     output: SettingsView,
   }),
   'settings:confirm-external': channelWithoutInput('A security admin accepts settings.json as edited outside the app (recorded in the audit log)', SettingsView),
+  'settings:policy': channelWithoutInput(
+    "The policy in force: this account's role, and each policy key with where it comes from and whether it is locked",
+    EffectivePolicy,
+  ),
 };

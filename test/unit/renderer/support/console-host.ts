@@ -8,6 +8,7 @@ import { createHandlers } from '../../../../src/main/ipc/handlers';
 import { subscribeAll } from '../../../../src/main/ipc/events';
 import { createRouter } from '../../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../../src/main/services/container';
+import { LinuxPolicyFileReader } from '../../../../src/main/services/policy/managed-policy';
 import { createKeychain, type Keychain } from '../../../../src/main/services/platform/keychain';
 import { fingerprintSecret } from '../../../../src/main/services/tenants/profiles';
 import type { Region } from '@shared/domain/tenant';
@@ -84,7 +85,13 @@ export async function closeConsoleHosts(): Promise<void> {
  * Builds a fresh host over `emulator`: a new data dir and keychain service, `seed` added through the
  * real vault (without a connection test), the one at `activeIndex` made active.
  */
-export async function createConsoleHost(emulator: RunningEmulator, seed: SeedTenant[] = [], activeIndex = 0): Promise<ConsoleHost> {
+export async function createConsoleHost(
+  emulator: RunningEmulator,
+  seed: SeedTenant[] = [],
+  activeIndex = 0,
+  /** A managed policy file (read by the real Linux reader) and the OS account roles are decided for. */
+  policy?: { file: string; account: string },
+): Promise<ConsoleHost> {
   const dataDir = await mkdtemp(join(process.env.AUTHDESK_TEST_TMP ?? tmpdir(), 'console-host-'));
   const keychainService = `authdesk-renderer-${process.pid}-${++hosts}`;
   const keychain = createKeychain(keychainService);
@@ -93,6 +100,7 @@ export async function createConsoleHost(emulator: RunningEmulator, seed: SeedTen
     keychainService,
     appVersion: '0.0.0-test',
     localTenant: seed.some((t) => t.kind === 'local') ? { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret } : undefined,
+    ...(policy ? { managedPolicy: new LinuxPolicyFileReader(policy.file), osAccount: policy.account } : {}),
   });
   const ids: string[] = [];
   for (const t of seed) {

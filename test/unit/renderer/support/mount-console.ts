@@ -16,6 +16,8 @@ export interface MountOptions {
   activeIndex?: number;
   /** Prepares the platform before the app starts (hold or fail a call). */
   before?: (host: ConsoleHost) => unknown;
+  /** A managed policy file and the OS account (issue #12 roles). */
+  policy?: { file: string; account: string };
 }
 
 // One emulator per test file (vitest isolates files), started on the first mount.
@@ -40,7 +42,7 @@ export async function closeConsoles(): Promise<void> {
  * the document so focus can be asserted.
  */
 export async function mountConsole(options: MountOptions = {}) {
-  const host = await createConsoleHost(await fileEmulator(), options.seed ?? [], options.activeIndex ?? 0);
+  const host = await createConsoleHost(await fileEmulator(), options.seed ?? [], options.activeIndex ?? 0, options.policy);
   await options.before?.(host);
   const router: Router = createConsoleRouter(createMemoryHistory());
   await router.push(options.path ?? '/settings/tenants');

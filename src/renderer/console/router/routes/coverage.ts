@@ -5,5 +5,5 @@ export default defineConsoleRoute({
   path: '/admin/coverage',
   name: 'coverage',
   component: () => import('@console/views/CoverageView.vue'),
-  meta: { title: 'Enrollment coverage', nav: { label: 'Coverage', section: 'admin', order: 10 } },
+  meta: { title: 'Enrollment coverage', nav: { label: 'Coverage', section: 'admin', order: 10, adminOnly: true } },
 });
