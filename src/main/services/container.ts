@@ -16,6 +16,7 @@ import { BrowserBridgeService, type BrowserBridgeOptions } from './browser-bridg
 import { TeamService } from './audit/team/team.service';
 import { PolicyService, type TeamPolicySource } from './policy/policy.service';
 import { managedPolicyReaderFor, type ManagedPolicyReader } from './policy/managed-policy';
+import { ConfiguredMethods } from './readiness/configured-methods';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -77,6 +78,8 @@ export interface Services {
   readonly team: TeamService;
   /** The policy in force (managed, team, local; strictest wins) and this account's role. */
   readonly policy: PolicyService;
+  /** The methods each tenant has switched on (`GET /authenticators`), cached briefly. */
+  readonly configuredMethods: ConfiguredMethods;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -135,14 +138,18 @@ export function createServices(options: ServiceOptions): Services {
     teamCut: () => team.evidenceCut(),
   });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir, audit });
+  // What the guided page, the enrollment panel and caller verification offer: the tenant's own
+  // configuration, read again after a minute (an admin who just switched a method on retries soon).
+  const configuredMethods = new ConfiguredMethods({ tenants, ttlMs: 60_000, failureTtlMs: 15_000 });
   const verification = new VerificationService({
     tenants,
     audit,
     // SECURITY: the managed and team policy can only turn verification on; local settings decide only below them.
     policyFor: async (id) => ({ ...(await settings.policyFor(id)), requireCallerVerification: await policy.requireCallerVerification(id) }),
     lifetimeMs: options.verificationLifetimeMs,
+    configured: configuredMethods,
   });
-  const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost });
+  const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost, configured: configuredMethods });
   // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live;
   // contact details are disclosed as verification says.
   const directory = new DirectoryService({
@@ -159,5 +166,5 @@ export function createServices(options: ServiceOptions): Services {
     await bridge.close();
     await team.close();
   };
-  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, policy, close };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, policy, configuredMethods, close };
 }
