@@ -8,7 +8,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment/enrollment-host';
 import { EnrollmentService } from '../../src/main/services/enrollment/enrollment.service';
-import type { EnrollmentOptions, EnrollmentView, GuidedSession } from '@shared/domain/enrollment';
+import { PASSKEY_UNAVAILABLE, PASSKEY_UNAVAILABLE_STEER, type EnrollmentOptions, type EnrollmentView, type GuidedSession } from '@shared/domain/enrollment';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
 import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
@@ -348,6 +348,24 @@ describe("the tenant's configured methods (GET /authenticators)", () => {
     } finally {
       emulator.setActiveMethods(TENANT_VERIFICATION_METHODS);
     }
+  });
+});
+
+describe('a guided window that cannot create a passkey', () => {
+  it('ends with a steer to the link for the user device, which is then offered', async () => {
+    await build();
+    await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
+    await host.last().bridge!.cancel(PASSKEY_UNAVAILABLE);
+    expect(host.last().closed).toBe(true);
+    const ended = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+    expect(ended).toMatchObject({ status: 'cancelled', failure: PASSKEY_UNAVAILABLE_STEER });
+    const options = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+    expect(options.modes.link.available).toBe(true);
+    // Any other reason stays a plain cancel.
+    const other = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
+    await host.last().bridge!.cancel('cancelled');
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: other.id })).failure).toBeUndefined();
   });
 });
 

@@ -109,6 +109,13 @@ export const NOT_CONFIGURED_REASON = 'Not configured for this tenant — enable 
 export const METHODS_UNKNOWN_NOTE =
   'Authdesk could not read which methods this tenant has configured, so it offers them all; the tenant may refuse one it has not switched on.';
 
+/** The guided page's cancel reason when the window cannot create a passkey (the agent sends a link instead). */
+export const PASSKEY_UNAVAILABLE = 'passkey-unavailable';
+
+/** What the console says after {@link PASSKEY_UNAVAILABLE}: the way on is the link for the user's own device. */
+export const PASSKEY_UNAVAILABLE_STEER =
+  'This computer could not create a passkey in the enrollment window. Create a link for their device: the user sets up the passkey on their own phone or computer.';
+
 /** One method on the guided page. */
 export const GuidedMethodOption = z.object({
   method: GuidedMethod,

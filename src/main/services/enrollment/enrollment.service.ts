@@ -5,6 +5,8 @@ import {
   GuidedCompletion,
   guidedMethodOptions,
   METHODS_UNKNOWN_NOTE,
+  PASSKEY_UNAVAILABLE,
+  PASSKEY_UNAVAILABLE_STEER,
   type EnrolledAuthenticator,
   type EnrollmentMode,
   type EnrollmentOptions,
@@ -328,7 +330,7 @@ export class EnrollmentService {
 
   private async cancelRecord(record: EnrollmentRecord, reason: string): Promise<null> {
     if (record.status !== 'open') return null;
-    endRecord(record, this.now().getTime(), 'cancelled');
+    endRecord(record, this.now().getTime(), 'cancelled', reason === PASSKEY_UNAVAILABLE ? PASSKEY_UNAVAILABLE_STEER : undefined);
     record.window?.close();
     await this.audit
       .append({
