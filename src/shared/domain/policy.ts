@@ -35,6 +35,17 @@ export const PolicyDocument = z
     trustedEvidenceKeys: z.array(Fingerprint).max(100).optional(),
     /** OS accounts (or team database roles) that are security admins; everyone else is an agent. */
     securityAdmins: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    /**
+     * Extra https origins the enrollment windows may load (a real pre-built UI's frames or assets
+     * that the blocked-origin log named).
+     * SECURITY: a grant, not a restriction: it widens what a window holding a user's token may
+     * reach, so only the managed (when trusted) or team policy may set it; local settings cannot
+     * add to it, and only https origins parse.
+     */
+    allowedEnrollmentOrigins: z
+      .array(z.string().url().refine((v) => { const u = new URL(v); return u.protocol === 'https:' && u.origin === v.replace(/\/$/, ''); }, 'an https origin, like https://cdn.example.com'))
+      .max(100)
+      .optional(),
   })
   .strip();
 export type PolicyDocument = z.infer<typeof PolicyDocument>;
