@@ -149,7 +149,16 @@ export function createServices(options: ServiceOptions): Services {
     lifetimeMs: options.verificationLifetimeMs,
     configured: configuredMethods,
   });
-  const enrollment = new EnrollmentService({ tenants, audit, settings, verification, host: options.enrollmentHost, configured: configuredMethods });
+  const enrollment = new EnrollmentService({
+    tenants,
+    audit,
+    settings,
+    verification,
+    host: options.enrollmentHost,
+    configured: configuredMethods,
+    // SECURITY: only the managed (trusted) and team policy grant enrollment windows extra origins.
+    grantedOrigins: () => policy.allowedEnrollmentOrigins(),
+  });
   // Removals ask caller verification first (issue #5); revoking sessions is stamped when one is live;
   // contact details are disclosed as verification says.
   const directory = new DirectoryService({

@@ -47,6 +47,8 @@ export interface EnrollmentServiceOptions {
   host?: EnrollmentHost | null;
   /** The tenant's switched-on methods: the guided page offers only those (all when absent or unknown). */
   configured?: ConfiguredMethodsPort | null;
+  /** Extra https origins the policy grants enrollment windows (`allowedEnrollmentOrigins`). */
+  grantedOrigins?: () => Promise<readonly string[]>;
   now?: () => Date;
   /** The least time between two tenant polls of one link. */
   minPollGapMs?: number;
@@ -72,6 +74,7 @@ export class EnrollmentService {
   private readonly verification: EnrollmentVerification;
   private readonly host: EnrollmentHost | null;
   private readonly configured: ConfiguredMethodsPort | null;
+  private readonly grantedOrigins: () => Promise<readonly string[]>;
   private readonly now: () => Date;
   private readonly minPollGapMs: number;
   private readonly lifetimeMs: number;
@@ -85,6 +88,7 @@ export class EnrollmentService {
     this.verification = options.verification;
     this.host = options.host ?? null;
     this.configured = options.configured ?? null;
+    this.grantedOrigins = options.grantedOrigins ?? (() => Promise.resolve([]));
     this.now = options.now ?? (() => new Date());
     this.minPollGapMs = options.minPollGapMs ?? 1500;
     this.lifetimeMs = options.linkLifetimeMs ?? ENROLLMENT_LINK_LIFETIME_MS;
@@ -191,6 +195,7 @@ export class EnrollmentService {
       throw this.unrecorded(error, 'The enrollment was not started: the audit log could not record it.');
     }
     this.records.set(id, record);
+    if (mode !== 'link') record.grantedOrigins = await this.grantedOrigins();
     if (mode === 'prebuilt-window') this.openPrebuilt(record, url);
     if (mode === 'guided-window') this.openGuided(record, token, facts, await this.activeMethods(tenant.id));
     return { ...recordView(record), ...(mode === 'link' ? { link: url } : {}) };
@@ -203,6 +208,7 @@ export class EnrollmentService {
         kind: 'prebuilt',
         url,
         allowedOrigins,
+        grantedOrigins: record.grantedOrigins,
         redirectUrl: `${this.redirectBase}/${record.id}`,
         onRedirect: (token) => void this.finish(record, token).catch(() => {}),
         onClosed: () => void this.closed(record),
@@ -219,6 +225,7 @@ export class EnrollmentService {
         kind: 'guided',
         url: page.url,
         allowedOrigins: [page.origin, new URL(record.tenant.apiUrl).origin],
+        grantedOrigins: record.grantedOrigins,
         bridge: {
           session: () => this.sessionFor(record),
           complete: (result) => this.complete(record, result),

@@ -26,6 +26,8 @@ export interface EnrollmentRecord {
   completing?: boolean;
   tenant: TenantInfo;
   auditTenant: AuditTenant;
+  /** Extra origins the policy lets this enrollment's window load. */
+  grantedOrigins?: readonly string[];
   userId: string;
   mode: EnrollmentMode;
   status: EnrollmentStatus;
