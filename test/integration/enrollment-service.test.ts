@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP, URI } from 'otpauth';
@@ -8,6 +8,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment/enrollment-host';
 import { EnrollmentService } from '../../src/main/services/enrollment/enrollment.service';
+import { LinuxPolicyFileReader } from '../../src/main/services/policy/managed-policy';
 import { PASSKEY_UNAVAILABLE, PASSKEY_UNAVAILABLE_STEER, type EnrollmentOptions, type EnrollmentView, type GuidedSession } from '@shared/domain/enrollment';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
@@ -366,6 +367,30 @@ describe('a guided window that cannot create a passkey', () => {
     const other = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
     await host.last().bridge!.cancel('cancelled');
     expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: other.id })).failure).toBeUndefined();
+  });
+});
+
+describe('origins the policy grants enrollment windows', () => {
+  it('hands the window the https origins of a trusted managed policy (allowedEnrollmentOrigins)', async () => {
+    await build();
+    await services.close();
+    const file = join(dataDir, 'managed-policy.json');
+    await writeFile(file, JSON.stringify({ allowedEnrollmentOrigins: ['https://cdn.example.com'] }), { mode: 0o644 });
+    await chmod(file, 0o644);
+    services = createServices({
+      dataDir,
+      keychainService: `authdesk-enrollment-test-${process.pid}`,
+      appVersion: '0.0.0-test',
+      localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
+      enrollmentHost: host,
+      managedPolicy: new LinuxPolicyFileReader(file),
+    });
+    ({ call, ok } = routerOver(services));
+    // Root-owned and not writable by others is what makes a managed file trusted for grants.
+    const trusted = process.getuid?.() === 0;
+    await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'prebuilt-window' });
+    expect(host.last().grantedOrigins).toEqual(trusted ? ['https://cdn.example.com'] : []);
   });
 });
 
