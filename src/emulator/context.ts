@@ -25,7 +25,8 @@ export interface Emu {
    * The methods the tenant has switched on (what `GET /v1/authenticators` lists as active); tests
    * change it to prove a client offers only those.
    */
-  activeMethods: readonly VerificationMethod[];
+  /** null: `GET /authenticators` answers 404, as an API that does not list its configuration. */
+  activeMethods: readonly VerificationMethod[] | null;
   /** Called after every state change, for `--data` persistence (debounced by the caller). */
   changed(): void;
 }

@@ -42,8 +42,11 @@ export interface RunningEmulator {
   readonly faults: Faults;
   /** The profile this instance runs. */
   readonly profile: EmulatorProfile;
-  /** Switches the tenant's active verification methods (`GET /v1/authenticators`) at runtime. */
-  setActiveMethods(methods: readonly VerificationMethod[]): void;
+  /**
+   * Switches the tenant's active verification methods (`GET /v1/authenticators`) at runtime; null
+   * makes that route answer 404, so a client's fallback for an unreadable configuration is tested.
+   */
+  setActiveMethods(methods: readonly VerificationMethod[] | null): void;
   setFaults(faults: Partial<FaultSettings>): void;
   close(): Promise<void>;
 }
@@ -101,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     faults: emu.faults,
     profile: rules.profile,
-    setActiveMethods: (methods) => void (emu.activeMethods = [...methods]),
+    setActiveMethods: (methods) => void (emu.activeMethods = methods ? [...methods] : null),
     setFaults: (faults) => void emu.faults.set(faults),
     close: async () => {
       await new Promise<void>((resolve) => {

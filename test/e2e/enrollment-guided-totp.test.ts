@@ -1,6 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAxe, seriousViolations } from '../support/chromium';
+import { TENANT_VERIFICATION_METHODS } from '../../src/emulator/actions';
 import { addVirtualAuthenticator } from '../support/emulator-page';
 import { enrollmentPanel, nextWindow, panel, startEnrollmentBed, verifyByEmailCode, type EnrollmentBed } from './enrollment-support';
 
@@ -11,9 +12,20 @@ import { enrollmentPanel, nextWindow, panel, startEnrollmentBed, verifyByEmailCo
 // secret is in the data dir or any log.
 
 let bed: EnrollmentBed;
+/** When set, the next windows' WebAuthn prompt is refused, as a platform without a passkey authenticator does. */
+let refuseWebauthn = false;
 beforeAll(async () => {
   // Enrollment windows have a platform authenticator (CDP), for the passkey at the end.
-  bed = await startEnrollmentBed({ prepare: async (page) => void (await addVirtualAuthenticator(page)) });
+  bed = await startEnrollmentBed({
+    prepare: async (page) => {
+      await addVirtualAuthenticator(page);
+      if (refuseWebauthn) {
+        await page.addInitScript(() => {
+          navigator.credentials.create = () => Promise.reject(new DOMException('The operation is not allowed.', 'NotAllowedError'));
+        });
+      }
+    },
+  });
 });
 afterAll(async () => {
   await bed?.close();
@@ -121,6 +133,38 @@ describe('verify by email code, then guided authenticator app', () => {
     expect(entries[2].verification).toEqual(stamp);
     expect(entries[3]).toMatchObject({ verification: stamp, details: { mode: 'guided-window', added: [{ method: 'AUTHENTICATOR_APP' }] } });
     expect(entries[5]).toMatchObject({ verification: stamp, details: { mode: 'guided-window', added: [{ method: 'PASSKEY' }] } });
+  });
+
+  it('offers only the methods the tenant configured, and steers to the link when the window cannot create a passkey', async () => {
+    bed.emulator.setActiveMethods(['EMAIL_OTP', 'PASSKEY']);
+    bed.harness.services.configuredMethods.forget();
+    refuseWebauthn = true;
+    try {
+      const button = enrollmentPanel(bed.page).locator('button[data-mode="guided-window"]');
+      await expect.poll(() => button.isDisabled()).toBe(false);
+      await button.click();
+      const win = await nextWindow(bed);
+      const page = win.page;
+      await page.locator('button[data-method="PASSKEY"]').waitFor();
+      expect(await page.locator('button[data-method="SMS"]').isDisabled()).toBe(true);
+      expect(await page.locator('[data-unavailable="SMS"]').textContent()).toBe('Not configured for this tenant — enable it in the Authsignal portal.');
+      await page.locator('button[data-method="PASSKEY"]').click();
+      await page.getByTestId('webauthn-start').click();
+      const steer = page.getByTestId('webauthn-steer');
+      await steer.waitFor();
+      expect(await steer.textContent()).toContain('NotAllowedError');
+      expect(seriousViolations(await runAxe(page))).toEqual([]);
+      await page.getByTestId('send-link-instead').click();
+      await win.closed;
+      const ended = enrollmentPanel(bed.page).locator('[data-testid="enrollment-ended"]');
+      await ended.waitFor();
+      expect(await ended.textContent()).toContain('could not create a passkey in the enrollment window. Create a link for their device');
+      await expect.poll(() => enrollmentPanel(bed.page).locator('button[data-mode="link"]').isDisabled()).toBe(false);
+    } finally {
+      refuseWebauthn = false;
+      bed.emulator.setActiveMethods(TENANT_VERIFICATION_METHODS);
+      bed.harness.services.configuredMethods.forget();
+    }
   });
 
   it('wrote no token, code or secret to the data dir or any log', async () => {

@@ -1,13 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP, URI } from 'otpauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TENANT_VERIFICATION_METHODS } from '../../src/emulator/actions';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment/enrollment-host';
 import { EnrollmentService } from '../../src/main/services/enrollment/enrollment.service';
-import type { EnrollmentOptions, EnrollmentView, GuidedSession } from '@shared/domain/enrollment';
+import { LinuxPolicyFileReader } from '../../src/main/services/policy/managed-policy';
+import { PASSKEY_UNAVAILABLE, PASSKEY_UNAVAILABLE_STEER, type EnrollmentOptions, type EnrollmentView, type GuidedSession } from '@shared/domain/enrollment';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
 import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
@@ -281,6 +283,114 @@ describe('guided page in a window', () => {
     ]);
     const { token } = await enrollTotp(session.token);
     await expect(Promise.resolve(host.last().bridge!.complete({ method: 'AUTHENTICATOR_APP', token }))).resolves.toMatchObject({ added: [{ method: 'AUTHENTICATOR_APP' }] });
+  });
+});
+
+describe("the tenant's configured methods (GET /authenticators)", () => {
+  it('offers only what the tenant switched on, in the panel, the guided page and caller verification; refuses a code by a method it has not', async () => {
+    emulator.setActiveMethods(['EMAIL_OTP', 'AUTHENTICATOR_APP']);
+    try {
+      await build();
+      const verification = await ok<VerificationOptions>('verification:options', { userId: 'auth0|5f1b2c3d4e' });
+      expect(verification.methodsNote).toBeUndefined();
+      expect(verification.targets.map((t) => [t.method, t.unavailable ?? 'ok'])).toEqual([
+        ['email-otp', 'ok'],
+        ['sms-otp', 'Not configured for this tenant — enable it in the Authsignal portal.'],
+      ]);
+      const sms = verification.targets.find((t) => t.method === 'sms-otp')!;
+      const refused = await call('verification:start', { userId: 'auth0|5f1b2c3d4e', method: 'sms-otp', targetRef: sms.ref });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/^Text message codes: Not configured for this tenant/) as unknown } });
+
+      await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+      const options = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+      const offered = (methods: { method: string; available: boolean; reason?: string }[] | undefined) =>
+        Object.fromEntries((methods ?? []).map((m) => [m.method, m.available ? 'offered' : m.reason]));
+      const expected = {
+        EMAIL_OTP: 'offered',
+        SMS: 'Not configured for this tenant — enable it in the Authsignal portal.',
+        AUTHENTICATOR_APP: 'offered',
+        PASSKEY: 'Not configured for this tenant — enable it in the Authsignal portal.',
+        SECURITY_KEY: 'Not configured for this tenant — enable it in the Authsignal portal.',
+      };
+      expect(offered(options.methods)).toEqual(expected);
+      expect(options.methodsNote).toBeUndefined();
+      expect(options.modes['guided-window'].available).toBe(true);
+      await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
+      const session = host.last().bridge!.session() as GuidedSession;
+      expect(offered(session.methods)).toEqual(expected);
+      expect(session.methodsNote).toBeUndefined();
+
+      // A tenant with none of the guided page's methods: the guided page is not offered at all.
+      await ok('enrollment:cancel', { enrollmentId: session.sessionId });
+      emulator.setActiveMethods(['PUSH']);
+      services.configuredMethods.forget();
+      const none = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+      expect(none.modes['guided-window']).toMatchObject({ available: false, reason: expect.stringMatching(/None of the guided page’s methods is configured/) as unknown });
+    } finally {
+      emulator.setActiveMethods(TENANT_VERIFICATION_METHODS);
+    }
+  });
+
+  it('offers everything, with a note, when the configuration cannot be read', async () => {
+    emulator.setActiveMethods(null);
+    try {
+      await build();
+      const verification = await ok<VerificationOptions>('verification:options', { userId: 'auth0|5f1b2c3d4e' });
+      expect(verification.methodsNote).toMatch(/could not read which methods this tenant has configured, so it offers them all/);
+      expect(verification.targets.filter((t) => t.unavailable)).toEqual([]);
+      await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+      const options = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+      expect(options.methods?.every((m) => m.available)).toBe(true);
+      expect(options.methodsNote).toMatch(/could not read which methods/);
+      await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
+      const session = host.last().bridge!.session() as GuidedSession;
+      expect(session.methods.every((m) => m.available)).toBe(true);
+      expect(session.methodsNote).toMatch(/could not read which methods/);
+    } finally {
+      emulator.setActiveMethods(TENANT_VERIFICATION_METHODS);
+    }
+  });
+});
+
+describe('a guided window that cannot create a passkey', () => {
+  it('ends with a steer to the link for the user device, which is then offered', async () => {
+    await build();
+    await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
+    await host.last().bridge!.cancel(PASSKEY_UNAVAILABLE);
+    expect(host.last().closed).toBe(true);
+    const ended = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+    expect(ended).toMatchObject({ status: 'cancelled', failure: PASSKEY_UNAVAILABLE_STEER });
+    const options = await ok<EnrollmentOptions>('enrollment:options', { userId: 'usr_dorothy' });
+    expect(options.modes.link.available).toBe(true);
+    // Any other reason stays a plain cancel.
+    const other = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' });
+    await host.last().bridge!.cancel('cancelled');
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: other.id })).failure).toBeUndefined();
+  });
+});
+
+describe('origins the policy grants enrollment windows', () => {
+  it('hands the window the https origins of a trusted managed policy (allowedEnrollmentOrigins)', async () => {
+    await build();
+    await services.close();
+    const file = join(dataDir, 'managed-policy.json');
+    await writeFile(file, JSON.stringify({ allowedEnrollmentOrigins: ['https://cdn.example.com'] }), { mode: 0o644 });
+    await chmod(file, 0o644);
+    services = createServices({
+      dataDir,
+      keychainService: `authdesk-enrollment-test-${process.pid}`,
+      appVersion: '0.0.0-test',
+      localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
+      enrollmentHost: host,
+      managedPolicy: new LinuxPolicyFileReader(file),
+    });
+    ({ call, ok } = routerOver(services));
+    // Root-owned and not writable by others is what makes a managed file trusted for grants.
+    const trusted = process.getuid?.() === 0;
+    await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'prebuilt-window' });
+    expect(host.last().grantedOrigins).toEqual(trusted ? ['https://cdn.example.com'] : []);
   });
 });
 

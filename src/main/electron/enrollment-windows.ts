@@ -1,6 +1,7 @@
 import type { BrowserWindow } from 'electron';
 import type { EnrollmentHost, EnrollmentWindowHandle, EnrollmentWindowRequest, GuidedPageLocation } from '../services/enrollment/enrollment-host';
 import type { TenantInfo } from '../services/tenants/tenants.service';
+import { windowOrigins } from '../services/policy/enrollment-origins';
 import { APP_ORIGIN } from './origin';
 import { openSandboxedWindow } from './sandboxed-window';
 
@@ -44,7 +45,8 @@ export function createElectronEnrollmentHost(options: ElectronEnrollmentHostOpti
       const parent = options.parent();
       const handle = openSandboxedWindow({
         url: request.url,
-        allowedOrigins: request.allowedOrigins,
+        // SECURITY: the policy's granted origins join the window's own, re-checked as https.
+        allowedOrigins: windowOrigins(request.allowedOrigins, request.grantedOrigins),
         // SECURITY: the pre-built UI runs with no preload at all; the guided page gets the 3-function bridge.
         preload: request.kind === 'guided' ? 'enroll' : null,
         enroll: request.kind === 'guided' ? request.bridge : undefined,

@@ -171,7 +171,7 @@ export function openSandboxedWindow(options: SandboxedWindowOptions): SandboxedW
       options.onBlocked ??
       ((blocked) =>
         console.warn(
-          `[enrollment window] "${title}" blocked a ${blocked.kind} navigation to ${blocked.origin}: it is not among the window's allowed origins (${[...origins].join(', ')}). If the tenant's pre-built UI needs it, allow that origin.`,
+          `[enrollment window] "${title}" blocked a ${blocked.kind} navigation to ${blocked.origin}: it is not among the window's allowed origins (${[...origins].join(', ')}). If the tenant's pre-built UI needs it, a security admin can allow it: add it to allowedEnrollmentOrigins in the managed or team policy.`,
         )),
     intercept: matchRedirect
       ? (url) => {

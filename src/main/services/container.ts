@@ -17,6 +17,7 @@ import { TeamService } from './audit/team/team.service';
 import { PolicyService, type TeamPolicySource } from './policy/policy.service';
 import { ContactRule } from './policy/contact-rule';
 import { managedPolicyReaderFor, type ManagedPolicyReader } from './policy/managed-policy';
+import { ConfiguredMethods } from './readiness/configured-methods';
 
 /**
  * The service container: everything main does, in plain Node, built once per process. The Electron
@@ -80,6 +81,8 @@ export interface Services {
   readonly policy: PolicyService;
   /** The one contact-masking rule (role, policy, verified call), applied by the services. */
   readonly contacts: ContactRule;
+  /** The methods each tenant has switched on (`GET /authenticators`), cached briefly. */
+  readonly configuredMethods: ConfiguredMethods;
   /** Stops background work (timers, servers) so the process can exit. */
   close(): Promise<void>;
 }
@@ -154,13 +157,26 @@ export function createServices(options: ServiceOptions): Services {
     const requireTicket = local.requireTicket === true || effective.settings.requireTicketId.value;
     return { ...local, requireCallerVerification: await policy.requireCallerVerification(id), ...(requireTicket ? { requireTicket } : {}) };
   };
+  // What the guided page, the enrollment panel and caller verification offer: the tenant's own
+  // configuration, read again after a minute (an admin who just switched a method on retries soon).
+  const configuredMethods = new ConfiguredMethods({ tenants, ttlMs: 60_000, failureTtlMs: 15_000 });
   const verification = new VerificationService({
     tenants,
     audit,
     policyFor,
     lifetimeMs: options.verificationLifetimeMs,
+    configured: configuredMethods,
   });
-  const enrollment = new EnrollmentService({ tenants, audit, settings: { get: () => settings.get(), policyFor }, verification, host: options.enrollmentHost });
+  const enrollment = new EnrollmentService({
+    tenants,
+    audit,
+    settings: { get: () => settings.get(), policyFor },
+    verification,
+    host: options.enrollmentHost,
+    configured: configuredMethods,
+    // SECURITY: only the managed (trusted) and team policy grant enrollment windows extra origins.
+    grantedOrigins: () => policy.allowedEnrollmentOrigins(),
+  });
   const contacts = new ContactRule({
     tenants,
     policy,
@@ -184,5 +200,5 @@ export function createServices(options: ServiceOptions): Services {
     await bridge.close();
     await team.close();
   };
-  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, policy, contacts, close };
+  return { options, tenants, audit, settings, coverage, verification, enrollment, evidence, directory, bridge, team, policy, contacts, configuredMethods, close };
 }

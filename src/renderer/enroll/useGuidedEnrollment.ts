@@ -11,7 +11,7 @@ import { Authsignal } from '@authsignal/browser';
 import QRCode from 'qrcode';
 import { computed, inject, nextTick, onBeforeUnmount, onMounted, ref, type InjectionKey } from 'vue';
 import { METHOD_LABELS } from '@shared/domain/authsignal';
-import { GuidedSession, type GuidedMethod, type GuidedMethodOption } from '@shared/domain/enrollment';
+import { GuidedSession, PASSKEY_UNAVAILABLE, type GuidedMethod, type GuidedMethodOption } from '@shared/domain/enrollment';
 import { enrollBridge } from './bridge';
 
 export type Phase = 'loading' | 'unavailable' | 'choose' | 'contact' | 'code' | 'totp' | 'webauthn' | 'confirming' | 'done' | 'cancelled';
@@ -47,6 +47,27 @@ function describeFailure(error: unknown): string {
         : 'Something went wrong. Try again.';
 }
 
+/** Why WebAuthn cannot run in this window at all (checked before the agent tries). */
+export const NO_WEBAUTHN_REASON = 'WebAuthn is not available in this window, so it cannot create a passkey or register a security key.';
+/** Why a passkey cannot be created on this computer (no platform authenticator). */
+export const NO_PLATFORM_AUTHENTICATOR_REASON =
+  'This computer has no built-in passkey authenticator (fingerprint, face or screen lock) that this window can use.';
+
+/**
+ * Why this window cannot create a passkey (`method` PASSKEY) or register a security key, found
+ * before trying; null when it looks possible (the prompt may still refuse).
+ */
+async function webauthnBlocker(method: GuidedMethod): Promise<string | null> {
+  const pkc = (window as { PublicKeyCredential?: { isUserVerifyingPlatformAuthenticatorAvailable?: () => Promise<boolean> } }).PublicKeyCredential;
+  if (!pkc || typeof navigator.credentials?.create !== 'function') return NO_WEBAUTHN_REASON;
+  if (method !== 'PASSKEY' || typeof pkc.isUserVerifyingPlatformAuthenticatorAvailable !== 'function') return null;
+  try {
+    return (await pkc.isUserVerifyingPlatformAuthenticatorAvailable()) ? null : NO_PLATFORM_AUTHENTICATOR_REASON;
+  } catch {
+    return null;
+  }
+}
+
 /** Owns the flow; call once, in the page's root component (it registers the mount/unmount hooks). */
 export function useGuidedEnrollment() {
   const bridge = enrollBridge();
@@ -60,6 +81,10 @@ export function useGuidedEnrollment() {
   const totp = ref<{ qr: string | null; secret: string } | null>(null);
   const revealed = ref(false);
   const added = ref<string[]>([]);
+  /** Why this window cannot enroll the chosen WebAuthn method; the step then steers to the link. */
+  const webauthnTrouble = ref<string | null>(null);
+  /** The agent gave up on the window to send the user a link (said on the cancelled step). */
+  const steeredToLink = ref(false);
   /** The current step's heading, focused on every step change (set by StepHeading). */
   const heading = ref<HTMLElement | null>(null);
   const now = ref(Date.now());
@@ -121,6 +146,7 @@ export function useGuidedEnrollment() {
       return go('contact');
     }
     if (option.method === 'AUTHENTICATOR_APP') return startTotp();
+    webauthnTrouble.value = await webauthnBlocker(option.method);
     return go('webauthn');
   }
 
@@ -213,6 +239,11 @@ export function useGuidedEnrollment() {
       await finish(answer.token);
     } catch (error) {
       failed(error);
+      const name = error instanceof Error ? error.name : '';
+      // The prompt was refused (or cancelled): in an Electron window that is often the platform.
+      if (method.value === 'PASSKEY' && ['NotAllowedError', 'NotSupportedError', 'SecurityError'].includes(name)) {
+        webauthnTrouble.value = `The passkey prompt was refused or cancelled in this window (${name}). If the user did not cancel it, this computer cannot create a passkey here.`;
+      }
     } finally {
       busy.value = false;
     }
@@ -239,6 +270,14 @@ export function useGuidedEnrollment() {
     await go('cancelled');
   }
 
+  /** Ends this window so the agent sends the user the link for their own device instead. */
+  async function sendLinkInstead() {
+    totp.value = null;
+    steeredToLink.value = true;
+    await bridge?.cancel(PASSKEY_UNAVAILABLE).catch(() => null);
+    await go('cancelled');
+  }
+
   function back() {
     problem.value = null;
     totp.value = null;
@@ -260,6 +299,8 @@ export function useGuidedEnrollment() {
     totp,
     revealed,
     added,
+    webauthnTrouble,
+    steeredToLink,
     heading,
     timeLeft,
     isEmail,
@@ -270,6 +311,7 @@ export function useGuidedEnrollment() {
     verifyCode,
     startWebauthn,
     cancel,
+    sendLinkInstead,
     back,
     toggleSecret,
   };

@@ -92,8 +92,29 @@ export const EnrollmentOptions = z.object({
   webauthnInGuided: EnrollmentModeAvailability,
   /** The enrollment still open for this user, if any. */
   current: EnrollmentView.nullable(),
+  /** The guided page's methods as this tenant's configuration allows them (not the window's WebAuthn). */
+  methods: z.array(z.lazy(() => GuidedMethodOption)).optional(),
+  /** Set when the tenant's configuration could not be read ({@link METHODS_UNKNOWN_NOTE}). */
+  methodsNote: z.string().optional(),
 });
 export type EnrollmentOptions = z.infer<typeof EnrollmentOptions>;
+
+/** Why a method the tenant has not switched on is not offered (the guided page, the panels). */
+export const NOT_CONFIGURED_REASON = 'Not configured for this tenant — enable it in the Authsignal portal.';
+
+/**
+ * Said wherever methods are offered when the tenant's configuration (`GET /authenticators`) could
+ * not be read: everything is offered, as before, and some may be refused by the tenant.
+ */
+export const METHODS_UNKNOWN_NOTE =
+  'Authdesk could not read which methods this tenant has configured, so it offers them all; the tenant may refuse one it has not switched on.';
+
+/** The guided page's cancel reason when the window cannot create a passkey (the agent sends a link instead). */
+export const PASSKEY_UNAVAILABLE = 'passkey-unavailable';
+
+/** What the console says after {@link PASSKEY_UNAVAILABLE}: the way on is the link for the user's own device. */
+export const PASSKEY_UNAVAILABLE_STEER =
+  'This computer could not create a passkey in the enrollment window. Create a link for their device: the user sets up the passkey on their own phone or computer.';
 
 /** One method on the guided page. */
 export const GuidedMethodOption = z.object({
@@ -127,6 +148,8 @@ export const GuidedSession = z.object({
   }),
   firstEnrollment: z.boolean(),
   methods: z.array(GuidedMethodOption),
+  /** Set when the tenant's configuration could not be read ({@link METHODS_UNKNOWN_NOTE}). */
+  methodsNote: z.string().optional(),
   expiresAt: z.string(),
   /** The local tenant runs on this machine: say so on the page. */
   localTenant: z.boolean(),
@@ -145,3 +168,23 @@ export const GuidedCompletion = z
   })
   .strict();
 export type GuidedCompletion = z.infer<typeof GuidedCompletion>;
+
+const WEBAUTHN_GUIDED_METHODS: ReadonlySet<GuidedMethod> = new Set(['PASSKEY', 'SECURITY_KEY']);
+
+/**
+ * The guided methods as offered: a method the tenant has not switched on is shown disabled with
+ * {@link NOT_CONFIGURED_REASON}; `active === null` (the configuration could not be read) offers all.
+ * `webauthn` says whether passkeys and security keys can run in the window at all.
+ */
+export function guidedMethodOptions(
+  active: ReadonlySet<string> | null,
+  webauthn: EnrollmentModeAvailability = { available: true },
+): GuidedMethodOption[] {
+  return GUIDED_METHODS.map((method) =>
+    active !== null && !active.has(method)
+      ? { method, available: false, reason: NOT_CONFIGURED_REASON }
+      : WEBAUTHN_GUIDED_METHODS.has(method) && !webauthn.available
+        ? { method, available: false, reason: webauthn.reason }
+        : { method, available: true },
+  );
+}

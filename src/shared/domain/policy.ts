@@ -16,6 +16,16 @@ const Fingerprint = z
   .transform((v) => v.trim().toLowerCase().replace(/^sha256:/, '').replace(/[^0-9a-f]/g, ''))
   .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'a key fingerprint is 64 hex digits (SHA-256)'));
 
+/** True for `https://host[:port]` (a trailing slash allowed), nothing else. */
+function isHttpsOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
 /** One policy document, as a source states it; every key optional (absent: the source says nothing). */
 export const PolicyDocument = z
   .object({
@@ -37,6 +47,17 @@ export const PolicyDocument = z
     trustedEvidenceKeys: z.array(Fingerprint).max(100).optional(),
     /** OS accounts (or team database roles) that are security admins; everyone else is an agent. */
     securityAdmins: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    /**
+     * Extra https origins the enrollment windows may load (a real pre-built UI's frames or assets
+     * that the blocked-origin log named).
+     * SECURITY: a grant, not a restriction: it widens what a window holding a user's token may
+     * reach, so only the managed (when trusted) or team policy may set it; local settings cannot
+     * add to it, and only https origins parse.
+     */
+    allowedEnrollmentOrigins: z
+      .array(z.string().refine(isHttpsOrigin, 'an https origin, like https://cdn.example.com'))
+      .max(100)
+      .optional(),
   })
   .strip();
 export type PolicyDocument = z.infer<typeof PolicyDocument>;

@@ -57,6 +57,8 @@ export const VerificationTarget = z.object({
   masked: z.string(),
   /** A profile attribute Authsignal marked verified, or the contact of an enrolled authenticator. */
   source: z.enum(['profile', 'authenticator']),
+  /** Why a code cannot be sent there now (the tenant has not switched the method on); absent: it can. */
+  unavailable: z.string().optional(),
 });
 export type VerificationTarget = z.infer<typeof VerificationTarget>;
 
@@ -104,6 +106,8 @@ export const VerificationOptions = z.object({
    * authenticator can vouch for the caller and the agent must record how they checked.
    */
   unverifiable: z.boolean(),
+  /** Set when the tenant's configured methods could not be read (every target is offered). */
+  methodsNote: z.string().optional(),
   /** The latest verification of this user in this tenant (pending, live or just ended). */
   current: VerificationView.nullable(),
 });

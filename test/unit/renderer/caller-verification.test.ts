@@ -1,5 +1,6 @@
 import type { VueWrapper } from '@vue/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TENANT_VERIFICATION_METHODS } from '../../../src/emulator/actions';
 import { mountHelpdesk, until } from './support/mount-helpdesk';
 import { createServicePlatform, type ServicePlatform } from './support/service-platform';
 
@@ -133,6 +134,36 @@ describe('caller verification in the user view', () => {
     const actions = page.entries.map((e) => e.action).reverse();
     expect(actions).toEqual(expect.arrayContaining(['verification.start', 'verification.succeed', 'enrollment.link-create', 'enrollment.cancel', 'verification.expire']));
     for (const entry of page.entries) expect(entry.details.ticket).toBe('INC-4242');
+  });
+
+  it("offers only the methods the tenant has configured, and says so when its configuration cannot be read", async () => {
+    host.emulator.setActiveMethods(['EMAIL_OTP', 'AUTHENTICATOR_APP']);
+    host.services.configuredMethods.forget();
+    try {
+      await openUser('auth0|5f1b2c3d4e');
+      const sms = verification().querySelector<HTMLButtonElement>('button[data-target-method="sms-otp"]')!;
+      expect(sms.disabled).toBe(true);
+      const why = document.getElementById(sms.getAttribute('aria-describedby')!)!;
+      expect(text(why)).toBe('Not configured for this tenant — enable it in the Authsignal portal.');
+      expect(verification().querySelector<HTMLButtonElement>('button[data-target-method="email-otp"]')!.disabled).toBe(false);
+      expect(text(enrollment().querySelector('[data-testid="guided-methods"]'))).toBe('On this tenant: Email code, Authenticator app.');
+      expect(text(enrollment().querySelector('[data-testid="guided-not-configured"]'))).toBe(
+        'SMS code, Passkey, Security key: Not configured for this tenant — enable it in the Authsignal portal.',
+      );
+      expect(document.querySelector('[data-testid="methods-note"]')).toBeNull();
+      mounted?.unmount();
+
+      host.emulator.setActiveMethods(null);
+      host.services.configuredMethods.forget();
+      await openUser('auth0|5f1b2c3d4e');
+      expect(verification().querySelector<HTMLButtonElement>('button[data-target-method="sms-otp"]')!.disabled).toBe(false);
+      expect(text(verification().querySelector('[data-testid="methods-note"]'))).toMatch(/could not read which methods this tenant has configured, so it offers them all/);
+      expect(text(enrollment().querySelector('[data-testid="methods-note"]'))).toMatch(/could not read which methods/);
+      expect(enrollment().querySelector('[data-testid="guided-not-configured"]')).toBeNull();
+    } finally {
+      host.emulator.setActiveMethods(TENANT_VERIFICATION_METHODS);
+      host.services.configuredMethods.forget();
+    }
   });
 
   it('asks for an account of the offline check for a user with nothing enrolled', async () => {

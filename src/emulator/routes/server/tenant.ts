@@ -1,5 +1,6 @@
 import type { VerificationMethod } from '@shared/domain/authsignal';
 import { TENANT_VERIFICATION_METHODS } from '../../actions';
+import { ApiError } from '../../http';
 import type { ServerDeps, ServerRoute } from './deps';
 
 /**
@@ -21,6 +22,7 @@ export function configuredAuthenticators(active: readonly VerificationMethod[] =
 }
 
 export function getAuthenticatorConfigurations({ emu }: ServerDeps) {
+  if (emu.activeMethods === null) throw new ApiError(404, 'not_found', 'This tenant does not list its authenticator configurations.');
   return configuredAuthenticators(emu.activeMethods);
 }
 

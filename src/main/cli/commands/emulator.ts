@@ -3,6 +3,7 @@ import { formatBanner, runEmulatorUntilSignal } from '../../../emulator/cli';
 import type { EmulatorOptions } from '../../../emulator/index';
 import { EMULATOR_PROFILES, EMULATOR_PROFILE_ENV, type EmulatorProfile } from '../../../emulator/profile';
 import type { CliContext } from '../context';
+import { VERIFICATION_METHODS, type VerificationMethod } from '@shared/domain/authsignal';
 
 /** Parses a whole number within bounds, for commander. */
 function wholeNumber(name: string, min: number, max: number) {
@@ -30,6 +31,14 @@ function seedOption(value: string): 'demo' | number {
   return n;
 }
 
+/** A comma-separated list of verification methods (what the tenant has switched on). */
+function methodsOption(value: string): VerificationMethod[] {
+  const methods = value.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean);
+  const unknown = methods.filter((m) => !(VERIFICATION_METHODS as readonly string[]).includes(m));
+  if (unknown.length > 0) throw new InvalidArgumentError(`--methods: unknown method ${unknown.join(', ')}. Use some of ${VERIFICATION_METHODS.join(', ')}.`);
+  return methods as VerificationMethod[];
+}
+
 interface EmulatorCommandOptions {
   port: number;
   host: string;
@@ -45,6 +54,7 @@ interface EmulatorCommandOptions {
   tokenTtl?: number;
   rpId?: string;
   profile?: EmulatorProfile;
+  methods?: VerificationMethod[];
 }
 
 /**
@@ -69,6 +79,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--error-rate <0..1>', 'share of API requests answered with a 5xx', number('--error-rate', 0, 1))
     .option('--reset-rate <0..1>', 'share of API requests whose connection is reset', number('--reset-rate', 0, 1))
     .option('--token-ttl <seconds>', 'user token lifetime (default 600)', wholeNumber('--token-ttl', 1, 86_400))
+    .option('--methods <list>', 'verification methods the tenant has switched on (GET /v1/authenticators), comma-separated, e.g. EMAIL_OTP,AUTHENTICATOR_APP (default: every method Authdesk uses)', methodsOption)
     .option('--rp-id <hostname>', 'WebAuthn relying party id the pre-built UI is served on (default localhost)')
     .addOption(
       new Option('--profile <name>', `how to read Authsignal's undocumented behaviours: default, or strict (least favourable to a client; see README "Emulator profiles"); default: $${EMULATOR_PROFILE_ENV} or default`).choices(
@@ -92,6 +103,7 @@ export function register(program: Command, ctx: CliContext): void {
         tokenTtlSeconds: opts.tokenTtl,
         rpId: opts.rpId,
         profile: opts.profile,
+        activeMethods: opts.methods,
         faults: {
           latencyMs: opts.latencyMs,
           jitterMs: opts.jitterMs,

@@ -20,7 +20,11 @@ export function tenantHandlers(services: Services): Pick<Handlers, TenantChannel
     'tenants:set-active': ({ id }) => tenants.setActive(id),
     'tenants:rotate-secret': ({ id, secret, testFirst }) => tenants.rotateSecret(id, secret, testFirst),
     'tenants:test': (input) => tenants.test(input),
-    'tenants:check-readiness': ({ id, probeActions }) => doctor.check({ id, probeActions }),
+    'tenants:check-readiness': ({ id, probeActions }) => {
+      // An admin checks readiness after changing the tenant in the portal: offer what it says now.
+      services.configuredMethods.forget(id);
+      return doctor.check({ id, probeActions });
+    },
     'tenants:remove': ({ id }) => tenants.remove(id),
   };
 }

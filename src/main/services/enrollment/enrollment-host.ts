@@ -26,6 +26,8 @@ export interface EnrollmentWindowRequest {
   url: string;
   /** Origins the window may navigate to (the page's own, the tenant's API). */
   allowedOrigins: string[];
+  /** Extra https origins the managed or team policy grants (`allowedEnrollmentOrigins`). */
+  grantedOrigins?: readonly string[];
   /**
    * `prebuilt`: the `redirectUrl` given to `track`. A top-frame navigation to it (or below it) is
    * cancelled, its `token` query handed to `onRedirect`, and the window closed.

@@ -3,9 +3,12 @@ import type { VerificationStamp } from '@shared/domain/audit';
 import {
   ENROLLMENT_LINK_LIFETIME_MS,
   GuidedCompletion,
+  guidedMethodOptions,
+  METHODS_UNKNOWN_NOTE,
+  PASSKEY_UNAVAILABLE,
+  PASSKEY_UNAVAILABLE_STEER,
   type EnrolledAuthenticator,
   type EnrollmentMode,
-  type EnrollmentModeAvailability,
   type EnrollmentOptions,
   type EnrollmentView,
   type GuidedSession,
@@ -14,10 +17,12 @@ import { AppError, isAppError } from '@shared/errors';
 import { CallTicketSink, requireTicketByPolicy, type AuditSink } from '../audit/ports';
 import { fetchUserFacts, type UserFacts } from '../directory/ports';
 import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
+import type { ConfiguredMethodsPort } from '../readiness/ports';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
 import type { EnrollmentSettings, EnrollmentVerification } from './ports';
 import { addedSince, endRecord, FORGET_AFTER_MS, guidedSession, newRecord, recordView, type EnrollmentRecord } from './records';
+import { enrollmentModes } from './offer';
 import { confirmEnrollment, linkState, trackEnrollment } from './tenant-calls';
 
 /**
@@ -40,6 +45,10 @@ export interface EnrollmentServiceOptions {
   verification: EnrollmentVerification;
   /** Opens sandboxed windows; absent in the CLI (only links then). */
   host?: EnrollmentHost | null;
+  /** The tenant's switched-on methods: the guided page offers only those (all when absent or unknown). */
+  configured?: ConfiguredMethodsPort | null;
+  /** Extra https origins the policy grants enrollment windows (`allowedEnrollmentOrigins`). */
+  grantedOrigins?: () => Promise<readonly string[]>;
   now?: () => Date;
   /** The least time between two tenant polls of one link. */
   minPollGapMs?: number;
@@ -64,6 +73,8 @@ export class EnrollmentService {
   private readonly settings: EnrollmentSettings;
   private readonly verification: EnrollmentVerification;
   private readonly host: EnrollmentHost | null;
+  private readonly configured: ConfiguredMethodsPort | null;
+  private readonly grantedOrigins: () => Promise<readonly string[]>;
   private readonly now: () => Date;
   private readonly minPollGapMs: number;
   private readonly lifetimeMs: number;
@@ -76,6 +87,8 @@ export class EnrollmentService {
     this.settings = options.settings;
     this.verification = options.verification;
     this.host = options.host ?? null;
+    this.configured = options.configured ?? null;
+    this.grantedOrigins = options.grantedOrigins ?? (() => Promise.resolve([]));
     this.now = options.now ?? (() => new Date());
     this.minPollGapMs = options.minPollGapMs ?? 1500;
     this.lifetimeMs = options.linkLifetimeMs ?? ENROLLMENT_LINK_LIFETIME_MS;
@@ -93,21 +106,10 @@ export class EnrollmentService {
       this.tenants.withClient((client) => fetchUserFacts(client, userId), tenant.id),
     ]);
     const stamp = await this.verification.liveStamp(tenant.id, userId);
+    const active = await this.activeMethods(tenant.id);
+    const methods = guidedMethodOptions(active ?? null);
     const enrolled = facts.authenticators.length > 0;
     const required = policy.requireCallerVerification;
-    const verifyFirst: EnrollmentModeAvailability | null =
-      required && !stamp ? { available: false, reason: 'Verify the caller first: this tenant requires it before enrolling.' } : null;
-    const windows: EnrollmentModeAvailability = this.host
-      ? { available: true }
-      : { available: false, reason: 'Enrollment windows need the Authdesk desktop app. Send the user a link instead.' };
-    const guided: EnrollmentModeAvailability =
-      enrolled && !stamp
-        ? {
-            available: false,
-            reason:
-              'The guided page needs a token that may add authenticators, which Authdesk issues only for a verified caller. Verify the caller, or use the pre-built UI, where the user passes a challenge first.',
-          }
-        : windows;
     const current = [...this.records.values()].find((r) => r.tenant.id === tenant.id && r.userId === userId && r.status === 'open');
     return {
       userId,
@@ -115,14 +117,17 @@ export class EnrollmentService {
       verificationRequired: required,
       verification: stamp,
       actionCode: enrollmentActionCode,
-      modes: {
-        'prebuilt-window': verifyFirst ?? windows,
-        'guided-window': verifyFirst ?? guided,
-        link: verifyFirst ?? { available: true },
-      },
+      modes: enrollmentModes({ windows: this.host !== null, enrolled, stamp, required, methods }),
       webauthnInGuided: this.host ? this.host.guidedPage(tenant).webauthn : { available: false, reason: 'No enrollment window here.' },
       current: current ? recordView(current) : null,
+      methods,
+      ...(active === null ? { methodsNote: METHODS_UNKNOWN_NOTE } : {}),
     };
+  }
+
+  /** The tenant's switched-on methods; null when unknown; undefined when no reader is wired (offer all, no note). */
+  private async activeMethods(tenantId: string): Promise<ReadonlySet<string> | null | undefined> {
+    return this.configured?.activeFor(tenantId);
   }
 
   // ---- starting one ------------------------------------------------------------------------
@@ -190,8 +195,9 @@ export class EnrollmentService {
       throw this.unrecorded(error, 'The enrollment was not started: the audit log could not record it.');
     }
     this.records.set(id, record);
+    if (mode !== 'link') record.grantedOrigins = await this.grantedOrigins();
     if (mode === 'prebuilt-window') this.openPrebuilt(record, url);
-    if (mode === 'guided-window') this.openGuided(record, token, facts);
+    if (mode === 'guided-window') this.openGuided(record, token, facts, await this.activeMethods(tenant.id));
     return { ...recordView(record), ...(mode === 'link' ? { link: url } : {}) };
   }
 
@@ -202,6 +208,7 @@ export class EnrollmentService {
         kind: 'prebuilt',
         url,
         allowedOrigins,
+        grantedOrigins: record.grantedOrigins,
         redirectUrl: `${this.redirectBase}/${record.id}`,
         onRedirect: (token) => void this.finish(record, token).catch(() => {}),
         onClosed: () => void this.closed(record),
@@ -210,14 +217,15 @@ export class EnrollmentService {
     );
   }
 
-  private openGuided(record: EnrollmentRecord, token: string, facts: UserFacts): void {
+  private openGuided(record: EnrollmentRecord, token: string, facts: UserFacts, active: ReadonlySet<string> | null | undefined): void {
     const page = this.host!.guidedPage(record.tenant);
-    record.session = guidedSession(record, token, facts, page.webauthn);
+    record.session = guidedSession(record, token, facts, page.webauthn, active);
     this.openWindow(record, () =>
       this.host!.open({
         kind: 'guided',
         url: page.url,
         allowedOrigins: [page.origin, new URL(record.tenant.apiUrl).origin],
+        grantedOrigins: record.grantedOrigins,
         bridge: {
           session: () => this.sessionFor(record),
           complete: (result) => this.complete(record, result),
@@ -329,7 +337,7 @@ export class EnrollmentService {
 
   private async cancelRecord(record: EnrollmentRecord, reason: string): Promise<null> {
     if (record.status !== 'open') return null;
-    endRecord(record, this.now().getTime(), 'cancelled');
+    endRecord(record, this.now().getTime(), 'cancelled', reason === PASSKEY_UNAVAILABLE ? PASSKEY_UNAVAILABLE_STEER : undefined);
     record.window?.close();
     await this.audit
       .append({

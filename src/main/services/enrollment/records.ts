@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditTenant, VerificationStamp } from '@shared/domain/audit';
 import type { AuthenticatorView } from '@shared/domain/authenticator-view';
 import {
-  GUIDED_METHODS,
+  guidedMethodOptions,
+  METHODS_UNKNOWN_NOTE,
   type EnrolledAuthenticator,
   type EnrollmentMode,
   type EnrollmentStatus,
@@ -19,14 +20,14 @@ import type { EnrollmentWindowHandle, GuidedPageLocation } from './enrollment-ho
  * SECURITY: records (and the tokens in their sessions) live in the service's memory only.
  */
 
-const WEBAUTHN_METHODS = new Set(['PASSKEY', 'SECURITY_KEY']);
-
 export interface EnrollmentRecord {
   id: string;
   /** Set while a completion is being recorded, so a second path (poll vs redirect) cannot complete it again. */
   completing?: boolean;
   tenant: TenantInfo;
   auditTenant: AuditTenant;
+  /** Extra origins the policy lets this enrollment's window load. */
+  grantedOrigins?: readonly string[];
   userId: string;
   mode: EnrollmentMode;
   status: EnrollmentStatus;
@@ -111,8 +112,17 @@ export function endRecord(record: EnrollmentRecord, now: number, status: Exclude
   record.session = undefined;
 }
 
-/** The guided page's session: the user, the token and the methods this window can offer. */
-export function guidedSession(record: EnrollmentRecord, token: string, facts: UserFacts, webauthn: GuidedPageLocation['webauthn']): GuidedSession {
+/**
+ * The guided page's session: the user, the token and the methods this window can offer, which are
+ * those the tenant has switched on (`active`; null when unknown: all, with a note).
+ */
+export function guidedSession(
+  record: EnrollmentRecord,
+  token: string,
+  facts: UserFacts,
+  webauthn: GuidedPageLocation['webauthn'],
+  active: ReadonlySet<string> | null | undefined,
+): GuidedSession {
   const p = facts.profile;
   return {
     sessionId: record.id,
@@ -127,9 +137,8 @@ export function guidedSession(record: EnrollmentRecord, token: string, facts: Us
       phoneNumber: p.phoneNumber,
     },
     firstEnrollment: record.firstEnrollment,
-    methods: GUIDED_METHODS.map((method) =>
-      WEBAUTHN_METHODS.has(method) && !webauthn.available ? { method, available: false, reason: webauthn.reason } : { method, available: true },
-    ),
+    methods: guidedMethodOptions(active ?? null, webauthn),
+    ...(active === null ? { methodsNote: METHODS_UNKNOWN_NOTE } : {}),
     expiresAt: new Date(record.expiresAt).toISOString(),
     localTenant: record.tenant.kind === 'local',
   };

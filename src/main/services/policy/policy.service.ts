@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { LAST_AUTHENTICATOR_RULES, type EffectivePolicy, type LastAuthenticatorRule, type PolicyDocument, type PolicySource, type Role } from '@shared/domain/policy';
 import { AppError } from '@shared/errors';
 import type { AuditSink } from '../audit/ports';
+import { grantedEnrollmentOrigins } from './enrollment-origins';
 import { parsePolicyDocument, type ManagedPolicyReader } from './managed-policy';
 
 /**
@@ -189,6 +190,12 @@ export class PolicyService {
   /** This account's role. */
   async role(): Promise<Role> {
     return this.roleFrom(await this.sources());
+  }
+
+  /** Extra https origins enrollment windows may load (managed, when trusted, and team policy only). */
+  async allowedEnrollmentOrigins(): Promise<string[]> {
+    const s = await this.sources();
+    return grantedEnrollmentOrigins(s.managed, s.managedTrusted, s.team);
   }
 
   /** Fingerprints `evidence verify` trusts without --key. */

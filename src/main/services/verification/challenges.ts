@@ -24,13 +24,21 @@ export interface ChallengeClock {
 }
 
 /** Sends a code to the verified contact `ref` names (resolved here from fresh facts). */
-export async function sendCode(client: Authsignal, record: VerificationRecord, method: 'email-otp' | 'sms-otp', ref: string, clock: ChallengeClock): Promise<void> {
+export async function sendCode(
+  client: Authsignal,
+  record: VerificationRecord,
+  method: 'email-otp' | 'sms-otp',
+  ref: string,
+  clock: ChallengeClock,
+  active?: ReadonlySet<string> | null,
+): Promise<void> {
   {
     // SECURITY: the address is resolved here from fresh data; the console only named a ref.
-    const target = verificationTargets(await fetchUserFacts(client, record.userId)).find((t) => t.ref === ref && t.method === method);
+    const target = verificationTargets(await fetchUserFacts(client, record.userId), active).find((t) => t.ref === ref && t.method === method);
     if (!target) {
       throw new AppError('not-found', 'That contact is not (or no longer) a verified contact of this user. Reload the user and pick one from the list.');
     }
+    if (target.unavailable) throw new AppError('conflict', `${method === 'email-otp' ? 'Email codes' : 'Text message codes'}: ${target.unavailable}`);
     const idempotencyKey = randomUUID();
     const answer = await client.challenge({
       verificationMethod: method === 'email-otp' ? 'EMAIL_OTP' : 'SMS',

@@ -1,3 +1,4 @@
+import { NOT_CONFIGURED_REASON } from '@shared/domain/enrollment';
 import { maskEmail, maskPhone, type VerificationTarget } from '@shared/domain/verification';
 import type { UserFacts } from '../directory/ports';
 
@@ -8,8 +9,15 @@ export interface ResolvedTarget extends VerificationTarget {
   address: string;
 }
 
-/** Every place a code may go: verified profile contacts and enrolled OTP authenticators, deduplicated. */
-export function verificationTargets(facts: UserFacts): ResolvedTarget[] {
+/** The tenant method a caller-verification code is sent with. */
+const TENANT_METHOD = { 'email-otp': 'EMAIL_OTP', 'sms-otp': 'SMS' } as const;
+
+/**
+ * Every place a code may go: verified profile contacts and enrolled OTP authenticators, deduplicated.
+ * A target whose method the tenant has not switched on (`active`; null or undefined: unknown, all
+ * offered) carries why it cannot be used.
+ */
+export function verificationTargets(facts: UserFacts, active?: ReadonlySet<string> | null): ResolvedTarget[] {
   const out: ResolvedTarget[] = [];
   const seen = new Set<string>();
   const add = (method: 'email-otp' | 'sms-otp', address: string | undefined, ref: string, source: 'profile' | 'authenticator') => {
@@ -17,7 +25,8 @@ export function verificationTargets(facts: UserFacts): ResolvedTarget[] {
     const key = `${method}:${method === 'email-otp' ? address.trim().toLowerCase() : address.replace(/[^\d+]/g, '')}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.push({ ref, method, address, masked: method === 'email-otp' ? maskEmail(address) : maskPhone(address), source });
+    const off = active && !active.has(TENANT_METHOD[method]);
+    out.push({ ref, method, address, masked: method === 'email-otp' ? maskEmail(address) : maskPhone(address), source, ...(off ? { unavailable: NOT_CONFIGURED_REASON } : {}) });
   };
   const p = facts.profile;
   if (p.emailVerified) add('email-otp', p.email, 'profile-email', 'profile');

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { VerificationStamp } from '@shared/domain/audit';
 import type { TenantPolicy } from '@shared/domain/settings';
+import { METHODS_UNKNOWN_NOTE } from '@shared/domain/enrollment';
 import { VERIFICATION_LIFETIME_MS, isLive, type VerificationOptions, type VerificationView } from '@shared/domain/verification';
 import { AppError } from '@shared/errors';
 import type { OfflineVerificationInput, VerificationCodeInput, VerificationStartInput } from '@shared/ipc/channels/verification';
@@ -9,6 +10,7 @@ import { fetchUserFacts, type ChangePolicy } from '../directory/ports';
 import { pathSegment } from '../platform/authsignal-client';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import { requireActiveTenant, unrecordedError } from '../platform/service-guards';
+import type { ConfiguredMethodsPort } from '../readiness/ports';
 import { sendCode, startLink, type ChallengeClock } from './challenges';
 import { FORGET_AFTER_MS, latestFor, liveFor, newRecord, recordView, stampOf, supersedePending, type VerificationRecord } from './records';
 import { notVerified, verificationTargets } from './targets';
@@ -40,6 +42,8 @@ export interface VerificationServiceOptions {
   minPollGapMs?: number;
   /** How long a challenge link may be used (Authsignal's token lifetime), default 10 minutes. */
   linkLifetimeMs?: number;
+  /** The tenant's switched-on methods: codes go only by those (all when absent or unknown). */
+  configured?: ConfiguredMethodsPort | null;
 }
 
 /** What the service hands the audit log. */
@@ -60,6 +64,7 @@ export class VerificationService {
   private readonly minPollGapMs: number;
   private readonly now: () => Date;
   private readonly records = new Map<string, VerificationRecord>();
+  private readonly configured: ConfiguredMethodsPort | null;
   private closed = false;
 
   constructor(options: VerificationServiceOptions) {
@@ -70,6 +75,7 @@ export class VerificationService {
     this.linkLifetimeMs = options.linkLifetimeMs ?? 10 * 60 * 1000;
     this.minPollGapMs = options.minPollGapMs ?? 1000;
     this.now = options.now ?? (() => new Date());
+    this.configured = options.configured ?? null;
   }
 
   // ---- what the console may offer ----------------------------------------------------------
@@ -78,7 +84,7 @@ export class VerificationService {
   async options(userId: string): Promise<VerificationOptions> {
     const tenant = await this.requireTenant();
     const policy = await this.policyFor(tenant.id);
-    const facts = await this.tenants.withClient((client) => fetchUserFacts(client, userId), tenant.id);
+    const [facts, active] = await Promise.all([this.tenants.withClient((client) => fetchUserFacts(client, userId), tenant.id), this.configured?.activeFor(tenant.id)]);
     await this.sweep();
     const enrolled = facts.authenticators.length > 0;
     const latest = latestFor(this.records.values(), tenant.id, userId);
@@ -87,7 +93,8 @@ export class VerificationService {
       required: policy.requireCallerVerification,
       ticketRequired: policy.requireTicket === true,
       enrolled,
-      targets: verificationTargets(facts).map(({ ref, method, masked, source }) => ({ ref, method, masked, source })),
+      targets: verificationTargets(facts, active).map(({ ref, method, masked, source, unavailable }) => ({ ref, method, masked, source, ...(unavailable ? { unavailable } : {}) })),
+      ...(active === null ? { methodsNote: METHODS_UNKNOWN_NOTE } : {}),
       prebuiltAvailable: enrolled,
       unverifiable: !enrolled,
       current: latest ? recordView(latest) : null,
@@ -110,7 +117,8 @@ export class VerificationService {
       if (request.method === 'prebuilt-ui') {
         link = await this.tenants.withClient((client) => startLink(client, record, this.clock()), tenant.id);
       } else {
-        await this.tenants.withClient((client) => sendCode(client, record, request.method, request.targetRef, this.clock()), tenant.id);
+        const active = await this.configured?.activeFor(tenant.id);
+        await this.tenants.withClient((client) => sendCode(client, record, request.method, request.targetRef, this.clock(), active), tenant.id);
       }
     } catch (error) {
       await this.audit.append({ ...base, details: { method: request.method, verificationId: record.id }, error }).catch(() => {});

@@ -144,6 +144,23 @@ describe('the pre-built UI window', () => {
     }
   });
 
+  it('loads an origin the policy granted (allowedEnrollmentOrigins), still blocks the rest, and says in the log how to allow one', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      host().open(prebuilt({ grantedOrigins: ['https://cdn.example.net', 'http://plain.example.com', 'file:///etc'] }));
+      const wc = lastWindow().webContents;
+      expect(navigate(wc, 'will-frame-navigate', 'https://cdn.example.net/widget', false)).toBe(false);
+      expect(navigate(wc, 'will-frame-navigate', 'http://plain.example.com/x', false)).toBe(true);
+      expect(navigate(wc, 'will-navigate', 'file:///etc/passwd')).toBe(true);
+      expect(navigate(wc, 'will-frame-navigate', 'https://sso.example.org/login', false)).toBe(true);
+      const lines = warn.mock.calls.map((c) => c.map(String).join(' '));
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(/add it to allowedEnrollmentOrigins in the managed or team policy/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('cannot navigate off the pre-built UI and API origins, open windows, or get a permission', async () => {
     host().open(prebuilt());
     const wc = lastWindow().webContents;
