@@ -46,13 +46,27 @@ describe('the user view', () => {
     expect(document.querySelector('h1')?.textContent).toBe('Tim Berners-Lee');
     const [passkey] = rows();
     expect(passkey.dataset.method).toBe('PASSKEY');
-    expect(passkey.querySelector('.auth-name')?.textContent).toBe('Google Password Manager');
+    // The credential as the user knows it, then its provider (issue #14 point 1).
+    expect(passkey.querySelector('.auth-name')?.textContent).toBe('Passkey (Pixel 8)');
+    expect(passkey.querySelector('.auth-provider')?.textContent).toBe('Google Password Manager');
     expect(passkey.textContent).toContain('Synced passkey');
     const time = passkey.querySelector('td.last-used time')!;
     const iso = time.getAttribute('datetime')!;
     expect(Date.parse(iso)).not.toBeNaN();
     expect(time.textContent).toContain(relativeTime(iso));
     expect(time.textContent).toContain(absoluteTime(iso));
+  });
+
+  it('names two passkeys of one provider by their own names, and every Remove button uniquely', async () => {
+    await openUser('usr_many');
+    const names = rows().map((r) => r.querySelector('.auth-name')?.textContent);
+    expect(names).toContain('Passkey (MacBook Pro)');
+    expect(names).toContain('Passkey (iPhone)');
+    const apple = rows().filter((r) => r.querySelector('.auth-provider')?.textContent === 'Apple Passwords');
+    expect(apple).toHaveLength(2);
+    const labels = rows().map((r) => r.querySelector('td.actions button')!.getAttribute('aria-label'));
+    expect(labels).toContain('Remove Passkey (MacBook Pro)');
+    expect(new Set(labels).size).toBe(labels.length);
   });
 
   it('shows the actions of the last 30 days with their states', async () => {
