@@ -149,6 +149,32 @@ describe('removing an authenticator', () => {
     expect(page.entries[1].details).toMatchObject({ reason: 'Phone stolen, caller verified by manager', ticket: 'INC-2001' });
   });
 
+  it('on a typo says what is wrong in place, moves focus there, and lists what the user keeps (issue #14 point 4)', async () => {
+    await openUser('usr_many');
+    const removals = () => host.calls.filter((c) => c.channel === 'authenticators:remove').length;
+    const before = removals();
+    const row = rows().find((r) => r.querySelector('.auth-name')?.textContent === 'Passkey (iPhone)')!;
+    click(/Remove…/, row);
+    await until(() => !!dialog());
+    const keeps = dialog()!.querySelector('[data-testid="user-keeps"]')!;
+    expect(keeps.querySelector('.paths-title')?.textContent).toBe('The user keeps:');
+    const kept = [...keeps.querySelectorAll('ul > li')].map((li) => li.textContent);
+    expect(kept.length).toBeGreaterThan(2);
+    expect(kept).toContain('Passkey (MacBook Pro)');
+    fill(/Reason/, 'Lost iPhone, caller verified by manager');
+    fill(/Ticket/, 'INC-2003');
+    fill(/Type the user id/, 'usr_mnay');
+    click(/^Remove$/, dialog()!);
+    await until(() => !!dialog()!.querySelector('.field-error'));
+    await until(() => document.activeElement instanceof HTMLInputElement);
+    const input = document.activeElement as HTMLInputElement;
+    expect(input.value).toBe('usr_mnay');
+    const message = document.getElementById(input.getAttribute('aria-describedby')!.split(' ').find((id) => document.getElementById(id)?.classList.contains('field-error'))!)!.textContent;
+    expect(message).toContain('"usr_mnay" is not this user\'s id (usr_many)');
+    expect(message).not.toContain('Type the user id or REMOVE to confirm');
+    expect(removals()).toBe(before);
+  });
+
   it('removes all authenticators the agent saw, with the last-authenticator warning', async () => {
     await openUser('usr_stale');
     const ids = rows().map((r) => r.dataset.authenticatorId);
