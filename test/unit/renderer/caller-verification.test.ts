@@ -121,6 +121,14 @@ describe('caller verification in the user view', () => {
     type(input, outbox()[0].code!);
     button(verification(), /Check the code/).click();
     await until(() => verification().dataset.state === 'verified');
+    // The helpdesk's own check reads as the helpdesk's, not as the user signing in (issue #14 point 5).
+    await until(() => !!document.querySelector('table.actions tr[data-by="helpdesk"]'));
+    const own = document.querySelector('table.actions tr[data-by="helpdesk"]')!;
+    expect(text(own)).toContain('Helpdesk verification (Authdesk)');
+    expect(text(own)).toContain('Challenge succeeded');
+    const email = document.querySelector('tr[data-method="EMAIL_OTP"] td.last-used')!;
+    expect(text(email)).toContain('by the helpdesk check (Authdesk), not the user');
+    expect(text(email.querySelector('.own-use'))).toMatch(/User's own last use: 6 days ago/);
     await until(() => !enrollment().querySelector<HTMLButtonElement>('button[data-mode="link"]')!.disabled);
     enrollment().querySelector<HTMLButtonElement>('button[data-mode="link"]')!.click();
     await until(() => !!enrollment().querySelector('[data-testid="link-share"] img'));
