@@ -96,6 +96,16 @@ describe('caller verification in the user view', () => {
     expect(share.querySelector('img')!.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(share.querySelector<HTMLAnchorElement>('a[href^="mailto:"]')!.textContent).toContain('Email it to katherine@example.com');
     expect(text(enrollment().querySelector('[data-testid="link-status"]'))).toContain('Waiting for the user');
+
+    // A reload re-attaches to the open link: the same link, its QR code, the timer and the state (issue #14 point 6).
+    const sent = share.querySelector<HTMLInputElement>('[data-testid="share-link"]')!.value;
+    mounted?.unmount();
+    document.body.innerHTML = '';
+    mounted = (await mountHelpdesk(host, '/users/usr_katherine')).wrapper;
+    await until(() => !!enrollment()?.querySelector('[data-testid="link-share"] img'), 10_000);
+    expect(enrollment().querySelector<HTMLInputElement>('[data-testid="share-link"]')!.value).toBe(sent);
+    expect(text(enrollment().querySelector('[data-testid="link-status"]'))).toContain('Waiting for the user');
+    expect(enrollment().querySelector('[role="timer"]')).not.toBeNull();
     button(enrollment(), /Stop watching/).click();
     await until(() => enrollment().dataset.state === 'cancelled');
     expect(enrollment().querySelector('[data-testid="share-link"]')).toBeNull();

@@ -17,7 +17,7 @@ import { requireActiveTenant, unrecordedError } from '../platform/service-guards
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
 import type { EnrollmentSettings, EnrollmentVerification } from './ports';
-import { addedSince, endRecord, FORGET_AFTER_MS, guidedSession, newRecord, recordView, type EnrollmentRecord } from './records';
+import { addedSince, endRecord, FORGET_AFTER_MS, guidedSession, newRecord, reattachView, recordView, type EnrollmentRecord } from './records';
 import { confirmEnrollment, linkState, trackEnrollment } from './tenant-calls';
 
 /**
@@ -121,7 +121,7 @@ export class EnrollmentService {
         link: verifyFirst ?? { available: true },
       },
       webauthnInGuided: this.host ? this.host.guidedPage(tenant).webauthn : { available: false, reason: 'No enrollment window here.' },
-      current: current ? recordView(current) : null,
+      current: current ? reattachView(current) : null,
     };
   }
 
@@ -190,6 +190,7 @@ export class EnrollmentService {
       throw this.unrecorded(error, 'The enrollment was not started: the audit log could not record it.');
     }
     this.records.set(id, record);
+    if (mode === 'link') record.link = url;
     if (mode === 'prebuilt-window') this.openPrebuilt(record, url);
     if (mode === 'guided-window') this.openGuided(record, token, facts);
     return { ...recordView(record), ...(mode === 'link' ? { link: url } : {}) };
