@@ -69,6 +69,8 @@ describe('the search box (combobox over the real services)', () => {
     await new Promise((r) => setTimeout(r, 600)); // the search settles, showing nobody
     type('ada@example.com');
     await until(() => options().length === 1);
+    // Two sentences, spaced (issue #14 point 9).
+    expect(document.querySelector('.search-status')!.textContent.trim()).toMatch(/^1 user found\. Looked up by email/);
     type('nobody-here@example.com');
     await new Promise((r) => setTimeout(r, 300));
     key('Enter');
