@@ -67,6 +67,9 @@ describe('the user view', () => {
     const labels = rows().map((r) => r.querySelector('td.actions button')!.getAttribute('aria-label'));
     expect(labels).toContain('Remove Passkey (MacBook Pro)');
     expect(new Set(labels).size).toBe(labels.length);
+    // Demo data agrees with itself: passkeys last used days ago show those sign-ins in Activity (issue #14 point 9).
+    const activity = [...document.querySelectorAll('table.actions tr[data-by="user"]')].map((r) => r.textContent ?? '');
+    expect(activity.filter((t) => t.includes('Passkey')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('shows the actions of the last 30 days with their states', async () => {
