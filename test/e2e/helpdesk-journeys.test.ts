@@ -85,7 +85,8 @@ describe('helpdesk journeys in Chromium', () => {
   it('finds a user by an id with "|" in it, and reads a passkey provider and its last use', async () => {
     await find(TIM.userId, TIM.userId, 'Tim Berners-Lee');
     const passkey = page.locator('tr[data-method="PASSKEY"]').first();
-    await expect.poll(() => passkey.locator('.auth-name').textContent()).toBe('Google Password Manager');
+    await expect.poll(() => passkey.locator('.auth-name').textContent()).toBe('Passkey (Pixel 8)');
+    expect(await passkey.locator('.auth-provider').textContent()).toBe('Google Password Manager');
     const lastUsed = passkey.locator('td.last-used time');
     const iso = await lastUsed.getAttribute('datetime');
     expect(Number.isNaN(Date.parse(iso ?? ''))).toBe(false);

@@ -394,4 +394,6 @@ export function seedDemo(store: Store, now: number, seed: number): void {
     );
     demo.build?.(s, demo.userId);
   }
+  // After every build, so the random sequence of the users above stays what other tests know.
+  for (const demo of DEMO) s.consistentActivity(demo.userId);
 }

@@ -114,4 +114,18 @@ export class Seeder {
       output: {},
     });
   }
+
+  /**
+   * Demo data that agrees with itself (issue #14 point 9): an authenticator "last used" within the
+   * 30-day activity window gets the sign-in that used it, when the build gave none.
+   */
+  consistentActivity(userId: string): void {
+    const actions = this.store.listActions(userId);
+    for (const a of this.store.listAuthenticators(userId)) {
+      if (!a.lastVerifiedAt) continue;
+      const daysAgo = (this.now - Date.parse(a.lastVerifiedAt)) / DAY;
+      if (daysAgo > 30 || actions.some((x) => x.verifiedByAuthenticatorId === a.userAuthenticatorId)) continue;
+      this.action(userId, 'signIn', 'CHALLENGE_SUCCEEDED', daysAgo, a.verificationMethod, a);
+    }
+  }
 }

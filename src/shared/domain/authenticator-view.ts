@@ -35,6 +35,13 @@ export const AuthenticatorView = z.object({
   /** The best human name: passkey provider, email/phone, or the method label. */
   name: z.string(),
   nameSource: AuthenticatorNameSource,
+  /**
+   * Passkeys and security keys: the credential's own name as the user sees it in their account
+   * ("MacBook Pro"), when it says more than the provider's name (issue #14 point 1).
+   */
+  credentialName: z.string().optional(),
+  /** Passkeys and security keys: the provider ("Apple Passwords", "YubiKey 5 Series"), when known. */
+  provider: z.string().optional(),
   createdAt: z.string(),
   verifiedAt: z.string().optional(),
   /** `lastVerifiedAt`: when it was last used to pass a challenge. */
@@ -97,6 +104,20 @@ export interface RecoveryContacts {
   phoneNumberVerified?: boolean;
 }
 
+/**
+ * The authenticator as the user knows it: "Passkey (MacBook Pro)", "Security key (YubiKey 5 NFC)",
+ * the email or phone for OTPs. A passkey without its own name is named by the device it was
+ * registered on ("Passkey (Chrome on Windows)") before falling back to its provider, so two
+ * passkeys of one provider do not read alike.
+ */
+export function authenticatorTitle(a: Pick<AuthenticatorView, 'method' | 'methodLabel' | 'name' | 'credentialName' | 'provider' | 'browser' | 'os' | 'device'>): string {
+  if (!isPhishingResistant(a.method)) return a.name;
+  const browser = a.browser?.replace(/\s[\d.]+$/, '');
+  const os = a.os?.replace(/\s[\d._x]+$/, '').replace(/\sx86_64$/, '');
+  const where = a.credentialName ?? a.device ?? (browser && os ? `${browser} on ${os}` : undefined) ?? a.provider;
+  return where && where !== a.methodLabel ? `${a.methodLabel} (${where})` : a.methodLabel;
+}
+
 /** True for passkeys and security keys. */
 export function isPhishingResistant(method: string): boolean {
   return (PHISHING_RESISTANT_METHODS as readonly string[]).includes(method);
@@ -125,7 +146,7 @@ export function assessRemoval(
   if (removing.some((a) => a.phishingResistant) && !remaining.some((a) => a.phishingResistant)) {
     warnings.push('last-phishing-resistant');
   }
-  const recoveryPaths: RecoveryPath[] = remaining.map((a) => ({ kind: 'authenticator', id: a.id, method: a.method, name: a.name }));
+  const recoveryPaths: RecoveryPath[] = remaining.map((a) => ({ kind: 'authenticator', id: a.id, method: a.method, name: authenticatorTitle(a) }));
   // A verified contact point lets the helpdesk send an enrollment link or OTP even with no authenticator left.
   if (contacts.email && contacts.emailVerified) recoveryPaths.push({ kind: 'verified-email', email: contacts.email });
   if (contacts.phoneNumber && contacts.phoneNumberVerified) {
@@ -144,7 +165,8 @@ export function assessRemoval(
 export function describeRecoveryPath(path: RecoveryPath): string {
   switch (path.kind) {
     case 'authenticator':
-      return path.name === methodLabel(path.method) ? path.name : `${methodLabel(path.method)}: ${path.name}`;
+      // "Passkey (MacBook Pro)" already says what it is.
+      return path.name.startsWith(methodLabel(path.method)) ? path.name : `${methodLabel(path.method)}: ${path.name}`;
     case 'verified-email':
       return `Verified email ${path.email} (can receive an enrollment link)`;
     case 'verified-phone':

@@ -60,6 +60,16 @@ describe('detectFormat and parseItem', () => {
     expect(parseItem(first, format)).toEqual({ kind: 'user', value: 'u1', email: 'ann@x.io' });
   });
 
+  it('accepts email-only and userId-only rows of a CSV with both columns (issue #14 point 8)', async () => {
+    const path = file('userId,email\n,ann@x.io\nu2,\n,\n,not-an-email\n');
+    const format = await detectFormat(path, { by: 'auto' });
+    const [, emailOnly, idOnly, neither, bad] = await collect(path);
+    expect(parseItem(emailOnly, format)).toEqual({ kind: 'user', value: 'ann@x.io', email: 'ann@x.io', by: 'email' });
+    expect(parseItem(idOnly, format)).toEqual({ kind: 'user', value: 'u2', email: '' });
+    expect(parseItem(neither, format)).toMatchObject({ kind: 'invalid', reason: 'malformed: the user id is empty' });
+    expect(parseItem(bad, format)).toEqual({ kind: 'invalid', value: 'not-an-email', reason: 'malformed: the user id is empty and the email is not an email address' });
+  });
+
   it('reads an email-only CSV by email, and a plain list as user ids', async () => {
     expect(await detectFormat(file('email\nann@x.io\n'), { by: 'auto' })).toMatchObject({ kind: 'csv', by: 'email', column: 0 });
     expect(await detectFormat(file('u-1\nu-2\n'), { by: 'auto' })).toMatchObject({ kind: 'lines', by: 'userId', dataOffset: 0 });
@@ -80,11 +90,12 @@ describe('detectFormat and parseItem', () => {
     expect(items[0]).toEqual([2, { kind: 'user', value: 'u1', email: 'a@x.io' }]);
     expect(items[1]).toEqual([3, { kind: 'skip' }]);
     const invalid = items.filter(([, i]) => i.kind === 'invalid').map(([line, i]) => [line, i.kind === 'invalid' ? i.reason : '']);
-    expect(invalid.map(([line]) => line)).toEqual([4, 5, 6, 7, 8]);
+    expect(invalid.map(([line]) => line)).toEqual([4, 5, 6, 8]);
     expect(invalid[0][1]).toMatch(/^malformed: not a valid CSV line/);
     expect(invalid[1][1]).toBe('malformed: 1 fields where the header has 2');
-    expect(invalid[3][1]).toBe('malformed: the user id is empty');
-    expect(invalid[4][1]).toBe('malformed: the user id holds control characters');
+    // Line 7 has only the email: with an email column beside the id column it is read by email (issue #14 point 8).
+    expect(items.find(([line]) => line === 7)?.[1]).toEqual({ kind: 'user', value: 'c@x.io', email: 'c@x.io', by: 'email' });
+    expect(invalid[3][1]).toBe('malformed: the user id holds control characters');
   });
 
   it('rejects values that are not emails when reading by email', async () => {

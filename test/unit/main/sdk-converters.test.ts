@@ -1,6 +1,7 @@
 import type { UserAuthenticator } from '@authsignal/node';
 import { describe, expect, it } from 'vitest';
 import { normaliseAaguid, offlineProviderName, providerName, ZERO_AAGUID } from '../../../src/main/services/directory/aaguid';
+import { authenticatorTitle } from '../../../src/shared/domain/authenticator-view';
 import {
   orderActions,
   orderAuthenticators,
@@ -88,6 +89,20 @@ describe('toAuthenticatorView', () => {
       phishingResistant: true,
       isDefault: null,
     });
+  });
+
+  it('keeps the credential\'s own name beside its provider, unless it only repeats the provider (issue #14 point 1)', () => {
+    const named = (name: string) =>
+      toAuthenticatorView(
+        authenticator({
+          verificationMethod: 'PASSKEY' as UserAuthenticator['verificationMethod'],
+          webauthnCredential: { credentialId: 'c', deviceId: 'd', name, aaguid: ICLOUD, aaguidMapping: { name: 'Apple Passwords', svgIconLight: '', svgIconDark: '' } },
+        }),
+      );
+    expect(named('MacBook Pro')).toMatchObject({ credentialName: 'MacBook Pro', provider: 'Apple Passwords' });
+    expect(authenticatorTitle(named('MacBook Pro'))).toBe('Passkey (MacBook Pro)');
+    expect(named('apple passwords').credentialName).toBeUndefined();
+    expect(authenticatorTitle(named('Apple Passwords'))).toBe('Passkey (Apple Passwords)');
   });
 
   it('uses the credential name for an unknown security key, the number for SMS, the label for TOTP', () => {

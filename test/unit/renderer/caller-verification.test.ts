@@ -97,6 +97,16 @@ describe('caller verification in the user view', () => {
     expect(share.querySelector('img')!.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(share.querySelector<HTMLAnchorElement>('a[href^="mailto:"]')!.textContent).toContain('Email it to katherine@example.com');
     expect(text(enrollment().querySelector('[data-testid="link-status"]'))).toContain('Waiting for the user');
+
+    // A reload re-attaches to the open link: the same link, its QR code, the timer and the state (issue #14 point 6).
+    const sent = share.querySelector<HTMLInputElement>('[data-testid="share-link"]')!.value;
+    mounted?.unmount();
+    document.body.innerHTML = '';
+    mounted = (await mountHelpdesk(host, '/users/usr_katherine')).wrapper;
+    await until(() => !!enrollment()?.querySelector('[data-testid="link-share"] img'), 10_000);
+    expect(enrollment().querySelector<HTMLInputElement>('[data-testid="share-link"]')!.value).toBe(sent);
+    expect(text(enrollment().querySelector('[data-testid="link-status"]'))).toContain('Waiting for the user');
+    expect(enrollment().querySelector('[role="timer"]')).not.toBeNull();
     button(enrollment(), /Stop watching/).click();
     await until(() => enrollment().dataset.state === 'cancelled');
     expect(enrollment().querySelector('[data-testid="share-link"]')).toBeNull();
@@ -122,6 +132,15 @@ describe('caller verification in the user view', () => {
     type(input, outbox()[0].code!);
     button(verification(), /Check the code/).click();
     await until(() => verification().dataset.state === 'verified');
+    // The helpdesk's own check reads as the helpdesk's, not as the user signing in (issue #14 point 5).
+    const helpdeskRows = () => [...document.querySelectorAll('table.actions tr[data-by="helpdesk"]')];
+    await until(() => helpdeskRows().some((r) => text(r).includes('Helpdesk verification (Authdesk)')));
+    const own = helpdeskRows().find((r) => text(r).includes('Helpdesk verification (Authdesk)'))!;
+    expect(text(own)).toContain('authdesk-verify-caller');
+    expect(text(own)).toContain('Challenge succeeded');
+    const email = document.querySelector('tr[data-method="EMAIL_OTP"] td.last-used')!;
+    expect(text(email)).toContain('by the helpdesk check (Authdesk), not the user');
+    expect(text(email.querySelector('.own-use'))).toMatch(/User's own last use: 6 days ago/);
     await until(() => !enrollment().querySelector<HTMLButtonElement>('button[data-mode="link"]')!.disabled);
     enrollment().querySelector<HTMLButtonElement>('button[data-mode="link"]')!.click();
     await until(() => !!enrollment().querySelector('[data-testid="link-share"] img'));

@@ -168,7 +168,14 @@ describe('Coverage view', { timeout: 30_000 }, () => {
     expect(w.find('[data-number=users] dd').text()).toBe(String(checkpoint.summary.users));
     expect(w.find('[data-number=zero] dd').text()).toContain(String(checkpoint.summary.byCount.zero));
     expect(w.find('[data-invalid-lines]').text()).toContain(`${ids.length + 2}`);
+    // A count beside the count, the line numbers apart and said to be line numbers (issue #14 point 8).
+    expect(w.find('[data-number=invalid] dd').text()).toBe('1');
+    expect(w.find('[data-invalid-lines]').text()).toMatch(/^Line numbers of the malformed lines: \d+ /);
     expect(w.find('.progress-panel').attributes('data-state')).toBe('completed');
+    // No stale toast: "started" never shows beside a complete run (issue #14 point 7).
+    await flushPromises();
+    expect(w.find('.status-notice').exists()).toBe(true);
+    expect(w.find('.status-notice').text()).not.toContain('Coverage run started');
     await until(() => tableLines(w).length > 0);
     expect(tableLines(w).slice(0, 5)).toEqual([2, 3, 4, 5, 6]);
     // Only what is on screen is in the DOM, and only the first page was asked of main.

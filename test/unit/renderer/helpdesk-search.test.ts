@@ -62,6 +62,28 @@ describe('the search box (combobox over the real services)', () => {
     expect(router.currentRoute.value.params.userId).toBe('auth0|5f1b2c3d4e');
   });
 
+  it('records the searches the agent meant, not every pause while typing (issue #14)', async () => {
+    await openSearch();
+    const searches = async () => (await host.services.audit.query({ action: ['user.search'], limit: 200 })).entries.map((e) => e.details.query);
+    type('ada@exampl');
+    await new Promise((r) => setTimeout(r, 600)); // the search settles, showing nobody
+    type('ada@example.com');
+    await until(() => options().length === 1);
+    // Two sentences, spaced (issue #14 point 9).
+    expect(document.querySelector('.search-status')!.textContent.trim()).toMatch(/^1 user found\. Looked up by email/);
+    type('nobody-here@example.com');
+    await new Promise((r) => setTimeout(r, 300));
+    key('Enter');
+    let recorded = await searches();
+    for (let i = 0; i < 100 && !recorded.includes('nobody-here@example.com'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      recorded = await searches();
+    }
+    expect(recorded).toContain('nobody-here@example.com'); // Enter: always recorded
+    expect(recorded).toContain('ada@example.com'); // a pause that showed a user
+    expect(recorded).not.toContain('ada@exampl'); // a pause that showed nobody
+  });
+
   it('moves the active option with the arrow keys, wrapping around', async () => {
     await openSearch();
     type('+1 415 555 0199');

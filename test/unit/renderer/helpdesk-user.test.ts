@@ -46,13 +46,30 @@ describe('the user view', () => {
     expect(document.querySelector('h1')?.textContent).toBe('Tim Berners-Lee');
     const [passkey] = rows();
     expect(passkey.dataset.method).toBe('PASSKEY');
-    expect(passkey.querySelector('.auth-name')?.textContent).toBe('Google Password Manager');
+    // The credential as the user knows it, then its provider (issue #14 point 1).
+    expect(passkey.querySelector('.auth-name')?.textContent).toBe('Passkey (Pixel 8)');
+    expect(passkey.querySelector('.auth-provider')?.textContent).toBe('Google Password Manager');
     expect(passkey.textContent).toContain('Synced passkey');
     const time = passkey.querySelector('td.last-used time')!;
     const iso = time.getAttribute('datetime')!;
     expect(Date.parse(iso)).not.toBeNaN();
     expect(time.textContent).toContain(relativeTime(iso));
     expect(time.textContent).toContain(absoluteTime(iso));
+  });
+
+  it('names two passkeys of one provider by their own names, and every Remove button uniquely', async () => {
+    await openUser('usr_many');
+    const names = rows().map((r) => r.querySelector('.auth-name')?.textContent);
+    expect(names).toContain('Passkey (MacBook Pro)');
+    expect(names).toContain('Passkey (iPhone)');
+    const apple = rows().filter((r) => r.querySelector('.auth-provider')?.textContent === 'Apple Passwords');
+    expect(apple).toHaveLength(2);
+    const labels = rows().map((r) => r.querySelector('td.actions button')!.getAttribute('aria-label'));
+    expect(labels).toContain('Remove Passkey (MacBook Pro)');
+    expect(new Set(labels).size).toBe(labels.length);
+    // Demo data agrees with itself: passkeys last used days ago show those sign-ins in Activity (issue #14 point 9).
+    const activity = [...document.querySelectorAll('table.actions tr[data-by="user"]')].map((r) => r.textContent ?? '');
+    expect(activity.filter((t) => t.includes('Passkey')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('shows the actions of the last 30 days with their states', async () => {
@@ -133,6 +150,32 @@ describe('removing an authenticator', () => {
     const page = await host.services.audit.query({ action: ['authenticator.remove', 'sessions.revoke'], limit: 5 });
     expect(page.entries.map((e) => e.action)).toEqual(['sessions.revoke', 'authenticator.remove']);
     expect(page.entries[1].details).toMatchObject({ reason: 'Phone stolen, caller verified by manager', ticket: 'INC-2001' });
+  });
+
+  it('on a typo says what is wrong in place, moves focus there, and lists what the user keeps (issue #14 point 4)', async () => {
+    await openUser('usr_many');
+    const removals = () => host.calls.filter((c) => c.channel === 'authenticators:remove').length;
+    const before = removals();
+    const row = rows().find((r) => r.querySelector('.auth-name')?.textContent === 'Passkey (iPhone)')!;
+    click(/Remove…/, row);
+    await until(() => !!dialog());
+    const keeps = dialog()!.querySelector('[data-testid="user-keeps"]')!;
+    expect(keeps.querySelector('.paths-title')?.textContent).toBe('The user keeps:');
+    const kept = [...keeps.querySelectorAll('ul > li')].map((li) => li.textContent);
+    expect(kept.length).toBeGreaterThan(2);
+    expect(kept).toContain('Passkey (MacBook Pro)');
+    fill(/Reason/, 'Lost iPhone, caller verified by manager');
+    fill(/Ticket/, 'INC-2003');
+    fill(/Type the user id/, 'usr_mnay');
+    click(/^Remove$/, dialog()!);
+    await until(() => !!dialog()!.querySelector('.field-error'));
+    await until(() => document.activeElement instanceof HTMLInputElement);
+    const input = document.activeElement as HTMLInputElement;
+    expect(input.value).toBe('usr_mnay');
+    const message = document.getElementById(input.getAttribute('aria-describedby')!.split(' ').find((id) => document.getElementById(id)?.classList.contains('field-error'))!)!.textContent;
+    expect(message).toContain('"usr_mnay" is not this user\'s id (usr_many)');
+    expect(message).not.toContain('Type the user id or REMOVE to confirm');
+    expect(removals()).toBe(before);
   });
 
   it('removes all authenticators the agent saw, with the last-authenticator warning', async () => {

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { describe, expect, it, vi } from 'vitest';
+import { NOTICE_VISIBLE_MS, useNoticesStore } from '@console/stores/notices';
 import { ERROR_CODES } from '@shared/errors';
 import { ERROR_COPY, describeError } from '@console/lib/error-copy';
 import { fieldErrorsFrom } from '@console/lib/field-errors';
@@ -55,5 +57,36 @@ describe('fieldErrorsFrom', () => {
 describe('regions', () => {
   it('offers every region of the shared domain', () => {
     expect(REGION_OPTIONS.map((r) => r.value).sort()).toEqual([...REGIONS].sort());
+  });
+});
+
+describe('notices (toasts)', () => {
+  it('time out, pause while hovered or focused, and a withdrawn stale one never lingers (issue #14 point 7)', () => {
+    vi.useFakeTimers();
+    try {
+      setActivePinia(createPinia());
+      const notices = useNoticesStore();
+      notices.announce('Tenant added');
+      vi.advanceTimersByTime(NOTICE_VISIBLE_MS + 1);
+      expect(notices.current).toBeNull();
+
+      notices.announce('Saved');
+      vi.advanceTimersByTime(1000);
+      notices.pause();
+      vi.advanceTimersByTime(NOTICE_VISIBLE_MS * 3);
+      expect(notices.current?.text).toBe('Saved');
+      notices.resume();
+      vi.advanceTimersByTime(NOTICE_VISIBLE_MS);
+      expect(notices.current).toBeNull();
+
+      const started = notices.announce('Coverage run started over staff.csv.');
+      const newer = notices.announce('Now working on Staging');
+      notices.dismiss(started); // stale, and no longer the one shown: the newer stays
+      expect(notices.current?.id).toBe(newer);
+      notices.dismiss(newer);
+      expect(notices.current).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -181,7 +181,8 @@ const nonNegative = (i: number): number | null => (i === -1 ? null : i);
 /** One input line, understood. */
 export type InputItem =
   | { kind: 'skip' }
-  | { kind: 'user'; value: string; email: string }
+  /** `by`: how to look this one up when it differs from the input's (an email-only row of an id+email CSV). */
+  | { kind: 'user'; value: string; email: string; by?: 'email' }
   | { kind: 'invalid'; value: string; reason: string };
 
 // Control characters (tab included) never belong in an id or email; neither do invisible ones
@@ -217,6 +218,14 @@ export function parseItem(line: InputLine, format: InputFormat): InputItem {
   const value = cells[format.column] ?? '';
   const email = format.emailColumn === null ? '' : (cells[format.emailColumn] ?? '').trim();
   const what = format.by === 'email' ? 'email' : 'user id';
+  // A CSV with both a user id and an email column: a row with only the email is looked up by it
+  // (issue #14 point 8), rather than refused as malformed.
+  if (value.trim() === '' && format.emailColumn !== null && email !== '') {
+    if (CONTROL.test(email) || INVISIBLE.test(email) || email.length > MAX_VALUE_LENGTH || !EMAIL.test(email)) {
+      return { kind: 'invalid', value: email, reason: 'malformed: the user id is empty and the email is not an email address' };
+    }
+    return { kind: 'user', value: email, email, by: 'email' };
+  }
   if (value.trim() === '') return { kind: 'invalid', value: '', reason: `malformed: the ${what} is empty` };
   if (value.length > MAX_VALUE_LENGTH) return { kind: 'invalid', value: '', reason: `malformed: the ${what} is longer than ${MAX_VALUE_LENGTH} characters` };
   if (CONTROL.test(value)) return { kind: 'invalid', value: '', reason: `malformed: the ${what} holds control characters` };

@@ -157,7 +157,7 @@ async function runOpen(request: CoverageRunRequest, paths: Paths, files: Extract
       if (signal.aborted) break;
       const seq = writer.reserve();
       if (item.kind === 'invalid') writer.complete(seq, problemRow(line.line, item.value, '', 'invalid', item.reason), line);
-      else pool.add(lookUpUser(lookup, item.value, item.email, line).then((row) => writer.complete(seq, row, line), (error: unknown) => stop.onTaskError(error)));
+      else pool.add(lookUpUser(lookup, item.value, item.email, line, item.by).then((row) => writer.complete(seq, row, line), (error: unknown) => stop.onTaskError(error)));
     }
     await pool.drained();
   } finally {

@@ -19,11 +19,11 @@ export interface LookupContext {
   staleDays: number;
 }
 
-export async function lookUpUser(ctx: LookupContext, value: string, inputEmail: string, line: InputLine): Promise<CoverageRow> {
+export async function lookUpUser(ctx: LookupContext, value: string, inputEmail: string, line: InputLine, by = ctx.format.by): Promise<CoverageRow> {
   const { caller, transport } = ctx;
   let userId = value;
   let email = inputEmail;
-  if (ctx.format.by === 'email') {
+  if (by === 'email') {
     const found = await caller.call((s) => transport.usersByEmail(value, s));
     if (!found.ok) return problemRow(line.line, '', value, 'failed', found.reason);
     if (found.value.length === 0) return problemRow(line.line, '', value, 'not-found', 'not-found: no user has this email');
@@ -36,7 +36,7 @@ export async function lookUpUser(ctx: LookupContext, value: string, inputEmail: 
   const list = await caller.call((s) => transport.authenticators(userId, s));
   if (!list.ok) return problemRow(line.line, userId, email, list.notFound ? 'not-found' : 'failed', list.reason);
   // No authenticators: a user without any, or an id Authsignal never saw? The profile tells.
-  const checkRecord = list.value.length === 0 && ctx.format.by === 'userId';
+  const checkRecord = list.value.length === 0 && by === 'userId';
   if (checkRecord || (ctx.withProfile && !email)) {
     const profile = await caller.call((s) => transport.userRecord(userId, s));
     if (checkRecord && !profile.ok) return problemRow(line.line, userId, email, profile.notFound ? 'not-found' : 'failed', profile.reason);

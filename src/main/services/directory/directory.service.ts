@@ -42,7 +42,8 @@ export interface DirectoryServiceOptions {
 }
 
 /** Parsed inputs of the channels this service serves. */
-export type SearchRequest = z.output<typeof UserSearchInput>;
+/** A parsed search; `committed` is absent for callers other than the search box (always recorded). */
+export type SearchRequest = Omit<z.output<typeof UserSearchInput>, 'committed'> & { committed?: boolean };
 export type RemoveRequest = z.output<typeof RemoveAuthenticatorInput>;
 export type RemoveAllRequest = z.output<typeof RemoveAllAuthenticatorsInput>;
 export type RevokeSessionsRequest = z.output<typeof RevokeSessionsInput>;
@@ -142,7 +143,11 @@ export class DirectoryService {
       const { results, failedLookups, truncated } = mergeLookups(recognized.lookups, outcome.settled);
       const allFailed = failedLookups.length === recognized.lookups.length;
       const firstFailure = failedLookups[0]?.error;
-      await this.recordOrRefuse(
+      // SECURITY: every search that showed the agent a user (or failed) is recorded. A typing pause
+      // that found nobody showed nothing from the tenant, so it is not recorded: one entry per
+      // keystroke pause ("ada@exampl") buried the searches the agent meant (issue #14).
+      const unrecorded = request.committed === false && results.length === 0 && failedLookups.length === 0;
+      if (!unrecorded) await this.recordOrRefuse(
         {
           action: 'user.search',
           tenant: { id: outcome.tenant.id, name: outcome.tenant.name },
@@ -172,8 +177,9 @@ export class DirectoryService {
       };
     } catch (error) {
       if (error instanceof Superseded) {
-        // The tenant was asked, so the look is recorded; nobody waits for this answer.
-        if (tenantRef) {
+        // The tenant was asked, so a committed look is recorded; nobody waits for this answer. A
+        // superseded typing pause showed the agent nothing.
+        if (tenantRef && request.committed !== false) {
           void this.audit
             .append({
               action: 'user.search',

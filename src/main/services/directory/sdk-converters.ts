@@ -117,12 +117,18 @@ export function toAuthenticatorView(a: UserAuthenticator): AuthenticatorView {
   const ua = credential?.parsedUserAgent;
   const deviceType = credential?.credentialDeviceType;
   const named = nameOf(a);
+  const provider = credential ? providerName(credential)?.name : undefined;
+  const own = str(credential?.name);
   return {
     id: a.userAuthenticatorId,
     method: a.verificationMethod,
     methodLabel: methodLabel(a.verificationMethod),
     name: named.name,
     nameSource: named.nameSource,
+    // The credential's own name only when it is not just the provider again (the emulator and, it
+    // seems, the live API fill `name` with the provider when the browser gave none).
+    credentialName: own && own.toLowerCase() !== provider?.toLowerCase() ? own : undefined,
+    provider,
     createdAt: a.createdAt,
     verifiedAt: str(a.verifiedAt),
     lastUsedAt: str(a.lastVerifiedAt),

@@ -21,7 +21,7 @@ import type { ConfiguredMethodsPort } from '../readiness/ports';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import type { EnrollmentHost, EnrollmentWindowHandle } from './enrollment-host';
 import type { EnrollmentSettings, EnrollmentVerification } from './ports';
-import { addedSince, endRecord, FORGET_AFTER_MS, guidedSession, newRecord, recordView, type EnrollmentRecord } from './records';
+import { addedSince, endRecord, FORGET_AFTER_MS, guidedSession, newRecord, reattachView, recordView, type EnrollmentRecord } from './records';
 import { enrollmentModes } from './offer';
 import { confirmEnrollment, linkState, trackEnrollment } from './tenant-calls';
 
@@ -119,7 +119,7 @@ export class EnrollmentService {
       actionCode: enrollmentActionCode,
       modes: enrollmentModes({ windows: this.host !== null, enrolled, stamp, required, methods }),
       webauthnInGuided: this.host ? this.host.guidedPage(tenant).webauthn : { available: false, reason: 'No enrollment window here.' },
-      current: current ? recordView(current) : null,
+      current: current ? reattachView(current) : null,
       methods,
       ...(active === null ? { methodsNote: METHODS_UNKNOWN_NOTE } : {}),
     };
@@ -195,7 +195,8 @@ export class EnrollmentService {
       throw this.unrecorded(error, 'The enrollment was not started: the audit log could not record it.');
     }
     this.records.set(id, record);
-    if (mode !== 'link') record.grantedOrigins = await this.grantedOrigins();
+    if (mode === 'link') record.link = url;
+    else record.grantedOrigins = await this.grantedOrigins();
     if (mode === 'prebuilt-window') this.openPrebuilt(record, url);
     if (mode === 'guided-window') this.openGuided(record, token, facts, await this.activeMethods(tenant.id));
     return { ...recordView(record), ...(mode === 'link' ? { link: url } : {}) };

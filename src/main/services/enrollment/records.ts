@@ -44,6 +44,12 @@ export interface EnrollmentRecord {
   session?: GuidedSession;
   window?: EnrollmentWindowHandle;
   progress?: 'waiting' | 'challenge-passed';
+  /**
+   * SECURITY: link mode, while open: the link (with the user's short-lived token) so a reloaded
+   * console can show its QR code again instead of sending a new one (issue #14 point 6). Memory
+   * only, dropped when the enrollment ends; it only ever goes to the console that may see it.
+   */
+  link?: string;
   lastPolledAt?: number;
   failure?: string;
   /** One completion at a time (a redirect and a complete call could race). */
@@ -110,6 +116,13 @@ export function endRecord(record: EnrollmentRecord, now: number, status: Exclude
   record.progress = undefined;
   // SECURITY: the token is no use once the enrollment is over; drop it at once.
   record.session = undefined;
+  record.link = undefined;
+}
+
+/** An open enrollment as a reloaded console re-attaches to it: with its link while that is open. */
+export function reattachView(record: EnrollmentRecord): EnrollmentView {
+  const view = recordView(record);
+  return record.status === 'open' && record.link ? { ...view, link: record.link } : view;
 }
 
 /**

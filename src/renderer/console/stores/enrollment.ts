@@ -34,7 +34,10 @@ export const useEnrollmentStore = defineStore('enrollment', () => {
   /** Loads which ways to enroll are open now. */
   async function load(id: string): Promise<void> {
     const loaded = await subject.load(id, (userId) => platform.enrollment.options({ userId }));
-    if (loaded?.current) show(loaded.current);
+    if (!loaded?.current) return;
+    // A reloaded console re-attaches to the open link: its QR code, timer and state come back.
+    if (loaded.current.link) link.value = loaded.current.link;
+    show(loaded.current);
   }
 
   /** Starts an enrollment: a window opens in the desktop app, or a link comes back. */

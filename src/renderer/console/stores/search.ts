@@ -81,8 +81,8 @@ export const useSearchStore = defineStore('search', () => {
       return;
     }
     pending.value = true;
-    if (quiet) void run(text);
-    else timer = setTimeout(() => void run(text), SEARCH_DEBOUNCE_MS);
+    if (quiet) void run(text, false);
+    else timer = setTimeout(() => void run(text, false), SEARCH_DEBOUNCE_MS);
   }
 
   /** Searches now (Enter), whatever the length. */
@@ -92,14 +92,15 @@ export const useSearchStore = defineStore('search', () => {
       reset();
       return Promise.resolve();
     }
-    return run(query.value);
+    return run(query.value, true);
   }
 
-  async function run(text: string): Promise<void> {
+  /** `committed`: the agent asked for it (Enter), not a pause while typing (main audits those only when they found someone). */
+  async function run(text: string, committed: boolean): Promise<void> {
     clearTimeout(timer);
     const mine = ++seq;
     pending.value = true;
-    const result = await platform.users.search({ query: text, seq: mine, country: localeCountry() });
+    const result = await platform.users.search({ query: text, seq: mine, country: localeCountry(), committed });
     if (mine !== seq) return; // a newer search owns the state now
     pending.value = false;
     if (!result.ok) {

@@ -44,6 +44,11 @@ export const UserSearchInput = z
     /** Searches in one stream supersede each other: a newer `seq` cancels older work. */
     stream: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/).default('search'),
     seq: z.number().int().nonnegative(),
+    /**
+     * False for a search the box runs while the agent is still typing (debounced). Such a search is
+     * audited only when it showed users; the agent's Enter (and every other caller) is always audited.
+     */
+    committed: z.boolean().default(true),
   })
   .strict();
 export type UserSearchInput = z.input<typeof UserSearchInput>;
