@@ -104,6 +104,29 @@ describe('evidence packs', () => {
     );
   });
 
+  it('regression #17: names every file whose hash changed while its size did not', async () => {
+    // Planted bug this catches: verification comparing only sizes. The byte-flip property above
+    // meets it only by chance (other checks name some files too); here every listed file gets one
+    // byte changed in place, so only the hash can tell, and the hash problem itself must be named.
+    const manifest = JSON.parse(await readFile(join(pack, 'manifest.json'), 'utf8')) as EvidenceManifest;
+    expect(manifest.files.length).toBeGreaterThanOrEqual(5);
+    for (const { path, bytes: size } of manifest.files) {
+      const dir = await copyPack();
+      try {
+        const bytes = await readFile(join(dir, path));
+        const middle = Math.floor(bytes.length / 2);
+        bytes[middle] = bytes[middle] === 0x41 ? 0x42 : 0x41;
+        await writeFile(join(dir, path), bytes);
+        expect(bytes.length, path).toBe(size);
+        const result = await verifyEvidencePack(dir);
+        expect(result.ok, path).toBe(false);
+        expect(result.problems, path).toContainEqual({ kind: 'altered', path, message: `${path} was altered (its SHA-256 or size differs from the manifest).` });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it('names missing and added files, and exits 1 from the CLI', async () => {
     const dir = await copyPack();
     await rm(join(dir, 'audit.jsonl'));

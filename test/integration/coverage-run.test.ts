@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +89,58 @@ describe('coverage run against the local tenant', () => {
     expect(result.summary.byCount.zero).toBe(rows.filter((r) => r.status === 'ok' && r.count === 0).length);
     expect(result.summary.phishingResistant).toBe(rows.filter((r) => r.phishingResistant).length);
     expect(progress.at(-1)).toBe(rows.length);
+  });
+
+  it('regression #17: leaves the tenant alone for the whole Retry-After a 429 asked for', async () => {
+    // Planted bug this catches: a 429 retried at once (or after the default wait instead of the
+    // one asked). A relay in front of the tenant stamps every request as it arrives and answers the
+    // sixth with 429 + Retry-After: 2, whatever the emulator profile; the other rows stay exact.
+    const RETRY_AFTER_S = 2;
+    const arrivals: { at: number; url: string }[] = [];
+    let throttled: { at: number; url: string } | null = null;
+    const upstream = new URL(emu.apiUrl);
+    const relay = createServer((req, res) => {
+      const at = performance.now();
+      arrivals.push({ at, url: req.url ?? '' });
+      if (arrivals.length === 6) {
+        throttled = { at, url: req.url ?? '' };
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(RETRY_AFTER_S) });
+        res.end(JSON.stringify({ error: 'too_many_requests', errorDescription: 'Retry after the time given in Retry-After.' }));
+        return;
+      }
+      const out = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => req.socket.destroy());
+      req.pipe(out);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    try {
+      const input = join(dir, 'retry-after.csv');
+      const some = ids.slice(0, 12);
+      await writeFile(input, `userId\n${some.join('\n')}\n`);
+      const { port } = relay.address() as AddressInfo;
+      const result = await run(input, join(dir, 'retry-after-report.csv'), { connection: { apiUrl: `http://127.0.0.1:${port}${upstream.pathname}`, secret: emu.secret } });
+      expect(result.state).toBe('completed');
+      expect(result.requests.http429).toBe(1);
+      const rows = await rowsOf(result.outPath);
+      for (const [i, id] of some.entries()) expect(rows[i]).toMatchObject(expected(id));
+
+      const t = throttled!;
+      expect(t).not.toBeNull();
+      const resumeAt = t.at + RETRY_AFTER_S * 1000 - 20; // timers may fire a few ms early
+      // The throttled request is sent again only once the time asked for has passed…
+      const retry = arrivals.find((a) => a.at > t.at && a.url === t.url);
+      expect(retry, 'the throttled request was sent again').toBeDefined();
+      expect(retry!.at - t.at, 'ms between the 429 and its retry').toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000 - 20);
+      // …and so is every other request but those already on their way when the 429 left.
+      const early = arrivals.filter((a) => a.at > t.at + 250 && a.at < resumeAt);
+      expect(early).toEqual([]);
+    } finally {
+      relay.closeAllConnections();
+      await new Promise<void>((r) => relay.close(() => r()));
+    }
   });
 
   it('resolves emails through queryUsers and reports malformed lines with their numbers without stopping', async () => {

@@ -208,6 +208,38 @@ describe('pre-built UI in a window', () => {
     await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: second.id })).status).toBe('failed');
   });
 
+  it('regression #17: refuses a token of another user when its action, key and validity all match and the user did add', async () => {
+    // Planted bug this catches: completion without the user-id comparison. Every other check must
+    // pass for that to show: the default profile honours a caller's idempotency key, so Ben's action
+    // can carry this enrollment's key; Alan really added an authenticator; Ben's token is valid.
+    const shared = emulator;
+    emulator = await startEmulator({ seed: 'demo', profile: 'default' });
+    try {
+      await build();
+      await ok('verification:record-offline', { userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
+      const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_alan', mode: 'prebuilt-window' });
+      const win = host.last();
+      const alanToken = new URL(win.url).searchParams.get('token')!;
+      const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { other: { userId: string; actionCode: string; idempotencyKey: string } };
+      const { actionCode, idempotencyKey } = claims(alanToken).other;
+      await enrollTotp(alanToken);
+      const other = await services.tenants.withClient((c) => c.track({ userId: 'usr_ben', action: actionCode, attributes: { idempotencyKey } }));
+      const { token: foreign } = await enrollTotp(other.token);
+      const validated = await services.tenants.withClient((c) => c.validateChallenge({ token: foreign }));
+      expect(validated).toMatchObject({ isValid: true, userId: 'usr_ben', action: actionCode, idempotencyKey });
+
+      win.onRedirect!(foreign);
+      await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('failed');
+      const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+      expect(failed.failure).toMatch(/another user or action/);
+      expect(failed.added).toEqual([]);
+    } finally {
+      await services.close();
+      await emulator.close();
+      emulator = shared;
+    }
+  });
+
   it('records a window the agent or the user closed as cancelled', async () => {
     await build();
     await ok('verification:record-offline', { userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
@@ -267,6 +299,23 @@ describe('guided page in a window', () => {
       'enrollment.complete:ok',
     ]);
     expect(await dataDirText()).not.toContain(session.token);
+  });
+
+  it('regression #17: the guided token itself may add, once the binding window of the caller check has closed', async () => {
+    // Planted bug this catches: the enrollment track call without scope: 'add:authenticators'. The
+    // code the caller read back opens the tenant's binding window (default profile) and hid it;
+    // with that window closed (as 10 minutes later) only the token's scope lets the page add,
+    // under either profile.
+    await build();
+    await verifyByEmail('usr_katherine', 'katherine@example.com');
+    emulator.store.updateUser('usr_katherine', { lastChallengeSucceededAt: new Date(Date.now() - 11 * 60_000).toISOString() });
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_katherine', mode: 'guided-window' });
+    expect(view.firstEnrollment).toBe(false);
+    const win = host.last();
+    const session = win.bridge!.session() as GuidedSession;
+    const { token } = await enrollTotp(session.token);
+    const result = (await win.bridge!.complete({ method: 'AUTHENTICATOR_APP', token })) as { added: { method: string }[] };
+    expect(result.added).toMatchObject([{ method: 'AUTHENTICATOR_APP' }]);
   });
 
   it('gives a first enrollment an unscoped token and says when passkeys cannot run on the page', async () => {

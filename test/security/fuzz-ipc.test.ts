@@ -321,6 +321,8 @@ describe('every channel under random and malformed input', () => {
         if (!spec.input.safeParse(input ?? {}).success) {
           expect(result).toMatchObject({ ok: false, error: { code: 'validation' } });
         }
+        // An answer is exactly its output schema's shape: parsing it again changes nothing.
+        if (result.ok) expect(spec.output.parse(result.value)).toEqual(result.value);
         if (!result.ok) {
           expect(ERROR_CODES).toContain(result.error.code);
           // An internal error is a bug that escaped a service: fuzzing must not find one.
@@ -393,6 +395,33 @@ describe('team:connect never hands the password back', () => {
       { numRuns: 20, seed: Number(process.env.AUTHDESK_FUZZ_SEED ?? Date.now() % 2 ** 31), endOnFailure: true },
     );
     expect(await services.team.connection('agent').catch(() => null)).toBeNull();
+  });
+});
+
+describe('a handler that returns more than its output schema', () => {
+  it('regression #17: has the extra field (here the secret) stripped from every answer, on every channel', async () => {
+    // Planted bug this catches: the router returning a handler's value without shaping it by the
+    // channel's output schema. Every real handler is wrapped to add a field carrying the secret, as
+    // a service returning its internal record would; no answer may carry it.
+    const leaky = (value: unknown): unknown => {
+      const add = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...v, leakedSecret: emulator.secret } : v);
+      return Array.isArray(value) ? value.map(add) : add(value);
+    };
+    const real = createHandlers(services) as unknown as Record<string, (input: unknown, ctx: unknown) => unknown>;
+    const wrapped = Object.fromEntries(Object.entries(real).map(([name, handler]) => [name, async (input: unknown, ctx: unknown) => leaky(await handler(input, ctx))]));
+    const leakyRouter = createRouter(wrapped as unknown as Parameters<typeof createRouter>[0]);
+    const answered: string[] = [];
+    for (const name of CHANNEL_NAMES) {
+      for (const input of [{}, { userId: realUserId }, { id: 'local' }]) {
+        const result = await leakyRouter.handle(name, input, { transport: 'test' });
+        const wire = JSON.stringify(result);
+        expect(wire, name).not.toContain('leakedSecret');
+        mustNotLeak(wire);
+        if (result.ok) answered.push(name);
+      }
+    }
+    // Enough channels answered for the check to mean something.
+    expect(new Set(answered).size).toBeGreaterThanOrEqual(5);
   });
 });
 
