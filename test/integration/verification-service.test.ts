@@ -193,12 +193,12 @@ describe('what a verification covers', () => {
     const lifetimeMs = 2000;
     await build(lifetimeMs);
     await expect(services.verification.cover('local', 'usr_alan')).rejects.toMatchObject({ code: 'forbidden' });
-    expect(await services.verification.disclosesContacts('local', 'usr_alan')).toBe(false);
+    expect((await services.contacts.discloser())('usr_alan')).toBe(false);
     const view = await ok<VerificationView>('verification:record-offline', { userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
     const recordedAt = Date.now();
     await expect(services.verification.cover('local', 'usr_alan')).resolves.toMatchObject({ id: view.id, method: 'offline' });
     await expect(services.verification.cover('local', 'usr_alan', { id: view.id })).resolves.toMatchObject({ id: view.id });
-    expect(await services.verification.disclosesContacts('local', 'usr_alan')).toBe(true);
+    expect((await services.contacts.discloser())('usr_alan')).toBe(true);
     // Not for anyone else, not in another tenant, not by naming it for another user.
     await expect(services.verification.cover('local', 'usr_nobody')).rejects.toMatchObject({ code: 'forbidden' });
     await expect(services.verification.cover('other', 'usr_alan')).rejects.toMatchObject({ code: 'forbidden' });
@@ -206,7 +206,7 @@ describe('what a verification covers', () => {
 
     await new Promise((r) => setTimeout(r, Math.max(0, recordedAt + lifetimeMs + 150 - Date.now())));
     await expect(services.verification.cover('local', 'usr_alan')).rejects.toMatchObject({ code: 'expired', message: expect.stringMatching(/expired/) as unknown });
-    expect(await services.verification.disclosesContacts('local', 'usr_alan')).toBe(false);
+    expect((await services.contacts.discloser())('usr_alan')).toBe(false);
     expect((await auditEntries()).map((e) => e.action)).toEqual(['verification.offline', 'verification.expire']);
 
     const again = await ok<VerificationView>('verification:record-offline', { userId: 'usr_alan', note: 'Checked the staff badge on a video call again.' });
@@ -219,7 +219,7 @@ describe('what a verification covers', () => {
     await build();
     await services.settings.update({ tenantPolicies: { local: { requireCallerVerification: false } } });
     await expect(services.verification.cover('local', 'usr_alan')).resolves.toBeUndefined();
-    expect(await services.verification.disclosesContacts('local', 'usr_alan')).toBe(true);
+    expect((await services.contacts.discloser())('usr_alan')).toBe(true);
     const view = await ok<VerificationView>('verification:record-offline', { userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
     await expect(services.verification.cover('local', 'usr_alan')).resolves.toMatchObject({ id: view.id });
   });

@@ -1,7 +1,7 @@
 import type { Authsignal } from '@authsignal/node';
 import type { AuditEntry, VerificationStamp } from '@shared/domain/audit';
 import { assessRemoval, describeRemovalWarning, type AuthenticatorView, type RemovalWarning } from '@shared/domain/authenticator-view';
-import { ACTION_WINDOW_DAYS, userLabel, type RecentUser, type UserDetail, type UserProfile } from '@shared/domain/user';
+import { ACTION_WINDOW_DAYS, type RecentUser, type UserDetail } from '@shared/domain/user';
 import { AppError, isAppError } from '@shared/errors';
 import type { z } from 'zod';
 import type { RemovalResult, RemoveAllAuthenticatorsInput, RemoveAuthenticatorInput } from '@shared/ipc/channels/authenticators';
@@ -14,6 +14,7 @@ import { disclosesNoOne, unverifiedChangePolicy, type ChangeKind, type ChangePol
 import { errorInfoOf, mergeLookups, RecordedLookups, runLookup, Superseded, untilAborted } from './lookups';
 import { orderActions, orderAuthenticators, toActionView, toAuthenticatorView } from './sdk-converters';
 import { fetchProfile } from './user-facts';
+import { RecentUsers } from './recent-users';
 import type { TenantAccess, TenantInfo } from '../tenants/ports';
 import { requireActiveTenant } from '../platform/service-guards';
 
@@ -64,15 +65,9 @@ export class DirectoryService {
   private readonly defaultCountry: () => string | null | undefined | Promise<string | null | undefined>;
   private readonly localeRegion: string | undefined;
   private readonly searchLimit: number;
-  private readonly recentLimit: number;
   /** The newest search per caller stream; an older one still running is aborted. */
   private readonly streams = new Map<string, { seq: number; controller: AbortController }>();
-  /**
-   * Recently opened users per tenant profile id.
-   * SECURITY: in memory only, so no more PII lands on disk than the audit log already holds; it
-   * survives a window reload (unlike renderer memory) and dies with the process.
-   */
-  private readonly recents = new Map<string, RecentUser[]>();
+  private readonly recents: RecentUsers;
   private readonly lookups = new RecordedLookups();
 
   constructor(options: DirectoryServiceOptions) {
@@ -84,7 +79,7 @@ export class DirectoryService {
     this.defaultCountry = options.defaultCountry ?? (() => undefined);
     this.localeRegion = regionFromLocale(options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale);
     this.searchLimit = options.searchLimit ?? 20;
-    this.recentLimit = options.recentLimit ?? 15;
+    this.recents = new RecentUsers(options.recentLimit ?? 15);
   }
 
   // ---- search ------------------------------------------------------------------------------
@@ -250,21 +245,14 @@ export class DirectoryService {
       },
       "The user was found, but the audit log could not record the lookup, so the user's details are not shown.",
     ).then(() => this.lookups.recorded(tenant.id, userId, now.getTime()));
-    this.remember(tenant.id, detail.profile, now);
+    this.recents.remember(tenant.id, detail.profile, now);
     return detail;
   }
 
   /** Users opened recently in the active tenant, newest first. */
   async recent(): Promise<RecentUser[]> {
     const tenant = await this.tenants.activeTenant();
-    return tenant ? [...(this.recents.get(tenant.id) ?? [])] : [];
-  }
-
-  private remember(tenantId: string, profile: UserProfile, at: Date): void {
-    const label = userLabel(profile);
-    const entry: RecentUser = { userId: profile.userId, label: label === profile.userId ? undefined : label, openedAt: at.toISOString() };
-    const list = (this.recents.get(tenantId) ?? []).filter((r) => r.userId !== profile.userId);
-    this.recents.set(tenantId, [entry, ...list].slice(0, this.recentLimit));
+    return tenant ? this.recents.list(tenant.id) : [];
   }
 
   private async fetchAuthenticators(client: Authsignal, segment: string): Promise<AuthenticatorView[]> {

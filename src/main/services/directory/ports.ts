@@ -61,7 +61,7 @@ export interface ContactDisclosure {
 
 /**
  * Discloses no one: the directory's default when built alone.
- * SECURITY: fails closed; the app's container passes `VerificationService.contactDisclosure()`.
+ * SECURITY: fails closed; the app's container passes the one masking rule, `policy/contact-rule.ts`.
  */
 export const disclosesNoOne: ContactDisclosure = {
   discloser: () => Promise.resolve(() => false),

@@ -106,7 +106,8 @@ export class EnrollmentService {
       this.tenants.withClient((client) => fetchUserFacts(client, userId), tenant.id),
     ]);
     const stamp = await this.verification.liveStamp(tenant.id, userId);
-    const active = await this.activeMethods(tenant.id);
+    // The tenant's switched-on methods; null when unknown; undefined when no reader is wired (offer all, no note).
+    const active = await this.configured?.activeFor(tenant.id);
     const methods = guidedMethodOptions(active ?? null);
     const enrolled = facts.authenticators.length > 0;
     const required = policy.requireCallerVerification;
@@ -123,11 +124,6 @@ export class EnrollmentService {
       methods,
       ...(active === null ? { methodsNote: METHODS_UNKNOWN_NOTE } : {}),
     };
-  }
-
-  /** The tenant's switched-on methods; null when unknown; undefined when no reader is wired (offer all, no note). */
-  private async activeMethods(tenantId: string): Promise<ReadonlySet<string> | null | undefined> {
-    return this.configured?.activeFor(tenantId);
   }
 
   // ---- starting one ------------------------------------------------------------------------
@@ -192,13 +188,13 @@ export class EnrollmentService {
       });
     } catch (error) {
       // SECURITY: nothing opens unrecorded; the token is simply dropped.
-      throw this.unrecorded(error, 'The enrollment was not started: the audit log could not record it.');
+      throw unrecordedError(error, 'The enrollment was not started: the audit log could not record it.');
     }
     this.records.set(id, record);
     if (mode === 'link') record.link = url;
     else record.grantedOrigins = await this.grantedOrigins();
     if (mode === 'prebuilt-window') this.openPrebuilt(record, url);
-    if (mode === 'guided-window') this.openGuided(record, token, facts, await this.activeMethods(tenant.id));
+    if (mode === 'guided-window') this.openGuided(record, token, facts, await this.configured?.activeFor(tenant.id));
     return { ...recordView(record), ...(mode === 'link' ? { link: url } : {}) };
   }
 
@@ -447,9 +443,5 @@ export class EnrollmentService {
 
   private requireTenant(): Promise<TenantInfo> {
     return requireActiveTenant(this.tenants);
-  }
-
-  private unrecorded(error: unknown, message: string): AppError {
-    return unrecordedError(error, message);
   }
 }

@@ -141,7 +141,7 @@ export class VerificationService {
       // SECURITY: an unrecorded check must not count; the code or link is dropped.
       record.status = 'failed';
       record.failure = 'The audit log could not record the start, so this check cannot be used.';
-      throw this.unrecorded(error, 'The check was started, but the audit log could not record it, so it cannot be used.');
+      throw unrecordedError(error, 'The check was started, but the audit log could not record it, so it cannot be used.');
     }
     return { ...recordView(record), ...(link ? { link } : {}) };
   }
@@ -294,15 +294,6 @@ export class VerificationService {
   }
 
   /**
-   * Whether the console may see this user's full email and phone: when the tenant does not require
-   * verification, or while the caller is verified.
-   */
-  async disclosesContacts(tenantId: string, userId: string): Promise<boolean> {
-    if (!(await this.policyFor(tenantId)).requireCallerVerification) return true;
-    return (await this.liveStamp(tenantId, userId)) !== null;
-  }
-
-  /**
    * Who has a live verification in a tenant now. Contact disclosure asks (the one masking rule is
    * `policy/contact-rule.ts`, which also weighs the role and the policy).
    */
@@ -348,7 +339,7 @@ export class VerificationService {
       await this.audit.append({ action, tenant: record.tenant, subject: { userId: record.userId }, details, verification: stampOf(record, this.now().getTime()) });
     } catch (error) {
       this.revoke(record, failed.revoked);
-      throw this.unrecorded(error, failed.message);
+      throw unrecordedError(error, failed.message);
     }
   }
 
@@ -449,9 +440,5 @@ export class VerificationService {
 
   private requireTenant(): Promise<TenantInfo> {
     return requireActiveTenant(this.tenants);
-  }
-
-  private unrecorded(error: unknown, message: string): AppError {
-    return unrecordedError(error, message);
   }
 }
