@@ -13,6 +13,7 @@ import { createRouter } from '../../../src/main/ipc/router';
 import { createServices, type Services } from '../../../src/main/services/container';
 import App from '@console/App.vue';
 import { filterToQuery, loadSavedViews, queryToFilter, SAVED_VIEWS_KEY } from '@console/components/coverage-report/filters';
+import { formatDate, formatDateTime } from '@console/lib/format';
 import { PLATFORM_KEY } from '@console/platform/platform';
 import { createPlatform } from '@console/platform/transport';
 import { createConsoleRouter } from '@console/router';
@@ -178,6 +179,14 @@ describe('Coverage view', { timeout: 30_000 }, () => {
     expect(w.find('.status-notice').text()).not.toContain('Coverage run started');
     await until(() => tableLines(w).length > 0);
     expect(tableLines(w).slice(0, 5)).toEqual([2, 3, 4, 5, 6]);
+    // Dates in the console's one style, not raw ISO days; the full date-time on hover (issue #14 point 8).
+    const times = w.findAll('[data-coverage-table] time');
+    expect(times.length).toBeGreaterThan(0);
+    for (const t of times) {
+      expect(t.text()).not.toMatch(/^\d{4}-\d{2}-\d{2}/);
+      expect(t.text()).toBe(formatDate(t.attributes('datetime')!));
+      expect(t.attributes('title')).toBe(formatDateTime(t.attributes('datetime')!));
+    }
     // Only what is on screen is in the DOM, and only the first page was asked of main.
     expect(tableLines(w).length).toBeLessThan(40);
     expect(calls.filter((c) => c.channel === 'coverage:rows').every((c) => (c.input as { offset: number }).offset === 0)).toBe(true);

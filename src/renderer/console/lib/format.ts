@@ -17,5 +17,15 @@ export function formatDateTime(iso: string, locale?: string): string {
   }).format(date);
 }
 
+/**
+ * The day of an instant in the same local style as {@link formatDateTime} ("3 Mar 2026"), for dense
+ * tables; pair it with the full date-time in a `title`.
+ */
+export function formatDate(iso: string, locale?: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' }).format(date);
+}
+
 /** An ISO instant as written by main (`2026-05-01T10:10:05.000Z`), to show it with {@link formatDateTime}. */
 export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
