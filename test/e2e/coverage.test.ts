@@ -85,6 +85,20 @@ describe('coverage in Chromium', () => {
     const rows = page.locator('[data-coverage-table] [data-line]');
     await rows.first().waitFor();
     expect(await rows.first().getAttribute('data-line')).toBe('2');
+    // Fits a 1280 px window: neither the page nor the report grid scrolls sideways, so no column
+    // (Reason, Actions) is cut off (issue #14 point 8).
+    const viewport = page.viewportSize();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const overflow = await page.evaluate(() => {
+      // The grid and every box around it (a scrolling wrapper would hide columns too).
+      let grid = 0;
+      for (let el: Element | null = document.querySelector('[data-coverage-table]'); el && el !== document.body; el = el.parentElement) {
+        grid = Math.max(grid, el.scrollWidth - el.clientWidth);
+      }
+      return { page: document.documentElement.scrollWidth - document.documentElement.clientWidth, grid };
+    });
+    expect(overflow).toEqual({ page: 0, grid: 0 });
+    if (viewport) await page.setViewportSize(viewport);
     await page.locator('[data-view="No authenticator"]').focus();
     await page.keyboard.press('Enter');
     await page.waitForFunction((n) => document.querySelector('.count')?.textContent?.includes(`${n} of`), written.summary.byCount.zero);
