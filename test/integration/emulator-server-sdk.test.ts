@@ -311,7 +311,8 @@ describe('track, validate and actions', () => {
     expect(all.length).toBe(6);
     // History older than 30 days is never returned, whatever fromDate says.
     const review = await sdk.queryUserActions({ userId: 'usr_review', fromDate: new Date(Date.now() - 90 * 86_400_000).toISOString() });
-    expect(review.map((a) => a.state).sort()).toEqual(['CHALLENGE_FAILED', 'REVIEW_REQUIRED']);
+    // (The sign-in that last used their authenticator, within the 30 days, is there too: demo data agrees with itself.)
+    expect(review.map((a) => a.state).sort()).toEqual(['CHALLENGE_FAILED', 'CHALLENGE_SUCCEEDED', 'REVIEW_REQUIRED']);
     const recent = await sdk.queryUserActions({ userId: 'usr_locked', fromDate: new Date(Date.now() - 86_400_000).toISOString() });
     expect(recent.length).toBe(3);
   });
