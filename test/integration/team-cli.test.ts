@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLogService } from '../../src/main/services/audit/audit-log.service';
+import { anchorAccount } from '../../src/main/services/audit/log-anchor';
 import { createKeychain } from '../../src/main/services/platform/keychain';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
@@ -112,29 +113,36 @@ describe('authdesk team (spawned)', { timeout: 180_000 }, () => {
     expect(connected.stdout).toMatch(/Team log:\s+in sync/);
     const ok = await authdesk(agentHome, ['audit', 'verify', '--team']);
     expect(ok).toMatchObject({ code: 0 });
-    expect(ok.stdout).toMatch(/OK: the 10 entries this device shipped/);
-
-    // The issue's reproduction: head -n 7 audit.jsonl > x && mv x audit.jsonl
+    // Ten lookups and the connect itself (recorded and shipped: the store knows when this computer joined).
+    expect(ok.stdout).toMatch(/OK: the 11 entries this device shipped/);
     const lines = (await readFile(audit.file, 'utf8')).split('\n').filter(Boolean);
+    expect(JSON.parse(lines[10])).toMatchObject({ action: 'team.connect', details: { role: 'agent_cli' } });
+
+    // The issue's reproduction: head -n 7 audit.jsonl > x && mv x audit.jsonl. The solo anchor
+    // catches it too, until the same OS account also rewrites the anchor in its own keychain; the
+    // team store still catches it.
     await writeFile(audit.file, lines.slice(0, 7).map((l) => `${l}\n`).join(''));
+    expect((await authdesk(agentHome, ['audit', 'verify'])).code).toBe(1);
+    const seventh = JSON.parse(lines[6]) as { seq: number; hash: string };
+    await createKeychain(`${service}-agent.audit-anchor`).set(anchorAccount(audit.file), JSON.stringify({ v: 1, seq: seventh.seq, hash: seventh.hash }));
     expect((await authdesk(agentHome, ['audit', 'verify'])).code).toBe(0);
     const truncated = await authdesk(agentHome, ['audit', 'verify', '--team']);
     expect(truncated.code).toBe(1);
-    expect(truncated.stdout).toMatch(/TRUNCATED seq 8–10: The local log ends at seq 7/);
+    expect(truncated.stdout).toMatch(/TRUNCATED seq 8–11: The local log ends at seq 7/);
     await writeFile(audit.file, '');
     const emptied = await authdesk(agentHome, ['--json', 'audit', 'verify', '--team']);
     expect(emptied.code).toBe(1);
     const json = JSON.parse(emptied.stdout) as { team: { findings: { kind: string; seq: number; toSeq: number }[] } };
-    expect(json.team.findings).toEqual([expect.objectContaining({ kind: 'emptied', seq: 1, toSeq: 10 })]);
+    expect(json.team.findings).toEqual([expect.objectContaining({ kind: 'emptied', seq: 1, toSeq: 11 })]);
   });
 
   it('shows the team to the admin and verifies the team chain', async () => {
     const status = await authdesk(adminHome, ['team', 'status']);
     expect(status).toMatchObject({ code: 0 });
-    expect(status.stdout).toMatch(/Team store: 10 entries from 1 devices/);
-    expect(status.stdout).toMatch(/agent_cli\s+10/);
+    expect(status.stdout).toMatch(/Team store: 11 entries from 1 devices/);
+    expect(status.stdout).toMatch(/agent_cli\s+11/);
     const verify = await authdesk(adminHome, ['team', 'verify']);
     expect(verify).toMatchObject({ code: 0 });
-    expect(verify.stdout).toMatch(/OK: 10 team entries, chain intact up to team entry 10/);
+    expect(verify.stdout).toMatch(/OK: 11 team entries, chain intact up to team entry 11/);
   });
 });

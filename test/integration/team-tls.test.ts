@@ -95,7 +95,8 @@ describe('team store over TLS (verify-full)', { timeout: 60_000 }, () => {
     await services.audit.append({ action: 'user.lookup', subject: { userId: 'tls-user' } });
     const connected = await ok<TeamConnectResult>('team:connect', fields({ caFile: ca }));
     const url = `postgres://${ROLE}@127.0.0.1:${server.port}/${server.database}?sslrootcert=${encodeURIComponent(ca)}`;
-    expect(connected).toMatchObject({ role: ROLE, url, status: { state: 'in-sync', shippedSeq: 1 } });
+    // The lookup, and turning team mode on (recorded, then shipped with it).
+    expect(connected).toMatchObject({ role: ROLE, url, status: { state: 'in-sync', shippedSeq: 2 } });
     expect(JSON.stringify(connected)).not.toContain(PASSWORD);
     expect(await services.team.connection('agent')).toEqual({ url, password: PASSWORD });
     // The settings that URL gives node-postgres really are TLS: the server sees an encrypted session.
@@ -108,6 +109,20 @@ describe('team store over TLS (verify-full)', { timeout: 60_000 }, () => {
       await client.end();
     }
     await services.team.disconnectAgent();
+    // Turning team mode off is recorded and shipped before the connection is forgotten: the store
+    // itself shows when this computer stopped shipping, and as whom.
+    const admin = new pg.Client(clientConfig(parseTeamUrl(server.url('postgres')), server.password));
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ action: string; db_role: string }>('select action, db_role from authdesk.entries order by team_seq');
+      expect(rows).toEqual([
+        { action: 'user.lookup', db_role: ROLE },
+        { action: 'team.connect', db_role: ROLE },
+        { action: 'team.disconnect', db_role: ROLE },
+      ]);
+    } finally {
+      await admin.end();
+    }
   });
 });
 

@@ -124,6 +124,7 @@ export function createServices(options: ServiceOptions): Services {
     auditFile: audit.file,
     keychain: createKeychain(`${options.keychainService}.team`),
     plaintextAllowed: () => policy.allowsPlaintextTeamStore(),
+    audit: () => audit,
   });
   const policy: PolicyService = new PolicyService({
     managed: options.managedPolicy ?? managedPolicyReaderFor(),

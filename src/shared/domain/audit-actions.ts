@@ -42,6 +42,9 @@ export const AUDIT_ACTIONS = [
   'policy.forbidden',
   'settings.external-change',
   'settings.external-confirm',
+  // Team mode (issue #11): this computer starts or stops shipping its log to the team store.
+  'team.connect',
+  'team.disconnect',
 ] as const;
 
 /** An action a writer may record. */

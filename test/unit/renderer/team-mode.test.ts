@@ -132,6 +132,16 @@ describe('team log state in the header', { timeout: 60_000 }, () => {
     expect(document.activeElement?.textContent?.trim()).toBe('Keep team mode on');
     await dialog.findAll('button').find((b) => b.text() === 'Disconnect')!.trigger('click');
     await settle();
+    // In team mode the role is the database role's: an agent may not stop shipping its own log
+    // (issue #12), and says so in the dialog; team mode stays on.
+    expect(wrapper.find('dialog[open]').text()).toMatch(/Your role \(agent\) may not turn a protection off/);
+    expect(await host.services.team.connection('agent')).not.toBeNull();
+    // Once the team policy names the role a security admin, the same button turns it off.
+    const admin = host.services.team.open(server.url('postgres'), server.password, 1);
+    await admin.setPolicy({ securityAdmins: [role] });
+    await admin.close();
+    await wrapper.find('dialog[open]').findAll('button').find((b) => b.text() === 'Disconnect')!.trigger('click');
+    await settle();
     expect(section().find('[data-testid="team-store-state"]').attributes('data-state')).toBe('off');
     expect(await host.services.team.connection('agent')).toBeNull();
   });

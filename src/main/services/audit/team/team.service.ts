@@ -67,6 +67,13 @@ export interface TeamServiceOptions {
   /** Shipper tuning (tests, benchmarks). */
   shipper?: { idleMs?: number; batchSize?: number; backoff?: { minMs: number; maxMs: number } };
   onStatus?: (status: TeamSyncStatus) => void;
+  /** The local audit log, to record team mode being turned on and off (a thunk: built side by side). */
+  audit?: () => TeamModeRecorder;
+}
+
+/** Where turning team mode on and off is recorded (the local audit log fits). */
+export interface TeamModeRecorder {
+  append(input: { action: 'team.connect' | 'team.disconnect'; tenant: null; details: Record<string, string> }): Promise<unknown>;
 }
 
 /** What `team status` and the header show. */
@@ -89,6 +96,8 @@ export class TeamService {
   private device: Promise<string> | null = null;
   private agentConn: { url: string; password: string } | null | undefined;
   private agentReadAt = 0;
+  /** Moves on each time the agent connection is forgotten or replaced (see agentStore). */
+  private agentGeneration = 0;
 
   constructor(options: TeamServiceOptions) {
     this.options = options;
@@ -148,6 +157,8 @@ export class TeamService {
    */
   async connectAgent(url: string, password: string): Promise<{ role: string; url: string; status: TeamStatus }> {
     const saved = await this.saveConnection('agent', url, password);
+    // Recorded, then shipped with the rest: the store sees when this computer joined and as whom.
+    await this.options.audit?.().append({ action: 'team.connect', tenant: null, details: { store: saved.url, role: saved.role } });
     return { ...saved, status: await this.shipNow() };
   }
 
@@ -156,11 +167,19 @@ export class TeamService {
    * effort), then forgets the connection. The store keeps everything shipped.
    */
   async disconnectAgent(): Promise<{ removed: boolean; status: TeamStatus }> {
-    if (await this.connection('agent').catch(() => null)) await this.shipNow();
+    const conn = await this.connection('agent').catch(() => null);
+    if (conn) {
+      // SECURITY: turning team mode off is recorded first and shipped before the connection is
+      // forgotten, so the store itself shows that (and when) this computer stopped shipping. A log
+      // that cannot record refuses the change (fail closed).
+      await this.options.audit?.().append({ action: 'team.disconnect', tenant: null, details: { store: conn.url } });
+      await this.shipNow();
+    }
     const removed = await this.forget('agent');
     let status = await this.shipNow();
-    // A pass that began before the connection was forgotten answers with the old state: ask again.
-    if (status.state !== 'off') status = await this.shipNow();
+    // A pass that began before the connection was forgotten (the background loop's, or one the
+    // disconnect entry woke) answers with the old state: ask again, a bounded few times.
+    for (let i = 0; i < 3 && status.state !== 'off'; i += 1) status = await this.shipNow();
     return { removed, status };
   }
 
@@ -176,8 +195,13 @@ export class TeamService {
    * every 30 s, so a `team connect` from the CLI reaches a running app without a keychain call per pass.
    */
   async agentStore(): Promise<TeamStore | null> {
+    // SECURITY: a keychain read or store opening that began before a disconnect must not bring the
+    // forgotten connection back (the generation moves on each forget/connect): start over instead.
+    const generation = this.agentGeneration;
     if (Date.now() - this.agentReadAt > 30_000 || this.agentConn === undefined) {
-      this.agentConn = await this.connection('agent');
+      const read = await this.connection('agent');
+      if (generation !== this.agentGeneration) return this.agentStore();
+      this.agentConn = read;
       this.agentReadAt = Date.now();
     }
     const conn = this.agentConn;
@@ -188,7 +212,9 @@ export class TeamService {
     const key = `${conn.url}\n${conn.password}`;
     if (this.store?.key !== key) {
       await this.resetStore();
-      this.store = { key, store: this.open(conn.url, conn.password, 2, await this.connectOptions()) };
+      const options = await this.connectOptions();
+      if (generation !== this.agentGeneration) return this.agentStore();
+      this.store = { key, store: this.open(conn.url, conn.password, 2, options) };
     }
     return this.store.store;
   }
@@ -201,7 +227,10 @@ export class TeamService {
   }
 
   private async resetStore(forgetConnection = false): Promise<void> {
-    if (forgetConnection) this.agentConn = undefined;
+    if (forgetConnection) {
+      this.agentConn = undefined;
+      this.agentGeneration += 1;
+    }
     const old = this.store;
     this.store = null;
     await old?.store.close();

@@ -38,6 +38,8 @@ const ACTION_LABELS: Readonly<Record<AuditAction, string>> = {
   'policy.forbidden': 'Refused: not allowed for this role',
   'settings.external-change': 'Settings changed outside the app',
   'settings.external-confirm': 'Confirmed a settings change made outside the app',
+  'team.connect': 'Turned team mode on',
+  'team.disconnect': 'Turned team mode off',
 };
 
 const DOMAIN_LABELS: Readonly<Record<string, string>> = {
@@ -54,6 +56,7 @@ const DOMAIN_LABELS: Readonly<Record<string, string>> = {
   log: 'Log repairs',
   browser: 'Browser integration and pairing',
   policy: 'Refused by role',
+  team: 'Team mode',
 };
 
 /** A readable label for an action; an action from a newer Authdesk shows as itself. */
