@@ -12,6 +12,7 @@ import { LinuxPolicyFileReader } from '../../src/main/services/policy/managed-po
 import { PASSKEY_UNAVAILABLE, PASSKEY_UNAVAILABLE_STEER, type EnrollmentOptions, type EnrollmentView, type GuidedSession } from '@shared/domain/enrollment';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
+import type { EffectivePolicy } from '@shared/domain/policy';
 import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
 
@@ -440,6 +441,8 @@ describe('origins the policy grants enrollment windows', () => {
     await verifyByEmail('usr_dorothy', 'dorothy@example.com');
     await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'prebuilt-window' });
     expect(host.last().grantedOrigins).toEqual(trusted ? ['https://cdn.example.com'] : []);
+    // The grant is shown where the policy in force is (Settings, `authdesk policy show`).
+    expect((await ok<EffectivePolicy>('settings:policy', {})).grants).toEqual({ enrollmentOrigins: trusted ? ['https://cdn.example.com'] : [], plaintextTeamStore: false });
   });
 });
 

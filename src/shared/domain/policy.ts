@@ -99,6 +99,13 @@ export const EffectivePolicy = z.object({
     requireTeamStore: PolicySetting(z.boolean()),
   }),
   trustedEvidenceKeys: z.array(z.string()),
+  /** Loosenings only the managed (when trusted) or team policy can grant, so an admin sees what is granted. */
+  grants: z.object({
+    /** Extra https origins enrollment windows may load (a real pre-built UI's assets). */
+    enrollmentOrigins: z.array(z.string()),
+    /** Plaintext to a team store on another host (trusted managed policy only). */
+    plaintextTeamStore: z.boolean(),
+  }),
   /** Problems reading a source (a managed file the agent can write is not trusted for grants). */
   problems: z.array(z.string()),
 });

@@ -75,6 +75,7 @@ const soloPolicy = {
     requireTeamStore: { value: false, source: 'default' as const, locked: false },
   },
   trustedEvidenceKeys: [],
+  grants: { enrollmentOrigins: [], plaintextTeamStore: false },
   problems: [],
 };
 const bridgeStatus = { enabled: false, listening: false, socketPath: '/s', extensionIds: [], manifests: [], paired: [], pending: [], declined: [] };

@@ -235,7 +235,10 @@ describe('roles and the policy in force (issue #12)', () => {
   const navLabels = (wrapper: VueWrapper) => wrapper.findAll('.app-nav a').map((a) => a.text());
 
   it('an agent: no Coverage in the navigation, verification locked on, each key with its source and lock', async () => {
-    const { wrapper } = await withPolicy({ securityAdmins: ['alice'], requireCallerVerification: true, requireTicketId: true, allowedTenants: ['production', 'staging'] }, 'bob');
+    const { wrapper } = await withPolicy(
+      { securityAdmins: ['alice'], requireCallerVerification: true, requireTicketId: true, allowedTenants: ['production', 'staging'], allowedEnrollmentOrigins: ['https://assets.example.com'] },
+      'bob',
+    );
     await settle(() => wrapper.find('[data-policy-key="requireTicketId"]').exists());
     expect(navLabels(wrapper)).not.toContain('Coverage');
     expect(wrapper.find('.policy-role').text()).toMatch(/helpdesk agent \(as bob\)/);
@@ -244,6 +247,11 @@ describe('roles and the policy in force (issue #12)', () => {
     expect(row('requireTicketId')).toMatch(/On\s*Locked by the managed policy/);
     expect(row('allowedTenants')).toMatch(/production, staging\s*Locked by the managed policy/);
     expect(row('requireTeamStore')).toMatch(/Off\s*Default/);
+    // Grants (loosenings) are shown too; only a managed file the agent cannot write grants them.
+    const grants = wrapper.find('[data-policy-grants]').text();
+    if (process.getuid?.() === 0) expect(grants).toMatch(/may also load:\s*https:\/\/assets\.example\.com/);
+    else expect(grants).toMatch(/no other origin/);
+    expect(grants).toMatch(/Plaintext to a team store on another computer: refused/);
     const box = wrapper.find('li[data-tenant-id] input[type=checkbox]');
     expect(box.attributes('disabled')).toBeDefined();
     expect((box.element as HTMLInputElement).checked).toBe(true);

@@ -20,6 +20,8 @@ export function register(program: Command, ctx: CliContext): void {
           rows.push([key, `${value} (${setting.source}${setting.locked ? ', locked' : ''})`]);
         }
         rows.push(['trusted evidence keys', effective.trustedEvidenceKeys.join(', ') || 'none']);
+        rows.push(['enrollment origins granted', effective.grants.enrollmentOrigins.join(', ') || 'none']);
+        rows.push(['plaintext team store', effective.grants.plaintextTeamStore ? 'allowed (managed policy)' : 'refused']);
         return formatRecord(rows) + effective.problems.map((p) => `! ${p}\n`).join('');
       });
     });

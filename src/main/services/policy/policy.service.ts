@@ -166,6 +166,10 @@ export class PolicyService {
         requireTeamStore: flag('requireTeamStore', false),
       },
       trustedEvidenceKeys: [...new Set([...(s.managedTrusted ? (s.managed?.trustedEvidenceKeys ?? []) : []), ...(s.team?.trustedEvidenceKeys ?? [])])],
+      grants: {
+        enrollmentOrigins: grantedEnrollmentOrigins(s.managed, s.managedTrusted, s.team),
+        plaintextTeamStore: s.managedTrusted && s.managed?.allowPlaintextTeamStore === true,
+      },
       problems: s.problems,
     };
   }
