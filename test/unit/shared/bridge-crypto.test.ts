@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createECDH, createHash, hkdfSync, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
 import {
   deriveSessionKeys,
   exportPublicKey,
   fingerprintPhrase,
   generateKeyPair,
+  keyIdOf,
   newNonce,
   open,
   seal,
@@ -75,6 +77,77 @@ describe('bridge crypto (WebCrypto in Node, the same code the extension runs)', 
     const pair = (await generateKeyPair()) as unknown as CryptoKeyPair;
     expect(pair.privateKey.extractable).toBe(false);
     await expect(crypto.subtle.exportKey('jwk', pair.privateKey)).rejects.toThrow();
+  });
+});
+
+/**
+ * The same protocol computed a second, independent way, with node:crypto (OpenSSL) instead of
+ * WebCrypto and written from the description in bridge-crypto.ts, not from its code. A changed
+ * label, transcript order, HKDF info, direction, AAD or key choice makes the two disagree.
+ */
+describe('bridge crypto against an independent implementation (node:crypto)', () => {
+  const LABEL = 'authdesk-bridge/1';
+  const b = (b64: string) => Buffer.from(b64, 'base64url');
+  async function privateScalar(key: CryptoKey): Promise<Buffer> {
+    return b((await globalThis.crypto.subtle.exportKey('jwk', key)).d!);
+  }
+  const secret = async (own: CryptoKey, peerB64: string) => {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(await privateScalar(own));
+    return ecdh.computeSecret(b(peerB64));
+  };
+
+  it('derives the keys of the specification: HKDF over eph-eph then static-static ECDH, salted by the transcript', async () => {
+    const [ext, desk, extEph, deskEph] = await Promise.all([generateKeyPair(true), generateKeyPair(true), generateKeyPair(true), generateKeyPair(true)]);
+    const hs: Handshake = {
+      extensionKey: await exportPublicKey(ext.publicKey),
+      extensionEph: await exportPublicKey(extEph.publicKey),
+      extensionNonce: newNonce(),
+      desktopKey: await exportPublicKey(desk.publicKey),
+      desktopEph: await exportPublicKey(deskEph.publicKey),
+      desktopNonce: newNonce(),
+      sid: 'a25vd24tYW5zd2VyLXNpZA',
+    };
+    const d = await deriveSessionKeys('desktop', { staticKey: desk.privateKey, ephemeralKey: deskEph.privateKey }, hs);
+    const e = await deriveSessionKeys('extension', { staticKey: ext.privateKey, ephemeralKey: extEph.privateKey }, hs);
+
+    const ikm = Buffer.concat([await secret(deskEph.privateKey as CryptoKey, hs.extensionEph), await secret(desk.privateKey as CryptoKey, hs.extensionKey)]);
+    const salt = createHash('sha256')
+      .update(Buffer.concat([Buffer.from(LABEL), b(hs.extensionKey), b(hs.extensionEph), b(hs.extensionNonce), b(hs.desktopKey), b(hs.desktopEph), b(hs.desktopNonce), Buffer.from(hs.sid)]))
+      .digest();
+    const key = (direction: string) => Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from(`${LABEL} ${direction}`), 32));
+    const aad = (from: string) => Buffer.from(`${LABEL}|${hs.sid}|from:${from}`);
+
+    // The desktop's frame opens with the desktop->extension key and the desktop's AAD.
+    const frame = await seal(d, { ch: 'users:search', q: 'ada' });
+    const raw = b(frame.ct);
+    const decipher = createDecipheriv('aes-256-gcm', key('desktop->extension'), b(frame.iv));
+    decipher.setAAD(aad('desktop'));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    const plain = Buffer.concat([decipher.update(raw.subarray(0, raw.length - 16)), decipher.final()]);
+    expect(JSON.parse(plain.toString('utf8'))).toEqual({ ch: 'users:search', q: 'ada' });
+
+    // A frame sealed independently as the extension opens at the desktop (and at the extension not).
+    const iv = nodeRandomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key('extension->desktop'), iv);
+    cipher.setAAD(aad('extension'));
+    const ct = Buffer.concat([cipher.update(JSON.stringify({ ok: true })), cipher.final(), cipher.getAuthTag()]);
+    const independent = { sid: hs.sid, iv: iv.toString('base64url'), ct: ct.toString('base64url') };
+    await expect(open(d, independent)).resolves.toEqual({ ok: true });
+    await expect(open(e, independent)).rejects.toThrow();
+  });
+
+  it('gives the key id and the six words of the specification', async () => {
+    const [ext, desk] = await Promise.all([generateKeyPair(), generateKeyPair()]);
+    const extKey = await exportPublicKey(ext.publicKey);
+    const deskKey = await exportPublicKey(desk.publicKey);
+    expect(b(extKey)).toHaveLength(65);
+    expect(await keyIdOf(extKey)).toBe(createHash('sha256').update(b(extKey)).digest('hex').slice(0, 16));
+    // 66 bits from the front of SHA-256(label " fingerprint" || desktop key || extension key), 11 per word.
+    const digest = createHash('sha256').update(Buffer.concat([Buffer.from(`${LABEL} fingerprint`), b(deskKey), b(extKey)])).digest();
+    const bits = BigInt(`0x${digest.toString('hex')}`) >> BigInt(256 - 66);
+    const words = Array.from({ length: 6 }, (_, i) => wordlist[Number((bits >> BigInt(11 * (5 - i))) & 0x7ffn)]);
+    expect(await fingerprintPhrase(deskKey, extKey)).toBe(words.join(' '));
   });
 });
 
