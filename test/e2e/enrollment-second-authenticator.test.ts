@@ -45,9 +45,18 @@ describe('a second authenticator for an enrolled user', () => {
 
   it('after the caller check, the pre-built UI challenges her first; adding without the challenge is refused', async () => {
     // Her verified profile email, which is not one of her authenticators: it earns no binding credit.
-    await verifyByEmailCode(bed, 'dorothy@example.com');
     const open = enrollmentPanel(bed.page).locator('button[data-mode="prebuilt-window"]');
+    // Before the check the button is disabled and looks it: flat and dashed, unlike the same
+    // button once it opens (issue #14 point 9).
+    const look = () => open.evaluate((b) => ({ border: getComputedStyle(b).borderTopStyle, background: getComputedStyle(b).backgroundColor }));
+    await expect.poll(() => open.isDisabled()).toBe(true);
+    const disabledLook = await look();
+    await verifyByEmailCode(bed, 'dorothy@example.com');
     await expect.poll(() => open.isDisabled()).toBe(false);
+    const enabledLook = await look();
+    expect(disabledLook.border).toBe('dashed');
+    expect(enabledLook.border).toBe('solid');
+    expect(disabledLook.background).not.toBe(enabledLook.background);
     await open.click();
     const win = await nextWindow(bed);
     await win.page.getByRole('heading', { name: 'Verify it’s you' }).waitFor();

@@ -39,6 +39,13 @@ describe('settings in Chromium', () => {
     await name.press('Enter');
     const notice = page.locator('.status-notice[role=status]');
     await notice.getByText('Settings saved').waitFor();
+    // The notice shows beside the content, never over it (issue #14 point 7).
+    const placement = await page.evaluate(() => {
+      const n = document.querySelector('.status-notice')!.getBoundingClientRect();
+      const m = document.querySelector('main')!.getBoundingClientRect();
+      return { visible: n.width > 0 && n.height > 0, overlaps: !(n.right <= m.left || n.left >= m.right || n.bottom <= m.top || n.top >= m.bottom) };
+    });
+    expect(placement).toEqual({ visible: true, overlaps: false });
 
     // Caller verification is on by default; Space asks before turning it off.
     await expect(policyBox().isChecked()).resolves.toBe(true);
