@@ -48,7 +48,8 @@ describe('a second authenticator for an enrolled user', () => {
     const open = enrollmentPanel(bed.page).locator('button[data-mode="prebuilt-window"]');
     // Before the check the button is disabled and looks it: flat and dashed, unlike the same
     // button once it opens (issue #14 point 9).
-    const look = () => open.evaluate((b) => ({ border: getComputedStyle(b).borderTopStyle, background: getComputedStyle(b).backgroundColor }));
+    // (Border style, not colour: a plain button and a disabled one share the subtle background.)
+    const look = () => open.evaluate((b) => ({ border: getComputedStyle(b).borderTopStyle }));
     await expect.poll(() => open.isDisabled()).toBe(true);
     const disabledLook = await look();
     await verifyByEmailCode(bed, 'dorothy@example.com');
@@ -56,7 +57,6 @@ describe('a second authenticator for an enrolled user', () => {
     const enabledLook = await look();
     expect(disabledLook.border).toBe('dashed');
     expect(enabledLook.border).toBe('solid');
-    expect(disabledLook.background).not.toBe(enabledLook.background);
     await open.click();
     const win = await nextWindow(bed);
     await win.page.getByRole('heading', { name: 'Verify it’s you' }).waitFor();
