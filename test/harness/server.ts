@@ -12,6 +12,7 @@ import { createHandlers } from '../../src/main/ipc/handlers/index';
 import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type ServiceOptions, type Services } from '../../src/main/services/container';
 import type { LocalTenantConfig } from '../../src/main/services/tenants/tenants.service';
+import { contentTypeOf } from '../../src/main/services/platform/served-files';
 import { events as eventSchemas, type EventName } from '@shared/ipc';
 import { subscribeAll } from '../../src/main/ipc/events';
 
@@ -74,18 +75,6 @@ export interface RunningHarness {
   close(): Promise<void>;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 let bridgeScript: Promise<string> | undefined;
 
@@ -225,7 +214,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Runnin
       return send(res, 404, 'Not found');
     }
     if (relative(rendererDir, real).startsWith('..')) return send(res, 404, 'Not found');
-    const type = CONTENT_TYPES[extname(real)] ?? 'application/octet-stream';
+    const type = contentTypeOf(real);
     if (extname(real) === '.html') {
       const html = await readFile(real, 'utf8');
       const injected = html.replace(

@@ -22,6 +22,11 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json',
 };
 
+/** The Content-Type a built file is served with (by its extension; unknown: octet-stream). */
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
 function inside(root: string, full: string): boolean {
   const rel = relative(root, full);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
@@ -65,7 +70,7 @@ export async function readServedFile(
     if (!inside(realRoot, realFile) || !(await stat(realFile)).isFile()) return null;
     return {
       body: head ? null : await readFile(realFile),
-      contentType: CONTENT_TYPES[extname(realFile).toLowerCase()] ?? 'application/octet-stream',
+      contentType: contentTypeOf(realFile),
     };
   } catch {
     return null;
