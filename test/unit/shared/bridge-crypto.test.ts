@@ -18,11 +18,11 @@ import { AUTHDESK_EXTENSION_ID } from '@shared/bridge/extension-id';
 import { DesktopFrame, ExtensionMessage, HelloFrame, MAX_CLOCK_SKEW_MS, ReplayGuard, isFresh } from '@shared/bridge/protocol';
 import { fromBase64Url, randomId, toBase64Url } from '@shared/bridge/runtime';
 
-async function pairOfSessions() {
-  const ext = await generateKeyPair();
-  const desk = await generateKeyPair();
-  const extEph = await generateKeyPair();
-  const deskEph = await generateKeyPair();
+async function pairOfSessions(extractable = false) {
+  const ext = await generateKeyPair(extractable);
+  const desk = await generateKeyPair(extractable);
+  const extEph = await generateKeyPair(extractable);
+  const deskEph = await generateKeyPair(extractable);
   const hs: Handshake = {
     extensionKey: await exportPublicKey(ext.publicKey),
     extensionEph: await exportPublicKey(extEph.publicKey),
@@ -98,18 +98,8 @@ describe('bridge crypto against an independent implementation (node:crypto)', ()
   };
 
   it('derives the keys of the specification: HKDF over eph-eph then static-static ECDH, salted by the transcript', async () => {
-    const [ext, desk, extEph, deskEph] = await Promise.all([generateKeyPair(true), generateKeyPair(true), generateKeyPair(true), generateKeyPair(true)]);
-    const hs: Handshake = {
-      extensionKey: await exportPublicKey(ext.publicKey),
-      extensionEph: await exportPublicKey(extEph.publicKey),
-      extensionNonce: newNonce(),
-      desktopKey: await exportPublicKey(desk.publicKey),
-      desktopEph: await exportPublicKey(deskEph.publicKey),
-      desktopNonce: newNonce(),
-      sid: 'a25vd24tYW5zd2VyLXNpZA',
-    };
-    const d = await deriveSessionKeys('desktop', { staticKey: desk.privateKey, ephemeralKey: deskEph.privateKey }, hs);
-    const e = await deriveSessionKeys('extension', { staticKey: ext.privateKey, ephemeralKey: extEph.privateKey }, hs);
+    // Extractable keys, so node:crypto can compute the same ECDH secrets from the private scalars.
+    const { d, e, hs, desk, deskEph } = await pairOfSessions(true);
 
     const ikm = Buffer.concat([await secret(deskEph.privateKey as CryptoKey, hs.extensionEph), await secret(desk.privateKey as CryptoKey, hs.extensionKey)]);
     const salt = createHash('sha256')
