@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { aptLine, keytarLoads, missingBuildPackages, missingTestPackages } from './system-check.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -63,9 +63,22 @@ function run(name, cmd, cmdArgs, env = {}) {
 function vitestCounts(file) {
   try {
     const json = JSON.parse(readFileSync(file, 'utf8'));
-    return { passed: json.numPassedTests ?? 0, failed: json.numFailedTests ?? 0, skipped: json.numPendingTests ?? 0 };
+    // Failed tests by name with the head of their message, repeated in the summary: CI keeps only the
+    // tail of a run, and a failure reported 5,000 lines earlier is otherwise lost to whoever reads it.
+    const failures = [];
+    for (const suite of json.testResults ?? []) {
+      for (const test of suite.assertionResults ?? []) {
+        if (test.status !== 'failed') continue;
+        const message = String(test.failureMessages?.[0] ?? '').split('\n').slice(0, 3).join(' | ').slice(0, 400);
+        failures.push(`${relative(process.cwd(), suite.name)} > ${test.fullName}\n         ${message}`);
+      }
+      if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
+        failures.push(`${relative(process.cwd(), suite.name)} (file failed to run)\n         ${String(suite.message ?? '').slice(0, 400)}`);
+      }
+    }
+    return { passed: json.numPassedTests ?? 0, failed: json.numFailedTests ?? 0, skipped: json.numPendingTests ?? 0, failures };
   } catch {
-    return { passed: 0, failed: 1, skipped: 0 };
+    return { passed: 0, failed: 1, skipped: 0, failures: [`${file}: no report was written`] };
   }
 }
 
@@ -89,8 +102,10 @@ async function main() {
   };
   const results = [];
   const counts = { passed: 0, failed: 0, skipped: 0 };
+  const failures = [];
   const addCounts = (file) => {
     const c = vitestCounts(file);
+    failures.push(...c.failures);
     counts.passed += c.passed;
     counts.failed += c.failed;
     counts.skipped += c.skipped;
@@ -131,6 +146,10 @@ async function main() {
   console.log('\n=== summary');
   for (const r of results) console.log(`${r.ok ? 'ok    ' : 'FAILED'} ${r.name.padEnd(16)} ${r.seconds}s`);
   const failedSteps = results.filter((r) => !r.ok).length;
+  if (failures.length > 0) {
+    console.log('\n=== failed tests');
+    for (const f of failures) console.log(`  ✗ ${f}`);
+  }
   rmSync(work, { recursive: true, force: true });
   // The plain closing line CI reads.
   console.log(`${counts.passed} passed, ${counts.failed + (counts.failed === 0 ? failedSteps : 0)} failed, ${counts.skipped} skipped`);
