@@ -101,8 +101,11 @@ describe('team mode in Chromium', { timeout: 180_000 }, () => {
     const role = page.getByLabel('Agent (database role)');
     await role.fill('e2e_agent');
     await role.press('Enter');
-    await expect.poll(async () => (await agents()).every((a) => a.trim().startsWith('e2e_agent'))).toBe(true);
-    expect((await agents()).length).toBeGreaterThan(0);
+    // One poll for both: while the filtered page loads the table is empty, and "every" holds on [].
+    await expect.poll(async () => {
+      const shown = await agents();
+      return shown.length > 0 && shown.every((a) => a.trim().startsWith('e2e_agent'));
+    }).toBe(true);
     expect(await teamLog.textContent()).toContain('user.search');
 
     await role.fill('e2e_other');
