@@ -1,6 +1,6 @@
 import type { CoverageRow } from '@shared/domain/coverage';
 import { AppError } from '@shared/errors';
-import { maskContactsInText } from '../policy/contact-rule';
+import { maskContactsInText } from '../policy/ports';
 import type { StartRecord } from './checkpoint';
 
 /**
