@@ -226,5 +226,24 @@ describe('masking in coverage: the table, its exports and the evidence pack', ()
     expect(JSON.stringify(await later.ok('coverage:rows', { runId: fullRun, limit: 10 }))).not.toContain(KATHERINE);
     expect(await later.call('coverage:export', { runId: fullRun, format: 'csv', offset: 0 })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/Run coverage again/) as unknown } });
     expect(await later.call('evidence:export', { runId: fullRun })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    // The CLI's report file too (same service, same rule).
+    const beta = await services!.tenants.add({ name: 'Beta', apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret, testFirst: false, makeActive: false });
+    await services!.close();
+    await writeFile(join(dir, 'staff.csv'), input);
+    let stderr = '';
+    const code = await main(['coverage', '--input', join(dir, 'staff.csv'), '--out', join(dir, 'cli-report.csv'), '--tenant', beta.id], {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => ((stderr += t), true) },
+      stdin: process.stdin,
+      env: { ...process.env, AUTHDESK_HOME: join(dir, 'data'), AUTHDESK_KEYCHAIN_SERVICE: keychainService },
+      platform: process.platform,
+      managedPolicy: new LinuxPolicyFileReader(policyFile),
+      osAccount: 'alice',
+    });
+    expect(code, stderr).toBe(0);
+    const cliReport = await readFile(join(dir, 'cli-report.csv'), 'utf8');
+    expect(cliReport).toContain('k•••••••e@example.com');
+    expect(cliReport).not.toContain(KATHERINE);
   });
 });
