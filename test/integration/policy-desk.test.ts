@@ -247,3 +247,34 @@ describe('masking in coverage: the table, its exports and the evidence pack', ()
     expect(cliReport).not.toContain(KATHERINE);
   });
 });
+
+describe('"Why", first case: verification switched off by hand in settings.json', () => {
+  it('does not let the next removal through without a verified caller, and the edit is in the log (solo use, no policy)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'policy-desk-'));
+    services = createServices({
+      dataDir: join(dir, 'data'),
+      keychainService,
+      appVersion: 'test',
+      localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
+      managedPolicy: new LinuxPolicyFileReader(join(dir, 'no-policy.json')),
+      osAccount: 'bob',
+    });
+    const { ok, call } = routerOver(services);
+    await ok('settings:update', { agentName: 'bob' });
+    const file = join(dir, 'data', 'settings.json');
+    const written = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...written, tenantPolicies: { local: { requireCallerVerification: false } } }));
+
+    const user = await ok<UserDetail>('users:get', { userId: 'usr_margaret' });
+    const ids = user.authenticators.ok ? user.authenticators.value.map((a) => a.id) : [];
+    expect(ids.length).toBeGreaterThan(0);
+    const removal = { userId: 'usr_margaret', reason: 'Lost the phone, confirmed by the manager', ticket: 'INC-9', confirmation: 'REMOVE', acknowledgedWarnings: ['last-authenticator'], expectedAuthenticatorIds: ids };
+    expect(await call('authenticators:remove-all', removal)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/Verify the caller first/) as unknown } });
+    const after = await ok<UserDetail>('users:get', { userId: 'usr_margaret' });
+    expect(after.authenticators.ok ? after.authenticators.value.map((a) => a.id) : []).toEqual(ids);
+    const log = await auditEntries(join(dir, 'data'));
+    expect(log.find((e) => e.action === 'settings.external-change')?.details).toMatchObject({
+      changes: [expect.objectContaining({ setting: 'tenantPolicies.local.requireCallerVerification', from: true, to: false })],
+    });
+  });
+});
