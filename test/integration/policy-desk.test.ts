@@ -224,8 +224,8 @@ describe('masking in coverage: the table, its exports and the evidence pack', ()
     // That full report once the policy masks: the table masks it on the way out; export and evidence refuse it.
     const later = await as('alice', { securityAdmins: ['alice'], maskContacts: true });
     expect(JSON.stringify(await later.ok('coverage:rows', { runId: fullRun, limit: 10 }))).not.toContain(KATHERINE);
-    expect(await later.call('coverage:export', { runId: fullRun, format: 'csv', offset: 0 })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/Run coverage again/) as unknown } });
-    expect(await later.call('evidence:export', { runId: fullRun })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await later.call('coverage:export', { runId: fullRun, format: 'csv', offset: 0 })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/holds them in full .* Run coverage again/) as unknown } });
+    expect(await later.call('evidence:export', { runId: fullRun })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/cannot be packed as evidence/) as unknown } });
 
     // The CLI's report file too (same service, same rule).
     const beta = await services!.tenants.add({ name: 'Beta', apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret, testFirst: false, makeActive: false });
@@ -265,12 +265,12 @@ describe('"Why", first case: verification switched off by hand in settings.json'
     const written = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     await writeFile(file, JSON.stringify({ ...written, tenantPolicies: { local: { requireCallerVerification: false } } }));
 
-    const user = await ok<UserDetail>('users:get', { userId: 'usr_margaret' });
+    const user = await ok<UserDetail>('users:get', { userId: 'usr_hedy' });
     const ids = user.authenticators.ok ? user.authenticators.value.map((a) => a.id) : [];
     expect(ids.length).toBeGreaterThan(0);
-    const removal = { userId: 'usr_margaret', reason: 'Lost the phone, confirmed by the manager', ticket: 'INC-9', confirmation: 'REMOVE', acknowledgedWarnings: ['last-authenticator'], expectedAuthenticatorIds: ids };
+    const removal = { userId: 'usr_hedy', reason: 'Lost the phone, confirmed by the manager', ticket: 'INC-9', confirmation: 'REMOVE', acknowledgedWarnings: ['last-authenticator'], expectedAuthenticatorIds: ids };
     expect(await call('authenticators:remove-all', removal)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/Verify the caller first/) as unknown } });
-    const after = await ok<UserDetail>('users:get', { userId: 'usr_margaret' });
+    const after = await ok<UserDetail>('users:get', { userId: 'usr_hedy' });
     expect(after.authenticators.ok ? after.authenticators.value.map((a) => a.id) : []).toEqual(ids);
     const log = await auditEntries(join(dir, 'data'));
     expect(log.find((e) => e.action === 'settings.external-change')?.details).toMatchObject({

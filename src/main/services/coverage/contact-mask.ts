@@ -29,8 +29,9 @@ export function reportMasked(start: Pick<StartRecord, 'contacts'>): boolean {
  */
 export function refuseUnmaskedReport(start: Pick<StartRecord, 'contacts'>, masksNow: boolean, what: string): void {
   if (masksNow && !reportMasked(start)) {
+    // 'conflict', not 'forbidden': the role may do this, the report's state is what stands in the way.
     throw new AppError(
-      'forbidden',
+      'conflict',
       `This report was written before the policy masked contact details, so it holds them in full and cannot be ${what}. Run coverage again: the new report is written with contacts masked.`,
     );
   }
