@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +6,14 @@ import type { AuditEntry } from '@shared/domain/audit';
 import type { UserDetail } from '@shared/domain/user';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { UserSearchResult } from '@shared/ipc/channels/users';
+import type { CoverageExportChunk, CoverageRowsPage, CoverageRunInfo } from '@shared/ipc/channels/coverage';
 import { main } from '../../src/main/cli';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import { createRouter } from '../../src/main/ipc/router';
 import { createServices, type Services } from '../../src/main/services/container';
 import { LinuxPolicyFileReader } from '../../src/main/services/policy/managed-policy';
+import { createKeychain } from '../../src/main/services/platform/keychain';
 import { auditEntries, routerOver } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
 
@@ -51,6 +53,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 afterAll(async () => {
+  const evidenceKeys = createKeychain(`${keychainService}.evidence`);
+  for (const account of await evidenceKeys.list().catch(() => [])) await evidenceKeys.delete(account);
   await emulator?.close();
 });
 
@@ -166,5 +170,111 @@ describe('policy keys enforced in main', () => {
       error: { code: 'forbidden', message: expect.stringMatching(/requires the team store .* none is configured.*authdesk team connect/) as unknown },
     });
     expect((await refusals()).at(-1)).toMatchObject({ details: { operation: 'tenant.act', requireTeamStore: true } });
+  });
+});
+
+describe('masking in coverage: the table, its exports and the evidence pack', () => {
+  type Desk = Awaited<ReturnType<typeof as>>;
+  const MARGARET_PHONE = '+14155550124';
+  // By email: katherine is found (her email is the row's), the phone is a malformed line (its value is the row's user id).
+  const input = `email\n${KATHERINE}\n${MARGARET_PHONE}\n`;
+  async function coverageRun({ ok }: Desk) {
+    const { uploadId } = await ok<{ uploadId: string }>('coverage:upload', { seq: 0, chunk: input, done: true, name: 'staff.csv' });
+    const { runId } = await ok<CoverageRunInfo>('coverage:start', { uploadId });
+    for (let i = 0; i < 400 && (await ok<{ run: CoverageRunInfo }>('coverage:status', { runId })).run.state !== 'completed'; i++) await new Promise((r) => setTimeout(r, 25));
+    return runId;
+  }
+  const exported = async ({ ok }: Desk, runId: string, format: 'csv' | 'json') => {
+    let text = '';
+    for (let offset: number | null = 0; offset !== null; ) {
+      const chunk: CoverageExportChunk = await ok<CoverageExportChunk>('coverage:export', { runId, format, offset });
+      text += chunk.chunk;
+      offset = chunk.nextOffset;
+    }
+    return text;
+  };
+  const reportOnDisk = (runId: string) => readFile(join(dir, 'data', 'coverage', 'runs', runId, 'report.csv'), 'utf8');
+
+  it("under a managed maskContacts a security admin's run holds no full email or phone anywhere; without the policy nothing changes", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'policy-desk-'));
+    policyFile = join(dir, 'policy.json');
+    const masking = await as('alice', { securityAdmins: ['alice'], maskContacts: true });
+    const runId = await coverageRun(masking);
+    const rows = (await masking.ok<CoverageRowsPage>('coverage:rows', { runId, limit: 10 })).rows;
+    expect(rows.map((r) => [r.status, r.email, r.userId])).toEqual([
+      ['ok', 'k•••••••e@example.com', 'usr_katherine'],
+      ['invalid', '', '+•••••••••24'],
+    ]);
+    const csv = await exported(masking, runId, 'csv');
+    const json = await exported(masking, runId, 'json');
+    const pack = await masking.ok<{ path: string }>('evidence:export', { runId });
+    const packed = await readFile(join(pack.path, 'report.csv'), 'utf8');
+    for (const text of [csv, json, packed, await reportOnDisk(runId)]) {
+      expect(text).toContain('k•••••••e@example.com');
+      expect(text).not.toContain(KATHERINE);
+      expect(text).not.toContain('4155550124');
+    }
+
+    // No masking key: the admin's run is as before, contacts in full.
+    const plain = await as('alice', { securityAdmins: ['alice'] });
+    const fullRun = await coverageRun(plain);
+    expect((await plain.ok<CoverageRowsPage>('coverage:rows', { runId: fullRun, limit: 10 })).rows.map((r) => r.email || r.userId)).toEqual([KATHERINE, MARGARET_PHONE]);
+    expect(await exported(plain, fullRun, 'csv')).toContain(KATHERINE);
+
+    // That full report once the policy masks: the table masks it on the way out; export and evidence refuse it.
+    const later = await as('alice', { securityAdmins: ['alice'], maskContacts: true });
+    expect(JSON.stringify(await later.ok('coverage:rows', { runId: fullRun, limit: 10 }))).not.toContain(KATHERINE);
+    expect(await later.call('coverage:export', { runId: fullRun, format: 'csv', offset: 0 })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/holds them in full .* Run coverage again/) as unknown } });
+    expect(await later.call('evidence:export', { runId: fullRun })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/cannot be packed as evidence/) as unknown } });
+
+    // The CLI's report file too (same service, same rule).
+    const beta = await services!.tenants.add({ name: 'Beta', apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret, testFirst: false, makeActive: false });
+    await services!.close();
+    await writeFile(join(dir, 'staff.csv'), input);
+    let stderr = '';
+    const code = await main(['coverage', '--input', join(dir, 'staff.csv'), '--out', join(dir, 'cli-report.csv'), '--tenant', beta.id], {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => ((stderr += t), true) },
+      stdin: process.stdin,
+      env: { ...process.env, AUTHDESK_HOME: join(dir, 'data'), AUTHDESK_KEYCHAIN_SERVICE: keychainService },
+      platform: process.platform,
+      managedPolicy: new LinuxPolicyFileReader(policyFile),
+      osAccount: 'alice',
+    });
+    expect(code, stderr).toBe(0);
+    const cliReport = await readFile(join(dir, 'cli-report.csv'), 'utf8');
+    expect(cliReport).toContain('k•••••••e@example.com');
+    expect(cliReport).not.toContain(KATHERINE);
+  });
+});
+
+describe('"Why", first case: verification switched off by hand in settings.json', () => {
+  it('does not let the next removal through without a verified caller, and the edit is in the log (solo use, no policy)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'policy-desk-'));
+    services = createServices({
+      dataDir: join(dir, 'data'),
+      keychainService,
+      appVersion: 'test',
+      localTenant: { apiUrl: emulator.apiUrl, tenantId: emulator.tenantId, secret: emulator.secret },
+      managedPolicy: new LinuxPolicyFileReader(join(dir, 'no-policy.json')),
+      osAccount: 'bob',
+    });
+    const { ok, call } = routerOver(services);
+    await ok('settings:update', { agentName: 'bob' });
+    const file = join(dir, 'data', 'settings.json');
+    const written = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...written, tenantPolicies: { local: { requireCallerVerification: false } } }));
+
+    const user = await ok<UserDetail>('users:get', { userId: 'usr_hedy' });
+    const ids = user.authenticators.ok ? user.authenticators.value.map((a) => a.id) : [];
+    expect(ids.length).toBeGreaterThan(0);
+    const removal = { userId: 'usr_hedy', reason: 'Lost the phone, confirmed by the manager', ticket: 'INC-9', confirmation: 'REMOVE', acknowledgedWarnings: ['last-authenticator'], expectedAuthenticatorIds: ids };
+    expect(await call('authenticators:remove-all', removal)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/Verify the caller first/) as unknown } });
+    const after = await ok<UserDetail>('users:get', { userId: 'usr_hedy' });
+    expect(after.authenticators.ok ? after.authenticators.value.map((a) => a.id) : []).toEqual(ids);
+    const log = await auditEntries(join(dir, 'data'));
+    expect(log.find((e) => e.action === 'settings.external-change')?.details).toMatchObject({
+      changes: [expect.objectContaining({ setting: 'tenantPolicies.local.requireCallerVerification', from: true, to: false })],
+    });
   });
 });

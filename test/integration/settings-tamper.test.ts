@@ -97,3 +97,36 @@ describe('settings edited outside the app', () => {
     expect(JSON.parse(await readFile(join(home, 'settings.json'), 'utf8'))).toMatchObject({ tenantPolicies: { local: { requireCallerVerification: false } } });
   });
 });
+
+describe('a call ticket required for one tenant, set alone (requireTicket)', () => {
+  it('is saved, audited and read back by a new process; a hand edit cannot drop it, and an agent cannot turn it off', async () => {
+    const router = createRouter(createHandlers(services));
+    const set = await router.handle('settings:update', { tenantPolicies: { local: { requireTicket: true } } }, { transport: 'test' });
+    expect(set).toMatchObject({ ok: true, value: { tenantPolicies: { local: { requireCallerVerification: true, requireTicket: true } } } });
+    const updates = await services.audit.query({ action: ['settings.update'], limit: 5 });
+    expect(updates.entries[0]?.details.changes).toEqual([{ setting: 'tenantPolicies.local.requireTicket', tenantId: 'local', from: false, to: true }]);
+    await services.close();
+    services = build();
+    expect(await services.settings.policyFor('local')).toEqual({ requireCallerVerification: true, requireTicket: true });
+
+    // Dropped by hand: detected, and the ticket stays required until an admin confirms.
+    await handEdit(true, 'bob');
+    expect(await services.settings.policyFor('local')).toEqual({ requireCallerVerification: true, requireTicket: true });
+    const external = await services.audit.query({ action: ['settings.external-change'], limit: 5 });
+    expect(external.entries[0]?.details.changes).toEqual([{ setting: 'tenantPolicies.local.requireTicket', tenantId: 'local', from: true, to: false }]);
+
+    // Turning it off in the app is a security admin's decision when roles apply.
+    const policyFile = join(home, 'policy.json');
+    await writeFile(policyFile, JSON.stringify({ securityAdmins: ['alice'] }), { mode: 0o644 });
+    await services.close();
+    services = build(policyFile, 'alice');
+    expect((await services.settings.confirmExternal()).tenantPolicies).toEqual({});
+    await services.settings.update({ tenantPolicies: { local: { requireTicket: true } } });
+    await services.close();
+    services = build(policyFile, 'bob');
+    const agent = createRouter(createHandlers(services));
+    const off = await agent.handle('settings:update', { tenantPolicies: { local: { requireTicket: false } } }, { transport: 'test' });
+    expect(off).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect((await services.settings.policyFor('local')).requireTicket).toBe(true);
+  });
+});

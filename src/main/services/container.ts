@@ -141,6 +141,8 @@ export function createServices(options: ServiceOptions): Services {
     audit,
     appVersion: options.appVersion,
     defaultStaleDays: async () => (await settings.get()).staleAfterDays,
+    // SECURITY: the one masking rule decides for the coverage table, its exports and (below) evidence packs.
+    masksContacts: () => contacts.masksBulk(),
   });
   // The signing key has its own keychain service, apart from the tenant secrets.
   const evidence = new EvidenceService({
@@ -149,6 +151,7 @@ export function createServices(options: ServiceOptions): Services {
     appVersion: options.appVersion,
     // Team mode: the pack records the team chain head it was cut from.
     teamCut: () => team.evidenceCut(),
+    masksContacts: () => contacts.masksBulk(),
   });
   const bridge = new BrowserBridgeService({ ...options.bridge, dataDir: options.dataDir, audit });
   // SECURITY: one tenant policy for verification and enrollment: the managed and team policy can only

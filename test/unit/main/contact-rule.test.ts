@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { disclosureScope, maskContactsInJson, maskContactsInText } from '../../../src/main/services/policy/contact-rule';
+import type { Role } from '@shared/domain/policy';
+import { maskCoverageRow } from '../../../src/main/services/coverage/contact-mask';
+import { ContactRule, disclosureScope, maskContactsInJson, maskContactsInText } from '../../../src/main/services/policy/contact-rule';
 
 // The one contact-masking rule (issue #12): who sees contacts in full, and how audit details are masked.
 
@@ -33,5 +35,33 @@ describe('masking audit details', () => {
       nested: { to: '+••••••••56' },
       ok: true,
     });
+  });
+});
+
+describe('bulk views: the coverage table, its exports, evidence packs', () => {
+  const rule = (role: Role, source: 'managed' | 'team' | 'default') =>
+    new ContactRule({
+      tenants: { activeTenant: () => Promise.resolve({ id: 'local' }) },
+      policy: { effective: () => Promise.resolve({ role, settings: { maskContacts: { value: true, source } } }) },
+      // A tenant requiring verification does not mask coverage for an admin (solo use as before).
+      requireVerification: () => Promise.resolve(true),
+      verifiedNow: () => Promise.resolve(() => true),
+    });
+
+  it('mask for an agent always, for a security admin only under a managed or team maskContacts', async () => {
+    expect(await rule('agent', 'default').masksBulk()).toBe(true);
+    expect(await rule('admin', 'default').masksBulk()).toBe(false);
+    expect(await rule('admin', 'managed').masksBulk()).toBe(true);
+    expect(await rule('admin', 'team').masksBulk()).toBe(true);
+  });
+
+  it('a coverage row loses the contacts in its user id, email and reason, and keeps the rest', () => {
+    const row = {
+      ...{ line: 3, userId: '+14155550124', email: 'katherine@example.com', status: 'not-found' as const, reason: 'not-found: no user has katherine@example.com' },
+      ...{ count: 0, methods: [], methodCounts: {}, phishingResistant: false, newestLastVerifiedAt: null, oldestLastVerifiedAt: null, staleAuthenticators: 0, stale: false },
+    };
+    expect(maskCoverageRow(row)).toEqual({ ...row, userId: '+•••••••••24', email: 'k•••••••e@example.com', reason: 'not-found: no user has k•••••••e@example.com' });
+    // Masking twice changes nothing (a report written masked is masked again on its way to the table).
+    expect(maskCoverageRow(maskCoverageRow(row))).toEqual(maskCoverageRow(row));
   });
 });

@@ -1,3 +1,6 @@
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { VueWrapper } from '@vue/test-utils';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createServices } from '../../../src/main/services/container';
@@ -100,6 +103,45 @@ describe('console shell', () => {
     // The start page is the user search (a lazily loaded view): it puts focus in its search box on purpose.
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('search'));
     await vi.waitFor(() => expect(document.activeElement).toBe(wrapper.find('input[role="combobox"]').element));
+  });
+});
+
+describe('security-admin views (issue #12)', () => {
+  async function policyFile(policy: Record<string, unknown>) {
+    const file = join(await mkdtemp(join(tmpdir(), 'shell-policy-')), 'policy.json');
+    await writeFile(file, JSON.stringify(policy));
+    await chmod(file, 0o644);
+    return file;
+  }
+
+  it('an agent who types the coverage URL gets a clear "not for your role" page, focused, with the way back; main still refuses', async () => {
+    const file = await policyFile({ securityAdmins: ['alice'] });
+    const { wrapper, router, host } = await open({ policy: { file, account: 'bob' } });
+    await router.push('/admin/coverage');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('role-forbidden'));
+    await flushPromises();
+    const heading = wrapper.find('main h1');
+    await vi.waitFor(() => expect(heading.text()).toBe('Your role (agent) cannot run coverage'));
+    expect(wrapper.find('main').text()).toMatch(/Coverage runs, their exports and evidence packs are for security admins\.\s*Ask a security admin to do it for you \(you are signed in as bob\)/);
+    expect(document.activeElement).toBe(heading.element);
+    expect(document.title).toBe('Not available for your role · Authdesk');
+    expect(router.currentRoute.value.query.from).toBe('/admin/coverage');
+    // The guard is a courtesy: main refuses the view's calls to an agent whatever the console does.
+    expect(await host.platform.coverage.status({})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    await wrapper.find('main a').trigger('click');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('search'));
+  });
+
+  it('the console opened on the coverage URL sends an agent there too; a security admin gets coverage', async () => {
+    const file = await policyFile({ securityAdmins: ['alice'] });
+    const agent = await open({ policy: { file, account: 'bob' }, path: '/admin/coverage' });
+    await vi.waitFor(() => expect(agent.router.currentRoute.value.name).toBe('role-forbidden'));
+    agent.wrapper.unmount();
+    const admin = await open({ policy: { file, account: 'alice' } });
+    await admin.router.push('/admin/coverage');
+    await flushPromises();
+    expect(admin.router.currentRoute.value.name).toBe('coverage');
+    await vi.waitFor(() => expect(admin.wrapper.find('main h1').text()).toBe('Enrollment coverage'));
   });
 });
 

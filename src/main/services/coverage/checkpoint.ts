@@ -48,6 +48,8 @@ export const StartRecord = z.object({
   settings: CoverageRunOptions,
   /** The tenant the run reads (never its secret). */
   tenant: z.object({ id: z.string().nullable(), name: z.string().nullable(), host: z.string() }),
+  /** Whether the report's rows are written with contact details masked (the policy at the start; absent: in full). */
+  contacts: z.enum(['full', 'masked']).optional(),
 });
 export type StartRecord = z.infer<typeof StartRecord>;
 

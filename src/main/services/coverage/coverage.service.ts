@@ -20,8 +20,9 @@ import type { CoverageTenant, TenantResolver } from './tenant-resolver';
 import { checkTenant } from './binding';
 import { readChunk, ReportPages } from './report-pages';
 import { checkReportRows } from './report-check';
-import { checkNotReplacing, checkOutputs } from './output-paths';
+import { checkNotReplacing, checkOutputs, exportFileName } from './output-paths';
 import { sha256File } from '../platform/file-hash';
+import { maskCoverageRow, refuseUnmaskedReport } from './contact-mask';
 
 /**
  * Enrollment coverage at tenant scale: the CLI runs a report from a file to a file ({@link run}),
@@ -47,6 +48,8 @@ export interface CoverageServiceOptions {
   appVersion?: string;
   /** The stale threshold from settings, used when a run does not set its own. */
   defaultStaleDays?: () => Promise<number>;
+  /** Whether the policy masks contact details now (the container asks the contact rule; absent: never). */
+  masksContacts?: () => Promise<boolean>;
   /** Overrides for the engine (tests shorten waits). */
   engine?: Pick<CoverageRunRequest, 'pacer' | 'retry' | 'progressEveryMs' | 'checkpointEveryMs'>;
 }
@@ -110,6 +113,7 @@ export class CoverageService {
     // Checked before any request: a run must not find out at its end that its export cannot be written.
     await checkOutputs({ label: '--input', path: request.inputPath }, [{ label: '--out', path: request.outPath }, ...jsonOut]);
     await checkNotReplacing(jsonOut, request.force === true);
+    const maskContacts = await this.masks();
     return this.audited(tenant, () =>
       runCoverage({
         ...this.options.engine,
@@ -119,6 +123,7 @@ export class CoverageService {
         force: request.force,
         otherOutputs: jsonOut,
         options,
+        maskContacts,
         connection: { userAgent: this.userAgent(), ...tenant.connection },
         tenant: { id: tenant.id, name: tenant.name },
         signal: request.signal,
@@ -189,6 +194,7 @@ export class CoverageService {
       await writeJsonAtomic(join(this.runDir(runId), 'run.json'), { runId, inputName: upload.name, createdAt: new Date().toISOString() } satisfies RunMeta);
     }
     const options = resume ? input.options : await this.withDefaults(input.options);
+    const maskContacts = await this.masks();
     const controller = new AbortController();
     const active: ActiveRun = { runId, controller, done: Promise.resolve(), progress: null, error: null };
     this.active = active;
@@ -200,6 +206,7 @@ export class CoverageService {
         outPath: this.reportPath(runId),
         resume,
         options,
+        maskContacts,
         connection: { userAgent: this.userAgent(), ...tenant.connection },
         tenant: { id: tenant.id, name: tenant.name },
         signal: controller.signal,
@@ -267,7 +274,9 @@ export class CoverageService {
   /** A page of rows passing a filter, read from the report on disk through a sparse index. */
   async rows(runId: string, filterInput: CoverageFilter, offset: number, limit: number): Promise<CoverageRowsPage> {
     await this.meta(runId);
-    return this.pages.page(runId, this.reportPath(runId), CoverageFilter.parse(filterInput), offset, limit);
+    const page = await this.pages.page(runId, this.reportPath(runId), CoverageFilter.parse(filterInput), offset, limit);
+    // SECURITY: a report written before the masking policy is masked on its way out (the export refuses it).
+    return (await this.masks()) ? { ...page, rows: page.rows.map(maskCoverageRow) } : page;
   }
 
   /** A piece of the report as CSV or JSON (the JSON file is built on the first request). */
@@ -275,6 +284,7 @@ export class CoverageService {
     const meta = await this.meta(runId);
     const checkpoint = await readCheckpoint(checkpointPathFor(this.reportPath(runId)));
     if (!checkpoint?.ended) throw new AppError('conflict', 'The report is not complete yet. Let the run finish (or resume it), then export.');
+    refuseUnmaskedReport(checkpoint.start, await this.masks(), 'exported');
     let path = this.reportPath(runId);
     if (format === 'json') {
       path = join(this.runDir(runId), 'report.json');
@@ -293,13 +303,7 @@ export class CoverageService {
         details: { runId, format, rows: checkpoint.last.summary.rows },
       });
     }
-    // SECURITY: the name came from the renderer (the picked file's name); only safe characters reach a file name.
-    const base = meta.inputName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 60) || 'users';
-    return {
-      fileName: `coverage-${base}-${runId.slice(0, 8)}.${format}`,
-      mimeType: format === 'csv' ? 'text/csv' : 'application/json',
-      ...piece,
-    };
+    return { fileName: exportFileName(meta.inputName, runId, format), mimeType: format === 'csv' ? 'text/csv' : 'application/json', ...piece };
   }
 
   /** Paths of a finished console run, for the evidence pack. */
@@ -312,6 +316,10 @@ export class CoverageService {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  private async masks(): Promise<boolean> {
+    return (await this.options.masksContacts?.()) === true;
+  }
 
   private async withDefaults(options: CoverageRunOptions | undefined): Promise<CoverageRunOptions> {
     if (options?.staleDays !== undefined || !this.options.defaultStaleDays) return options ?? {};

@@ -111,3 +111,10 @@ export async function onFile<T>(path: string, doing: string, step: () => Promise
     throw fileError(path, doing, error);
   }
 }
+
+/** The file name an export is offered under: `coverage-<input name>-<run id prefix>.<format>`. */
+export function exportFileName(inputName: string, runId: string, format: 'csv' | 'json'): string {
+  // SECURITY: the name came from the renderer (the picked file's name); only safe characters reach a file name.
+  const base = inputName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 60) || 'users';
+  return `coverage-${base}-${runId.slice(0, 8)}.${format}`;
+}

@@ -5,3 +5,4 @@
 export { readCheckpoint, type CheckpointState, type StartRecord } from './checkpoint';
 export { summariseReport, readReportRows } from './export';
 export { checkpointPathFor } from './run';
+export { refuseUnmaskedReport } from './contact-mask';

@@ -10,6 +10,7 @@ import { checkInput, checkOptions, checkTenant, type RunTenant } from './binding
 import { checkIsText } from './input-guard';
 import { checkNotReplacing, onFile } from './output-paths';
 import { checkReportRows } from './report-check';
+import { refuseUnmaskedReport } from './contact-mask';
 
 /**
  * Opening a run's files, under the report's lock: a new run (refusing to replace a report unless
@@ -31,6 +32,8 @@ export interface RunFilesRequest {
   tenant: RunTenant;
   runId: string | undefined;
   now: () => Date;
+  /** The policy masks contact details: a new run writes them masked; a run written in full is not resumed. */
+  maskContacts: boolean;
 }
 
 export type RunFiles =
@@ -45,6 +48,8 @@ export async function openRunFiles(r: RunFilesRequest): Promise<RunFiles> {
     checkTenant(start, r.tenant);
     checkOptions(start, r.options);
     checkInput(start, r.inputPath, await inputFacts(r.inputPath, start.format));
+    // SECURITY: a run whose rows so far hold full contacts is not continued under a masking policy.
+    refuseUnmaskedReport(start, r.maskContacts, 'continued');
     if (existing.ended) {
       await checkReportRows(r.inputPath, start.format, r.outPath);
       return { kind: 'finished', start, position: existing.last };
@@ -83,6 +88,7 @@ export async function openRunFiles(r: RunFilesRequest): Promise<RunFiles> {
     format,
     settings: r.settings,
     tenant: r.tenant,
+    ...(r.maskContacts ? { contacts: 'masked' as const } : {}),
   };
   const report = await openReport(r.outPath, 'w');
   const header = csvHeader();

@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
-import { CoverageRunOptions, type CoverageProgress, type CoverageRunSettings, type CoverageState, type CoverageSummary } from '@shared/domain/coverage';
+import { CoverageRunOptions, type CoverageProgress, type CoverageRow, type CoverageRunSettings, type CoverageState, type CoverageSummary } from '@shared/domain/coverage';
 import { AppError, isAppError } from '@shared/errors';
 import { writeJsonAtomic } from '../platform/atomic-file';
 import type { PositionRecord, StartRecord } from './checkpoint';
-import { parseItem, readLines } from './input';
+import { parseItem, readLines, type InputLine } from './input';
+import { maskCoverageRow, reportMasked } from './contact-mask';
 import { AdaptivePacer, type PacerOptions } from './pacer';
 import { problemRow } from './report-rows';
 import { CoverageTransport, type TransportConfig } from './transport';
@@ -59,6 +60,8 @@ export interface CoverageRunRequest {
   retry?: Partial<RetryPolicy>;
   /** Clock for `asOf` (tests pin it). */
   now?: () => Date;
+  /** The policy masks contact details: the report's rows are written masked (see contact-mask.ts). */
+  maskContacts?: boolean;
 }
 
 /** How a run ended (errors are thrown as AppError instead). */
@@ -122,6 +125,7 @@ export async function runCoverage(request: CoverageRunRequest): Promise<Coverage
       tenant: { id: request.tenant?.id ?? null, name: request.tenant?.name ?? null, host: hostOf(request.connection.apiUrl) },
       runId: request.runId,
       now: request.now ?? (() => new Date()),
+      maskContacts: request.maskContacts === true,
     });
     if (files.kind === 'finished') return await finished(request, paths, files.start, files.position);
     return await runOpen(request, paths, files, lock.lost);
@@ -147,6 +151,8 @@ async function runOpen(request: CoverageRunRequest, paths: Paths, files: Extract
   meter.start(request.progressEveryMs ?? 250);
 
   const pool = new InFlight(() => writer.wake());
+  // SECURITY: masked as each row is written, so the report on disk never holds the full contacts.
+  const complete = (seq: number, row: CoverageRow, line: InputLine) => writer.complete(seq, reportMasked(start) ? maskCoverageRow(row) : row, line);
   try {
     for await (const line of readLines(request.inputPath, position.offset, position.line)) {
       const item = parseItem(line, format);
@@ -156,8 +162,8 @@ async function runOpen(request: CoverageRunRequest, paths: Paths, files: Extract
       await writer.waitUntil(() => writer.hasRoom() && (item.kind === 'invalid' || pool.size < settings.concurrencyMax), signal);
       if (signal.aborted) break;
       const seq = writer.reserve();
-      if (item.kind === 'invalid') writer.complete(seq, problemRow(line.line, item.value, '', 'invalid', item.reason), line);
-      else pool.add(lookUpUser(lookup, item.value, item.email, line, item.by).then((row) => writer.complete(seq, row, line), (error: unknown) => stop.onTaskError(error)));
+      if (item.kind === 'invalid') complete(seq, problemRow(line.line, item.value, '', 'invalid', item.reason), line);
+      else pool.add(lookUpUser(lookup, item.value, item.email, line, item.by).then((row) => complete(seq, row, line), (error: unknown) => stop.onTaskError(error)));
     }
     await pool.drained();
   } finally {

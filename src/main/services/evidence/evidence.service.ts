@@ -7,7 +7,7 @@ import { CoverageSummary } from '@shared/domain/coverage';
 import { AppError } from '@shared/errors';
 import type { EvidencePackInfo } from '@shared/ipc/channels/coverage';
 import { canonicalJson, lineOf } from '../audit/ports';
-import { checkpointPathFor, readCheckpoint, summariseReport } from '../coverage/ports';
+import { checkpointPathFor, readCheckpoint, refuseUnmaskedReport, summariseReport } from '../coverage/ports';
 import { syncDir } from '../platform/atomic-file';
 import type { Keychain } from '../platform/keychain';
 import { EVIDENCE_FORMAT, EVIDENCE_VERSION, fingerprintOf, MANIFEST, PACK_FILES, RUN_ENTRY, sha256File, SIGNATURE, SIGNING_KEY_ACCOUNT, type EvidenceManifest, type EvidenceTeamCut } from './pack-format';
@@ -46,6 +46,8 @@ export interface EvidenceServiceOptions {
   now?: () => Date;
   /** Team mode: ships what is waiting and says where the team chain stands (null when off). */
   teamCut?: () => Promise<EvidenceTeamCut | null>;
+  /** Whether the policy masks contact details now (the container asks the contact rule; absent: never). */
+  masksContacts?: () => Promise<boolean>;
 }
 
 /** What to export. */
@@ -109,6 +111,8 @@ export class EvidenceService {
     }
     if (!checkpoint.ended) throw new AppError('conflict', 'That coverage run is not complete. Resume it to the end (authdesk coverage … --resume), then export evidence.');
     const { start, last } = checkpoint;
+    // SECURITY: under a masking policy only a report written masked is packed (the pack signs it byte for byte).
+    refuseUnmaskedReport(start, (await this.options.masksContacts?.()) === true, 'packed as evidence');
     // The report must still be what the run wrote: its rows must add up to the run's own counters,
     // and (SECURITY) its bytes must hash to what the audit log recorded when the run completed, so
     // a report edited by hand, however consistently, cannot be signed.

@@ -67,6 +67,17 @@ export class ContactRule implements ContactDisclosure {
     return disclosureScope({ role: effective.role, maskLocked: mask.value && mask.source !== 'default', requireVerification });
   }
 
+  /**
+   * Whether bulk views mask contacts: the coverage table, its CSV and JSON exports and the evidence
+   * pack. A list of users is never "in a verified call", so: an agent always, and anyone (security
+   * admins too) when a managed or team policy turns `maskContacts` on; solo use as before (in full).
+   */
+  async masksBulk(): Promise<boolean> {
+    const effective = await this.deps.policy.effective();
+    const mask = effective.settings.maskContacts;
+    return disclosureScope({ role: effective.role, maskLocked: mask.value && mask.source !== 'default', requireVerification: false }) !== 'everyone';
+  }
+
   /** Who may be shown in full in the active tenant, decided once per answer (the directory's port). */
   async discloser(): Promise<(userId: string) => boolean> {
     const tenant = await this.deps.tenants.activeTenant();

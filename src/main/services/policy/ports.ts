@@ -7,3 +7,5 @@ export type { AdminOperation, PolicyService, TeamPolicySource } from './policy.s
 export interface AdminGate {
   requireAdmin(operation: AdminOperation, tenant?: { id: string; name: string } | null): Promise<void>;
 }
+
+export { maskContactsInText } from './contact-rule';

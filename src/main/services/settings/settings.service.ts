@@ -167,16 +167,17 @@ export class SettingsService {
       if (policy !== null && this.tenantName && (await this.tenantName(id)) === undefined) {
         throw new AppError('not-found', `There is no tenant profile "${id}". Pick a tenant from the list and try again.`);
       }
-      const merged = policy === null ? null : { ...policyOf(before, id), ...policy };
-      // Only policies that differ from the default are stored, so the file shows what an admin changed.
-      if (merged === null || merged.requireCallerVerification === true) delete next.tenantPolicies[id];
+      const merged = policy === null ? null : stored({ ...policyOf(before, id), ...policy });
+      // Only policies that differ from the default are stored, so the file shows what an admin changed
+      // (a ticket required on its own is such a difference: it used to be dropped here, unsaved).
+      if (merged === null) delete next.tenantPolicies[id];
       else next.tenantPolicies[id] = merged;
       touchedTenants.push(id);
     }
     const changes = diff(before, next, touchedTenants);
     if (changes.length === 0) return loaded.problem === undefined ? before : { ...before, problem: loaded.problem };
-    // SECURITY: turning caller verification off is a security admin's decision when roles apply.
-    if (changes.some((c) => c.setting.endsWith('.requireCallerVerification') && c.to === false)) {
+    // SECURITY: turning caller verification or the call ticket off is a security admin's decision when roles apply.
+    if (changes.some((c) => /\.(requireCallerVerification|requireTicket)$/.test(c.setting) && c.to === false)) {
       await this.gate?.().requireAdmin('settings.weaken', tenantIdsOf(changes));
     }
 
@@ -223,10 +224,12 @@ export class SettingsService {
     const edited = loaded.settings;
     const external = diff(good, edited, [...new Set([...Object.keys(good.tenantPolicies), ...Object.keys(edited.tenantPolicies)])]);
     if (external.length === 0) return loaded;
-    const tenantPolicies = { ...good.tenantPolicies };
-    // Stricter parts of the edit apply at once: verification turned (back) on for a tenant.
-    for (const id of Object.keys(good.tenantPolicies)) {
-      if (policyOf(edited, id).requireCallerVerification) delete tenantPolicies[id];
+    const tenantPolicies: Settings['tenantPolicies'] = {};
+    // Stricter parts of the edit apply at once, key by key: verification turned (back) on, a ticket required.
+    for (const id of new Set([...Object.keys(good.tenantPolicies), ...Object.keys(edited.tenantPolicies)])) {
+      const [was, now] = [policyOf(good, id), policyOf(edited, id)];
+      const strictest = stored({ requireCallerVerification: was.requireCallerVerification || now.requireCallerVerification, requireTicket: was.requireTicket === true || now.requireTicket === true });
+      if (strictest) tenantPolicies[id] = strictest;
     }
     // Not while the log itself asks for the agent name (that append is waiting on this read).
     if (report && sealed.reportedSha256 !== digest) {
@@ -282,8 +285,16 @@ function diff(before: Settings, after: Settings, tenants: readonly string[]): Se
     const from = policyOf(before, id).requireCallerVerification;
     const to = policyOf(after, id).requireCallerVerification;
     if (from !== to) changes.push({ setting: `tenantPolicies.${id}.requireCallerVerification`, tenantId: id, from, to });
+    const [ticketFrom, ticketTo] = [policyOf(before, id).requireTicket === true, policyOf(after, id).requireTicket === true];
+    if (ticketFrom !== ticketTo) changes.push({ setting: `tenantPolicies.${id}.requireTicket`, tenantId: id, from: ticketFrom, to: ticketTo });
   }
   return changes;
+}
+
+/** A tenant policy as stored: null when it is the default (nothing to store), `requireTicket` only when on. */
+function stored(policy: TenantPolicy): TenantPolicy | null {
+  if (policy.requireCallerVerification && policy.requireTicket !== true) return null;
+  return { requireCallerVerification: policy.requireCallerVerification, ...(policy.requireTicket === true ? { requireTicket: true } : {}) };
 }
 
 function tenantIdsOf(changes: SettingChange[]): { id: string; name: string } | null {

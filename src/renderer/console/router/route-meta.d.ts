@@ -20,5 +20,11 @@ declare module 'vue-router' {
     nav?: NavEntry;
     /** The view the console opens on (`/`). One route sets it; without one, the tenant settings. */
     home?: boolean;
+    /**
+     * Security admins only (issue #12): an agent who opens it (a typed URL, a bookmark) is sent to
+     * the role-forbidden view, which names what they asked for (`action`, e.g. "run coverage").
+     * Main refuses the view's calls to an agent anyway.
+     */
+    adminOnly?: { action: string; about: string };
   }
 }

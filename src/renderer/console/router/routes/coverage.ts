@@ -5,5 +5,9 @@ export default defineConsoleRoute({
   path: '/admin/coverage',
   name: 'coverage',
   component: () => import('@console/views/CoverageView.vue'),
-  meta: { title: 'Enrollment coverage', nav: { label: 'Coverage', section: 'admin', order: 10, adminOnly: true } },
+  meta: {
+    title: 'Enrollment coverage',
+    adminOnly: { action: 'run coverage', about: 'Coverage runs, their exports and evidence packs' },
+    nav: { label: 'Coverage', section: 'admin', order: 10, adminOnly: true },
+  },
 });
