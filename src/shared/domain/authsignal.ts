@@ -1,22 +1,27 @@
 import { z } from 'zod';
+import { keysOf } from '../lib/keys-of';
 
-/** Authsignal verification methods (the union of @authsignal/node 2.21's enum). */
-export const VERIFICATION_METHODS = [
-  'SMS',
-  'EMAIL_OTP',
-  'EMAIL_MAGIC_LINK',
-  'AUTHENTICATOR_APP',
-  'PASSKEY',
-  'SECURITY_KEY',
-  'PUSH',
-  'VERIFF',
-  'IPROOV',
-  'IDVERSE',
-  'PALM_BIOMETRICS_RR',
-  'RECOVERY_CODE',
-  'DEVICE',
-  'WHATSAPP',
-] as const;
+/**
+ * Authsignal verification methods (the union of @authsignal/node 2.21's enum), each with its name in
+ * words for views, reports and the CLI.
+ */
+export const METHOD_LABELS = {
+  SMS: 'SMS code',
+  EMAIL_OTP: 'Email code',
+  EMAIL_MAGIC_LINK: 'Email magic link',
+  AUTHENTICATOR_APP: 'Authenticator app',
+  PASSKEY: 'Passkey',
+  SECURITY_KEY: 'Security key',
+  PUSH: 'Push',
+  VERIFF: 'Veriff ID check',
+  IPROOV: 'iProov',
+  IDVERSE: 'IDVerse',
+  PALM_BIOMETRICS_RR: 'Palm biometrics',
+  RECOVERY_CODE: 'Recovery codes',
+  DEVICE: 'Device credential',
+  WHATSAPP: 'WhatsApp code',
+} satisfies Record<string, string>;
+export const VERIFICATION_METHODS = keysOf(METHOD_LABELS);
 export const VerificationMethod = z.enum(VERIFICATION_METHODS);
 export type VerificationMethod = z.infer<typeof VerificationMethod>;
 
@@ -36,21 +41,3 @@ export const USER_ACTION_STATES = [
 ] as const;
 export const UserActionState = z.enum(USER_ACTION_STATES);
 export type UserActionState = z.infer<typeof UserActionState>;
-
-/** Human names for methods, for views, reports and the CLI. */
-export const METHOD_LABELS: Readonly<Record<VerificationMethod, string>> = {
-  SMS: 'SMS code',
-  EMAIL_OTP: 'Email code',
-  EMAIL_MAGIC_LINK: 'Email magic link',
-  AUTHENTICATOR_APP: 'Authenticator app',
-  PASSKEY: 'Passkey',
-  SECURITY_KEY: 'Security key',
-  PUSH: 'Push',
-  VERIFF: 'Veriff ID check',
-  IPROOV: 'iProov',
-  IDVERSE: 'IDVerse',
-  PALM_BIOMETRICS_RR: 'Palm biometrics',
-  RECOVERY_CODE: 'Recovery codes',
-  DEVICE: 'Device credential',
-  WHATSAPP: 'WhatsApp code',
-};

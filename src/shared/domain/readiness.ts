@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from '../errors';
+import { keysOf } from '../lib/keys-of';
 import { UserActionState, type VerificationMethod } from './authsignal';
 
 /**
@@ -8,24 +9,11 @@ import { UserActionState, type VerificationMethod } from './authsignal';
  * configured), with what to change in the Authsignal portal for anything missing.
  */
 
-/** What Authdesk does that depends on the tenant's configured authenticators. */
-export const READINESS_FEATURES = [
-  'verify-email-code',
-  'verify-sms-code',
-  'verify-challenge-link',
-  'enroll-prebuilt',
-  'enroll-link',
-  'guided-email-otp',
-  'guided-sms',
-  'guided-authenticator-app',
-  'guided-passkey',
-  'guided-security-key',
-] as const;
-export const ReadinessFeature = z.enum(READINESS_FEATURES);
-export type ReadinessFeature = z.infer<typeof ReadinessFeature>;
-
-/** For each feature: its name, and the methods of which at least one must be active. */
-export const FEATURE_REQUIREMENTS: Readonly<Record<ReadinessFeature, { label: string; anyOf: readonly VerificationMethod[] }>> = {
+/**
+ * What Authdesk does that depends on the tenant's configured authenticators: for each feature, its
+ * name and the methods of which at least one must be active.
+ */
+export const FEATURE_REQUIREMENTS = {
   'verify-email-code': { label: 'Verify a caller with a code by email', anyOf: ['EMAIL_OTP'] },
   'verify-sms-code': { label: 'Verify a caller with a code by SMS', anyOf: ['SMS'] },
   'verify-challenge-link': {
@@ -45,7 +33,10 @@ export const FEATURE_REQUIREMENTS: Readonly<Record<ReadinessFeature, { label: st
   'guided-authenticator-app': { label: 'Guided page: authenticator app', anyOf: ['AUTHENTICATOR_APP'] },
   'guided-passkey': { label: 'Guided page: passkey', anyOf: ['PASSKEY'] },
   'guided-security-key': { label: 'Guided page: security key', anyOf: ['SECURITY_KEY'] },
-};
+} satisfies Record<string, { label: string; anyOf: readonly VerificationMethod[] }>;
+export const READINESS_FEATURES = keysOf(FEATURE_REQUIREMENTS);
+export const ReadinessFeature = z.enum(READINESS_FEATURES);
+export type ReadinessFeature = z.infer<typeof ReadinessFeature>;
 
 /** Portal names of methods, for advice ("turn on … in the Authsignal portal"). */
 export const PORTAL_METHOD_NAMES: Readonly<Partial<Record<VerificationMethod, string>>> = {

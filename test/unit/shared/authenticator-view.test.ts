@@ -6,6 +6,8 @@ import {
   methodLabel,
   type AuthenticatorView,
 } from '@shared/domain/authenticator-view';
+import { METHOD_LABELS, VERIFICATION_METHODS, VerificationMethod } from '@shared/domain/authsignal';
+import { keysOf } from '@shared/lib/keys-of';
 
 function auth(id: string, method: string, name = methodLabel(method)): AuthenticatorView {
   return {
@@ -80,5 +82,17 @@ describe('describeRecoveryPath', () => {
   it('names the authenticator by method and name, without repeating the label', () => {
     expect(describeRecoveryPath({ kind: 'authenticator', id: 'a', method: 'PASSKEY', name: 'iCloud Keychain' })).toBe('Passkey: iCloud Keychain');
     expect(describeRecoveryPath({ kind: 'authenticator', id: 'a', method: 'AUTHENTICATOR_APP', name: 'Authenticator app' })).toBe('Authenticator app');
+  });
+});
+
+describe('methods written once, with their labels', () => {
+  it('the method enum is the label table: every method parses, has its label, and the order is the table order', () => {
+    expect(VERIFICATION_METHODS.slice(0, 3)).toEqual(['SMS', 'EMAIL_OTP', 'EMAIL_MAGIC_LINK']);
+    for (const m of VERIFICATION_METHODS) {
+      expect(VerificationMethod.parse(m)).toBe(m);
+      expect(methodLabel(m)).toBe(METHOD_LABELS[m]);
+    }
+    expect(VerificationMethod.safeParse('NOT_A_METHOD').success).toBe(false);
+    expect(() => keysOf({})).toThrow(/empty/);
   });
 });
