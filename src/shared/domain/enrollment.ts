@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Timestamp } from './fields';
 import { VerificationStamp } from './audit';
 
 /**
@@ -44,10 +45,10 @@ export const EnrollmentView = z.object({
   status: EnrollmentStatus,
   /** The user had no authenticator when it started. */
   firstEnrollment: z.boolean(),
-  startedAt: z.string(),
+  startedAt: Timestamp,
   /** When the user's token (and so the window or link) stops working. */
-  expiresAt: z.string(),
-  endedAt: z.string().optional(),
+  expiresAt: Timestamp,
+  endedAt: Timestamp.optional(),
   /**
    * Link mode: the pre-built UI URL for the user's device. Only in the answer that creates it (it
    * carries the user's short-lived token, Authsignal's URL contract); never stored.
@@ -150,7 +151,7 @@ export const GuidedSession = z.object({
   methods: z.array(GuidedMethodOption),
   /** Set when the tenant's configuration could not be read ({@link METHODS_UNKNOWN_NOTE}). */
   methodsNote: z.string().optional(),
-  expiresAt: z.string(),
+  expiresAt: Timestamp,
   /** The local tenant runs on this machine: say so on the page. */
   localTenant: z.boolean(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Timestamp } from './fields';
 import { ErrorInfo } from '../errors';
 import type { UserActionState } from './authsignal';
 import { AuthenticatorView } from './authenticator-view';
@@ -68,11 +69,11 @@ export type UserProfile = z.infer<typeof UserProfile>;
 export const ActionView = z.object({
   actionCode: z.string(),
   idempotencyKey: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string().optional(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp.optional(),
   /** Authsignal's state, kept as text so a state added upstream still shows. */
   state: z.string(),
-  stateUpdatedAt: z.string().optional(),
+  stateUpdatedAt: Timestamp.optional(),
   verificationMethod: z.string().optional(),
   verifiedByAuthenticatorId: z.string().optional(),
   ipAddress: z.string().optional(),
@@ -93,10 +94,10 @@ export const UserDetail = z.object({
   authenticators: partSchema(z.array(AuthenticatorView)),
   /** The last 30 days of actions, newest first. */
   actions: partSchema(z.array(ActionView)),
-  /** Start of the action window (ISO-8601). */
-  actionsFrom: z.string(),
-  /** When main fetched all this (ISO-8601): the view says how fresh it is. */
-  fetchedAt: z.string(),
+  /** Start of the action window. */
+  actionsFrom: Timestamp,
+  /** When main fetched all this: the view says how fresh it is. */
+  fetchedAt: Timestamp,
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 
@@ -105,7 +106,7 @@ export const RecentUser = z.object({
   userId: z.string(),
   /** The best label known when it was opened: display name, email, phone or username. */
   label: z.string().optional(),
-  openedAt: z.string(),
+  openedAt: Timestamp,
 });
 export type RecentUser = z.infer<typeof RecentUser>;
 
