@@ -31,8 +31,11 @@ export type SearchField = z.infer<typeof SearchField>;
 
 export { SEARCH_FIELD_LABELS, userLabel } from '../lib/user-format';
 
-/** One search hit: enough to tell people apart in a list, and why it matched. */
-export const UserSummary = z.object({
+/**
+ * What Authsignal's user record says about a person: the id, and how they can be reached and named.
+ * Search hits carry it as `queryUsers` gave it (a flag may be missing); the profile has it all.
+ */
+const UserRecord = z.object({
   userId: z.string(),
   email: z.string().optional(),
   emailVerified: z.boolean().optional(),
@@ -42,23 +45,22 @@ export const UserSummary = z.object({
   displayName: z.string().optional(),
   /** Present when the API said (getUser does; queryUsers may not). */
   isEnrolled: z.boolean().optional(),
+});
+
+/** One search hit: enough to tell people apart in a list, and why it matched. */
+export const UserSummary = UserRecord.extend({
   /** The fields whose value equalled what was typed; never empty. */
   matchedBy: z.array(SearchField).min(1),
 });
 export type UserSummary = z.infer<typeof UserSummary>;
 
-/** The profile half of the user view (Server API `getUser`, plus the id it was asked for). */
-export const UserProfile = z.object({
-  userId: z.string(),
-  email: z.string().optional(),
-  emailVerified: z.boolean(),
-  phoneNumber: z.string().optional(),
-  phoneNumberVerified: z.boolean(),
-  username: z.string().optional(),
-  displayName: z.string().optional(),
+/**
+ * The profile half of the user view (Server API `getUser`, plus the id it was asked for): the same
+ * record, with the verified and enrolled flags always known, and what only `getUser` tells.
+ */
+export const UserProfile = UserRecord.required({ emailVerified: true, phoneNumberVerified: true, isEnrolled: true }).extend({
   locale: z.string().optional(),
   custom: CustomData,
-  isEnrolled: z.boolean(),
   enrolledVerificationMethods: z.array(z.string()),
   allowedVerificationMethods: z.array(z.string()),
   defaultVerificationMethod: z.string().optional(),
