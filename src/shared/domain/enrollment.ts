@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './fields';
+import { IsoTimestamp } from './fields';
 import { VerificationStamp } from './audit';
 
 /**
@@ -45,10 +45,10 @@ export const EnrollmentView = z.object({
   status: EnrollmentStatus,
   /** The user had no authenticator when it started. */
   firstEnrollment: z.boolean(),
-  startedAt: Timestamp,
+  startedAt: IsoTimestamp,
   /** When the user's token (and so the window or link) stops working. */
-  expiresAt: Timestamp,
-  endedAt: Timestamp.optional(),
+  expiresAt: IsoTimestamp,
+  endedAt: IsoTimestamp.optional(),
   /**
    * Link mode: the pre-built UI URL for the user's device. Only in the answer that creates it (it
    * carries the user's short-lived token, Authsignal's URL contract); never stored.
@@ -151,7 +151,7 @@ export const GuidedSession = z.object({
   methods: z.array(GuidedMethodOption),
   /** Set when the tenant's configuration could not be read ({@link METHODS_UNKNOWN_NOTE}). */
   methodsNote: z.string().optional(),
-  expiresAt: Timestamp,
+  expiresAt: IsoTimestamp,
   /** The local tenant runs on this machine: say so on the page. */
   localTenant: z.boolean(),
 });

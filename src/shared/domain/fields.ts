@@ -9,4 +9,4 @@ import { z } from 'zod';
  * sends it. For what main hands out: kept as plain text, not re-validated, so a timestamp that
  * Authsignal formats another way still shows. Inputs that filter by time use `z.iso.datetime()`.
  */
-export const Timestamp = z.string();
+export const IsoTimestamp = z.string();

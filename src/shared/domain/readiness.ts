@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './fields';
+import { IsoTimestamp } from './fields';
 import { ErrorCode } from '../errors';
 import { keysOf } from '../lib/keys-of';
 import { UserActionState, type VerificationMethod } from './authsignal';
@@ -90,7 +90,7 @@ export type ActionProbe = z.infer<typeof ActionProbe>;
 /** The readiness report of one tenant. */
 export const ReadinessReport = z.object({
   tenant: z.object({ id: z.string(), name: z.string(), kind: z.enum(['local', 'remote']), host: z.string(), tenantId: z.string() }),
-  checkedAt: Timestamp,
+  checkedAt: IsoTimestamp,
   /** Overall: `fail` if any check failed, `warn` if any warned, else `ok`. */
   status: CheckStatus,
   connection: z.object({ status: CheckStatus, code: ErrorCode.optional(), message: z.string() }),

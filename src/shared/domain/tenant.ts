@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './fields';
+import { IsoTimestamp } from './fields';
 import { ErrorCode } from '../errors';
 
 /** Authsignal's hosted regions. */
@@ -38,8 +38,8 @@ export const TenantSummary = z.object({
   region: Region.optional(),
   apiUrl: z.string(),
   tenantId: z.string(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  createdAt: IsoTimestamp,
+  updatedAt: IsoTimestamp,
   active: z.boolean(),
   hasSecret: z.boolean(),
   /** First 8 hex chars of SHA-256 of the secret: lets a person tell two secrets apart. */

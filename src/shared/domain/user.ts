@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './fields';
+import { IsoTimestamp } from './fields';
 import { ErrorInfo } from '../errors';
 import type { UserActionState } from './authsignal';
 import { AuthenticatorView } from './authenticator-view';
@@ -71,11 +71,11 @@ export type UserProfile = z.infer<typeof UserProfile>;
 export const ActionView = z.object({
   actionCode: z.string(),
   idempotencyKey: z.string(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp.optional(),
+  createdAt: IsoTimestamp,
+  updatedAt: IsoTimestamp.optional(),
   /** Authsignal's state, kept as text so a state added upstream still shows. */
   state: z.string(),
-  stateUpdatedAt: Timestamp.optional(),
+  stateUpdatedAt: IsoTimestamp.optional(),
   verificationMethod: z.string().optional(),
   verifiedByAuthenticatorId: z.string().optional(),
   ipAddress: z.string().optional(),
@@ -97,9 +97,9 @@ export const UserDetail = z.object({
   /** The last 30 days of actions, newest first. */
   actions: partSchema(z.array(ActionView)),
   /** Start of the action window. */
-  actionsFrom: Timestamp,
+  actionsFrom: IsoTimestamp,
   /** When main fetched all this: the view says how fresh it is. */
-  fetchedAt: Timestamp,
+  fetchedAt: IsoTimestamp,
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 
@@ -108,7 +108,7 @@ export const RecentUser = z.object({
   userId: z.string(),
   /** The best label known when it was opened: display name, email, phone or username. */
   label: z.string().optional(),
-  openedAt: Timestamp,
+  openedAt: IsoTimestamp,
 });
 export type RecentUser = z.infer<typeof RecentUser>;
 
