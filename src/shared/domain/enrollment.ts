@@ -117,12 +117,8 @@ export const PASSKEY_UNAVAILABLE = 'passkey-unavailable';
 export const PASSKEY_UNAVAILABLE_STEER =
   'This computer could not create a passkey in the enrollment window. Create a link for their device: the user sets up the passkey on their own phone or computer.';
 
-/** One method on the guided page. */
-export const GuidedMethodOption = z.object({
-  method: GuidedMethod,
-  available: z.boolean(),
-  reason: z.string().optional(),
-});
+/** One method on the guided page: whether it can be used now, and if not, why. */
+export const GuidedMethodOption = z.object({ method: GuidedMethod, ...EnrollmentModeAvailability.shape });
 export type GuidedMethodOption = z.infer<typeof GuidedMethodOption>;
 
 /**
