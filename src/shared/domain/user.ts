@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { IsoTimestamp } from './fields';
 import { ErrorInfo } from '../errors';
-import type { UserActionState } from './authsignal';
 import { AuthenticatorView } from './authenticator-view';
 
 /**
@@ -116,4 +115,4 @@ export type RecentUser = z.infer<typeof RecentUser>;
 export const ACTION_WINDOW_DAYS = 30;
 
 /** Action states that ended in the person failing or being stopped: views mark them. */
-export const FAILED_ACTION_STATES: readonly UserActionState[] = ['BLOCK', 'CHALLENGE_FAILED', 'REVIEW_FAILED'];
+export { FAILED_ACTION_STATES } from './authsignal';

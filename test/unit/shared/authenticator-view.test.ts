@@ -6,7 +6,14 @@ import {
   methodLabel,
   type AuthenticatorView,
 } from '@shared/domain/authenticator-view';
-import { METHOD_LABELS, VERIFICATION_METHODS, VerificationMethod } from '@shared/domain/authsignal';
+import {
+  FAILED_ACTION_STATES,
+  METHOD_LABELS,
+  PASSED_ACTION_STATES,
+  UserActionState,
+  VERIFICATION_METHODS,
+  VerificationMethod,
+} from '@shared/domain/authsignal';
 import { keysOf } from '@shared/lib/keys-of';
 
 function auth(id: string, method: string, name = methodLabel(method)): AuthenticatorView {
@@ -94,5 +101,11 @@ describe('methods written once, with their labels', () => {
     }
     expect(VerificationMethod.safeParse('NOT_A_METHOD').success).toBe(false);
     expect(() => keysOf({})).toThrow(/empty/);
+  });
+
+  it('action states passed and failed come from the one outcome table', () => {
+    expect(PASSED_ACTION_STATES).toEqual(['ALLOW', 'CHALLENGE_SUCCEEDED', 'REVIEW_SUCCEEDED']);
+    expect(FAILED_ACTION_STATES).toEqual(['BLOCK', 'CHALLENGE_FAILED', 'REVIEW_FAILED']);
+    expect(UserActionState.options).toHaveLength(8);
   });
 });
