@@ -1,3 +1,5 @@
+import { Secret } from 'otpauth';
+
 /** Deterministic randomness for seeds: the same seed always gives the same tenant. */
 
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; plenty for fake data. */
@@ -46,21 +48,7 @@ export function b64url(random: () => number, count: number): string {
   return bytes(random, count).toString('base64url');
 }
 
-/** RFC 4648 base32 of `count` random bytes (a TOTP secret). */
+/** RFC 4648 base32 of `count` random bytes (a TOTP secret), encoded as otpauth encodes real ones. */
 export function base32(random: () => number, count: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const buf = bytes(random, count);
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of buf) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
+  return new Secret({ buffer: new Uint8Array(bytes(random, count)).buffer }).base32;
 }

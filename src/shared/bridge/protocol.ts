@@ -51,17 +51,23 @@ export const Timestamp = z.number().int().nonnegative();
 /** A session id chosen by the desktop in `welcome`. */
 export const SessionId = b64(16, 64);
 
+/**
+ * A frame of type `t` with these fields.
+ * SECURITY: strict, so a frame with any field more is refused rather than carried along unread.
+ */
+const frame = <T extends string, S extends z.ZodRawShape>(t: T, fields: S) =>
+  z.object({ t: z.literal(t), ...fields }).strict();
+
 /** The host's first frame to the desktop: which extension Chrome started it for. */
-export const HostFrame = z.object({ t: z.literal('host'), v: z.literal(BRIDGE_PROTOCOL_VERSION), origin: ExtensionOrigin }).strict();
+export const HostFrame = frame('host', { v: z.literal(BRIDGE_PROTOCOL_VERSION), origin: ExtensionOrigin });
 export type HostFrame = z.infer<typeof HostFrame>;
 
-/** What both handshake frames start with: their type, the protocol version, id and time. */
-const handshakeHeader = <T extends 'hello' | 'welcome'>(t: T) => ({
-  t: z.literal(t),
+/** What both handshake frames start with: the protocol version, id and time. */
+const handshakeHeader = {
   v: z.literal(BRIDGE_PROTOCOL_VERSION),
   id: MessageId,
   ts: Timestamp,
-});
+};
 
 /** The keys each side of the handshake offers. */
 const handshakeKeys = {
@@ -73,17 +79,15 @@ const handshakeKeys = {
 };
 
 /** Extension -> desktop: opens a session. */
-export const HelloFrame = z
-  .object({
-    ...handshakeHeader('hello'),
-    ...handshakeKeys,
-    /**
-     * How the browser describes itself ("Chrome 140 on Linux"), shown to the agent with the pairing
-     * request and kept with the pairing. Untrusted text: the desktop strips control characters.
-     */
-    label: z.string().max(BROWSER_LABEL_MAX).optional(),
-  })
-  .strict();
+export const HelloFrame = frame('hello', {
+  ...handshakeHeader,
+  ...handshakeKeys,
+  /**
+   * How the browser describes itself ("Chrome 140 on Linux"), shown to the agent with the pairing
+   * request and kept with the pairing. Untrusted text: the desktop strips control characters.
+   */
+  label: z.string().max(BROWSER_LABEL_MAX).optional(),
+});
 export type HelloFrame = z.infer<typeof HelloFrame>;
 
 /**
@@ -94,35 +98,33 @@ export const PairingState = z.enum(['paired', 'pending', 'revoked', 'declined'])
 export type PairingState = z.infer<typeof PairingState>;
 
 /** Desktop -> extension: accepts a session. */
-export const WelcomeFrame = z
-  .object({ ...handshakeHeader('welcome'), replyTo: MessageId, ...handshakeKeys, sid: SessionId, pairing: PairingState })
-  .strict();
+export const WelcomeFrame = frame('welcome', {
+  ...handshakeHeader,
+  replyTo: MessageId,
+  ...handshakeKeys,
+  sid: SessionId,
+  pairing: PairingState,
+});
 export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
 
 /** Either direction, after `welcome`: one AES-GCM sealed inner message. */
-export const SealedFrame = z
-  .object({
-    t: z.literal('sealed'),
-    sid: SessionId,
-    iv: b64(16, 16),
-    ct: b64(22, Math.ceil((MAX_FRAME_BYTES * 4) / 3)),
-  })
-  .strict();
+export const SealedFrame = frame('sealed', {
+  sid: SessionId,
+  iv: b64(16, 16),
+  ct: b64(22, Math.ceil((MAX_FRAME_BYTES * 4) / 3)),
+});
 export type SealedFrame = z.infer<typeof SealedFrame>;
 
 /** Either side refuses a frame (tampered, stale, replayed, oversized, unpaired…). Never quotes it. */
-export const ErrorFrame = z
-  .object({
-    t: z.literal('error'),
-    code: ErrorCode,
-    message: z.string().max(500),
-    replyTo: MessageId.optional(),
-    /** Why a browser is refused, when it is about its pairing (the extension shows each differently). */
-    reason: z.enum(['revoked', 'declined']).optional(),
-    /** For `declined`: when (ms since the epoch) this key may ask to pair again. */
-    retryAt: Timestamp.optional(),
-  })
-  .strict();
+export const ErrorFrame = frame('error', {
+  code: ErrorCode,
+  message: z.string().max(500),
+  replyTo: MessageId.optional(),
+  /** Why a browser is refused, when it is about its pairing (the extension shows each differently). */
+  reason: z.enum(['revoked', 'declined']).optional(),
+  /** For `declined`: when (ms since the epoch) this key may ask to pair again. */
+  retryAt: Timestamp.optional(),
+});
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 
 /** What the extension can be told about the desktop side before any session exists. */
@@ -130,7 +132,7 @@ export const AppState = z.enum(['app-not-running', 'bridge-disabled']);
 export type AppState = z.infer<typeof AppState>;
 
 /** Host -> extension: the desktop app cannot be reached. */
-export const StateFrame = z.object({ t: z.literal('state'), state: AppState, message: z.string().max(500) }).strict();
+export const StateFrame = frame('state', { state: AppState, message: z.string().max(500) });
 export type StateFrame = z.infer<typeof StateFrame>;
 
 /** Any frame the extension may send. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import { METHOD_LABELS, PHISHING_RESISTANT_METHODS, type VerificationMethod } from './authsignal';
 
 /**
@@ -42,10 +43,10 @@ export const AuthenticatorView = z.object({
   credentialName: z.string().optional(),
   /** Passkeys and security keys: the provider ("Apple Passwords", "YubiKey 5 Series"), when known. */
   provider: z.string().optional(),
-  createdAt: z.string(),
-  verifiedAt: z.string().optional(),
+  createdAt: IsoTimestamp,
+  verifiedAt: IsoTimestamp.optional(),
   /** `lastVerifiedAt`: when it was last used to pass a challenge. */
-  lastUsedAt: z.string().optional(),
+  lastUsedAt: IsoTimestamp.optional(),
   /** True/false when Authsignal said, or derived from the user's default method; null when unknown. */
   isDefault: z.boolean().nullable(),
   /** WebAuthn backup state: the credential is (or may be) copied off the device. */

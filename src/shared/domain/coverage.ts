@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import { PHISHING_RESISTANT_METHODS } from './authsignal';
 
 /**
@@ -52,10 +53,10 @@ export const CoverageRow = z.object({
   methodCounts: z.record(z.string(), z.number().int().positive()),
   /** True when at least one method is phishing-resistant (passkey, security key). */
   phishingResistant: z.boolean(),
-  /** Most recent use over all authenticators (ISO-8601), null without authenticators. */
-  newestLastVerifiedAt: z.string().nullable(),
-  /** Least recent use over all authenticators (ISO-8601), null without authenticators. */
-  oldestLastVerifiedAt: z.string().nullable(),
+  /** Most recent use over all authenticators; null without authenticators. */
+  newestLastVerifiedAt: IsoTimestamp.nullable(),
+  /** Least recent use over all authenticators; null without authenticators. */
+  oldestLastVerifiedAt: IsoTimestamp.nullable(),
   /** Authenticators not used within the stale threshold. */
   staleAuthenticators: z.number().int().nonnegative(),
   /** True when the user has authenticators and none was used within the stale threshold. */
@@ -89,7 +90,7 @@ export type MethodCount = z.infer<typeof MethodCount>;
 /** The report's summary: counters only, so it stays small whatever the size of the tenant. */
 export const CoverageSummary = z.object({
   /** The instant staleness is judged against (the run's start, kept across resumes). */
-  asOf: z.string(),
+  asOf: IsoTimestamp,
   staleDays: z.number().int().positive(),
   /** Rows in the report (every non-empty input line after the header). */
   rows: z.number().int().nonnegative(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import { VerificationStamp } from './audit';
 
 /**
@@ -44,10 +45,10 @@ export const EnrollmentView = z.object({
   status: EnrollmentStatus,
   /** The user had no authenticator when it started. */
   firstEnrollment: z.boolean(),
-  startedAt: z.string(),
+  startedAt: IsoTimestamp,
   /** When the user's token (and so the window or link) stops working. */
-  expiresAt: z.string(),
-  endedAt: z.string().optional(),
+  expiresAt: IsoTimestamp,
+  endedAt: IsoTimestamp.optional(),
   /**
    * Link mode: the pre-built UI URL for the user's device. Only in the answer that creates it (it
    * carries the user's short-lived token, Authsignal's URL contract); never stored.
@@ -116,12 +117,8 @@ export const PASSKEY_UNAVAILABLE = 'passkey-unavailable';
 export const PASSKEY_UNAVAILABLE_STEER =
   'This computer could not create a passkey in the enrollment window. Create a link for their device: the user sets up the passkey on their own phone or computer.';
 
-/** One method on the guided page. */
-export const GuidedMethodOption = z.object({
-  method: GuidedMethod,
-  available: z.boolean(),
-  reason: z.string().optional(),
-});
+/** One method on the guided page: whether it can be used now, and if not, why. */
+export const GuidedMethodOption = z.object({ method: GuidedMethod, ...EnrollmentModeAvailability.shape });
 export type GuidedMethodOption = z.infer<typeof GuidedMethodOption>;
 
 /**
@@ -150,7 +147,7 @@ export const GuidedSession = z.object({
   methods: z.array(GuidedMethodOption),
   /** Set when the tenant's configuration could not be read ({@link METHODS_UNKNOWN_NOTE}). */
   methodsNote: z.string().optional(),
-  expiresAt: z.string(),
+  expiresAt: IsoTimestamp,
   /** The local tenant runs on this machine: say so on the page. */
   localTenant: z.boolean(),
 });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import { ErrorCode } from '../errors';
+import { keysOf } from '../lib/keys-of';
 import { UserActionState, type VerificationMethod } from './authsignal';
 
 /**
@@ -8,24 +10,11 @@ import { UserActionState, type VerificationMethod } from './authsignal';
  * configured), with what to change in the Authsignal portal for anything missing.
  */
 
-/** What Authdesk does that depends on the tenant's configured authenticators. */
-export const READINESS_FEATURES = [
-  'verify-email-code',
-  'verify-sms-code',
-  'verify-challenge-link',
-  'enroll-prebuilt',
-  'enroll-link',
-  'guided-email-otp',
-  'guided-sms',
-  'guided-authenticator-app',
-  'guided-passkey',
-  'guided-security-key',
-] as const;
-export const ReadinessFeature = z.enum(READINESS_FEATURES);
-export type ReadinessFeature = z.infer<typeof ReadinessFeature>;
-
-/** For each feature: its name, and the methods of which at least one must be active. */
-export const FEATURE_REQUIREMENTS: Readonly<Record<ReadinessFeature, { label: string; anyOf: readonly VerificationMethod[] }>> = {
+/**
+ * What Authdesk does that depends on the tenant's configured authenticators: for each feature, its
+ * name and the methods of which at least one must be active.
+ */
+export const FEATURE_REQUIREMENTS = {
   'verify-email-code': { label: 'Verify a caller with a code by email', anyOf: ['EMAIL_OTP'] },
   'verify-sms-code': { label: 'Verify a caller with a code by SMS', anyOf: ['SMS'] },
   'verify-challenge-link': {
@@ -45,7 +34,10 @@ export const FEATURE_REQUIREMENTS: Readonly<Record<ReadinessFeature, { label: st
   'guided-authenticator-app': { label: 'Guided page: authenticator app', anyOf: ['AUTHENTICATOR_APP'] },
   'guided-passkey': { label: 'Guided page: passkey', anyOf: ['PASSKEY'] },
   'guided-security-key': { label: 'Guided page: security key', anyOf: ['SECURITY_KEY'] },
-};
+} satisfies Record<string, { label: string; anyOf: readonly VerificationMethod[] }>;
+export const READINESS_FEATURES = keysOf(FEATURE_REQUIREMENTS);
+export const ReadinessFeature = z.enum(READINESS_FEATURES);
+export type ReadinessFeature = z.infer<typeof ReadinessFeature>;
 
 /** Portal names of methods, for advice ("turn on … in the Authsignal portal"). */
 export const PORTAL_METHOD_NAMES: Readonly<Partial<Record<VerificationMethod, string>>> = {
@@ -98,7 +90,7 @@ export type ActionProbe = z.infer<typeof ActionProbe>;
 /** The readiness report of one tenant. */
 export const ReadinessReport = z.object({
   tenant: z.object({ id: z.string(), name: z.string(), kind: z.enum(['local', 'remote']), host: z.string(), tenantId: z.string() }),
-  checkedAt: z.string(),
+  checkedAt: IsoTimestamp,
   /** Overall: `fail` if any check failed, `warn` if any warned, else `ok`. */
   status: CheckStatus,
   connection: z.object({ status: CheckStatus, code: ErrorCode.optional(), message: z.string() }),

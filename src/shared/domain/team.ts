@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import { AuditEntry, Sha256Hex } from './audit';
 
 /**
@@ -16,8 +17,8 @@ export const TeamStatus = z.object({
   waiting: z.number().int().nonnegative(),
   shippedSeq: z.number().int().nonnegative(),
   localSeq: z.number().int().nonnegative(),
-  offlineSince: z.string().nullable(),
-  lastShippedAt: z.string().nullable(),
+  offlineSince: IsoTimestamp.nullable(),
+  lastShippedAt: IsoTimestamp.nullable(),
   message: z.string().nullable(),
   /** The store (URL without password), when configured. */
   url: z.string().nullable(),
@@ -47,7 +48,7 @@ export const TeamLogEntry = z.object({
   teamSeq: z.number().int().positive(),
   /** The agent, as the database authenticated them. */
   role: z.string(),
-  serverTs: z.string(),
+  serverTs: IsoTimestamp,
   deviceId: z.string(),
   localSeq: z.number().int().positive(),
   hash: Sha256Hex,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import { ErrorCode } from '../errors';
 
 /** Authsignal's hosted regions. */
@@ -37,8 +38,8 @@ export const TenantSummary = z.object({
   region: Region.optional(),
   apiUrl: z.string(),
   tenantId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: IsoTimestamp,
+  updatedAt: IsoTimestamp,
   active: z.boolean(),
   hasSecret: z.boolean(),
   /** First 8 hex chars of SHA-256 of the secret: lets a person tell two secrets apart. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import { ErrorInfo } from '../errors';
-import type { UserActionState } from './authsignal';
 import { AuthenticatorView } from './authenticator-view';
 
 /**
@@ -30,8 +30,11 @@ export type SearchField = z.infer<typeof SearchField>;
 
 export { SEARCH_FIELD_LABELS, userLabel } from '../lib/user-format';
 
-/** One search hit: enough to tell people apart in a list, and why it matched. */
-export const UserSummary = z.object({
+/**
+ * What Authsignal's user record says about a person: the id, and how they can be reached and named.
+ * Search hits carry it as `queryUsers` gave it (a flag may be missing); the profile has it all.
+ */
+const UserRecord = z.object({
   userId: z.string(),
   email: z.string().optional(),
   emailVerified: z.boolean().optional(),
@@ -41,23 +44,22 @@ export const UserSummary = z.object({
   displayName: z.string().optional(),
   /** Present when the API said (getUser does; queryUsers may not). */
   isEnrolled: z.boolean().optional(),
+});
+
+/** One search hit: enough to tell people apart in a list, and why it matched. */
+export const UserSummary = UserRecord.extend({
   /** The fields whose value equalled what was typed; never empty. */
   matchedBy: z.array(SearchField).min(1),
 });
 export type UserSummary = z.infer<typeof UserSummary>;
 
-/** The profile half of the user view (Server API `getUser`, plus the id it was asked for). */
-export const UserProfile = z.object({
-  userId: z.string(),
-  email: z.string().optional(),
-  emailVerified: z.boolean(),
-  phoneNumber: z.string().optional(),
-  phoneNumberVerified: z.boolean(),
-  username: z.string().optional(),
-  displayName: z.string().optional(),
+/**
+ * The profile half of the user view (Server API `getUser`, plus the id it was asked for): the same
+ * record, with the verified and enrolled flags always known, and what only `getUser` tells.
+ */
+export const UserProfile = UserRecord.required({ emailVerified: true, phoneNumberVerified: true, isEnrolled: true }).extend({
   locale: z.string().optional(),
   custom: CustomData,
-  isEnrolled: z.boolean(),
   enrolledVerificationMethods: z.array(z.string()),
   allowedVerificationMethods: z.array(z.string()),
   defaultVerificationMethod: z.string().optional(),
@@ -68,11 +70,11 @@ export type UserProfile = z.infer<typeof UserProfile>;
 export const ActionView = z.object({
   actionCode: z.string(),
   idempotencyKey: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string().optional(),
+  createdAt: IsoTimestamp,
+  updatedAt: IsoTimestamp.optional(),
   /** Authsignal's state, kept as text so a state added upstream still shows. */
   state: z.string(),
-  stateUpdatedAt: z.string().optional(),
+  stateUpdatedAt: IsoTimestamp.optional(),
   verificationMethod: z.string().optional(),
   verifiedByAuthenticatorId: z.string().optional(),
   ipAddress: z.string().optional(),
@@ -93,10 +95,10 @@ export const UserDetail = z.object({
   authenticators: partSchema(z.array(AuthenticatorView)),
   /** The last 30 days of actions, newest first. */
   actions: partSchema(z.array(ActionView)),
-  /** Start of the action window (ISO-8601). */
-  actionsFrom: z.string(),
-  /** When main fetched all this (ISO-8601): the view says how fresh it is. */
-  fetchedAt: z.string(),
+  /** Start of the action window. */
+  actionsFrom: IsoTimestamp,
+  /** When main fetched all this: the view says how fresh it is. */
+  fetchedAt: IsoTimestamp,
 });
 export type UserDetail = z.infer<typeof UserDetail>;
 
@@ -105,7 +107,7 @@ export const RecentUser = z.object({
   userId: z.string(),
   /** The best label known when it was opened: display name, email, phone or username. */
   label: z.string().optional(),
-  openedAt: z.string(),
+  openedAt: IsoTimestamp,
 });
 export type RecentUser = z.infer<typeof RecentUser>;
 
@@ -113,4 +115,4 @@ export type RecentUser = z.infer<typeof RecentUser>;
 export const ACTION_WINDOW_DAYS = 30;
 
 /** Action states that ended in the person failing or being stopped: views mark them. */
-export const FAILED_ACTION_STATES: readonly UserActionState[] = ['BLOCK', 'CHALLENGE_FAILED', 'REVIEW_FAILED'];
+export { FAILED_ACTION_STATES } from './authsignal';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from './fields';
 import type { AuthenticatorView } from './authenticator-view';
 import type { RecentUser, UserDetail, UserSummary } from './user';
 
@@ -72,12 +73,12 @@ export const VerificationView = z.object({
   status: VerificationStatus,
   /** Where the code went, masked (OTP methods). */
   target: z.string().optional(),
-  startedAt: z.string(),
-  verifiedAt: z.string().optional(),
+  startedAt: IsoTimestamp,
+  verifiedAt: IsoTimestamp.optional(),
   /** When a verified verification stops covering changes. */
-  expiresAt: z.string().optional(),
+  expiresAt: IsoTimestamp.optional(),
   /** Until when the sent code or the challenge link can be used (pending only). */
-  pendingUntil: z.string().optional(),
+  pendingUntil: IsoTimestamp.optional(),
   /**
    * The pre-built UI challenge link for the user's own device. Only in the answer that creates it:
    * it carries the user's short-lived token (Authsignal's own URL contract), so it is shown to be

@@ -108,7 +108,10 @@ function phoneCandidates(text: string, defaultCountry: CountryCode | undefined):
   return readings.filter((p): p is PhoneNumber => p !== undefined && p.isPossible());
 }
 
-function dedupe(lookups: Lookup[]): Lookup[] {
+/** The lookups to ask, field by field in the order given, without empty values or repeats. */
+function lookupsFor(values: Partial<Record<SearchField, readonly string[]>>): Lookup[] {
+  const pairs = Object.entries(values) as [SearchField, readonly string[]][];
+  const lookups = pairs.flatMap(([field, of]) => of.map((value) => ({ field, value })));
   const seen = new Set<string>();
   return lookups.filter((l) => {
     const key = `${l.field}\u0000${l.value}`;
@@ -131,31 +134,15 @@ export function recognizeQuery(raw: string, options: RecognizeOptions = {}): Rec
   // "samlp|acme|jane@acme.com" is legal as an email, but a `|` is how Auth0-style ids join a
   // connection to a user: it is an id first, and only then possibly an email.
   if (emailShaped && text.includes('|')) {
-    return {
-      text,
-      kind: 'identifier',
-      lookups: dedupe([
-        { field: 'userId', value: text },
-        { field: 'username', value: text },
-        { field: 'email', value: text },
-      ]),
-    };
+    const lookups = lookupsFor({ userId: [text], username: [text], email: [text] });
+    return { text, kind: 'identifier', lookups };
   }
   if (emailShaped) {
     const lower = text.toLowerCase();
     // Many tenants use the email as user id or username; email matching is case-insensitive in
     // practice, but the stored value may not be, so both spellings are asked for.
-    return {
-      text,
-      kind: 'email',
-      lookups: dedupe([
-        { field: 'email', value: text },
-        { field: 'email', value: lower },
-        { field: 'userId', value: text },
-        { field: 'username', value: text },
-        { field: 'username', value: lower },
-      ]),
-    };
+    const lookups = lookupsFor({ email: [text, lower], userId: [text], username: [text, lower] });
+    return { text, kind: 'email', lookups };
   }
 
   const readings = phoneCandidates(text, countryOrUndefined(options.defaultCountry));
@@ -163,28 +150,22 @@ export function recognizeQuery(raw: string, options: RecognizeOptions = {}): Rec
     const valid = readings.filter((p) => p.isValid());
     // Valid readings only; when none is valid (fictional or brand-new ranges) the first possible one.
     const chosen = valid.length > 0 ? valid : readings.slice(0, 1);
-    const lookups: Lookup[] = chosen.map((p) => ({ field: 'phoneNumber', value: p.number }));
     // An all-digit id ("10234987") looks like a number too.
-    if (!hasSpace) lookups.push({ field: 'userId', value: text });
+    const lookups = lookupsFor({ phoneNumber: chosen.map((p) => p.number), userId: hasSpace ? [] : [text] });
     const first = chosen[0];
     return {
       text,
       kind: 'phone',
-      lookups: dedupe(lookups),
+      lookups,
       phone: { e164: first.number, country: first.country, valid: first.isValid() },
     };
   }
 
   if (!hasSpace) {
-    const lookups: Lookup[] = [
-      { field: 'userId', value: text },
-      { field: 'username', value: text },
-    ];
     // "@jane" is how people say a handle; the stored username rarely has the "@".
-    if (text.startsWith('@') && text.length > 1 && !text.slice(1).includes('@')) {
-      lookups.push({ field: 'username', value: text.slice(1) });
-    }
-    return { text, kind: 'identifier', lookups: dedupe(lookups) };
+    const handle =
+      text.startsWith('@') && text.length > 1 && !text.slice(1).includes('@') ? [text.slice(1)] : [];
+    return { text, kind: 'identifier', lookups: lookupsFor({ userId: [text], username: [text, ...handle] }) };
   }
 
   return {

@@ -6,6 +6,15 @@ import {
   methodLabel,
   type AuthenticatorView,
 } from '@shared/domain/authenticator-view';
+import {
+  FAILED_ACTION_STATES,
+  METHOD_LABELS,
+  PASSED_ACTION_STATES,
+  UserActionState,
+  VERIFICATION_METHODS,
+  VerificationMethod,
+} from '@shared/domain/authsignal';
+import { keysOf } from '@shared/lib/keys-of';
 
 function auth(id: string, method: string, name = methodLabel(method)): AuthenticatorView {
   return {
@@ -80,5 +89,23 @@ describe('describeRecoveryPath', () => {
   it('names the authenticator by method and name, without repeating the label', () => {
     expect(describeRecoveryPath({ kind: 'authenticator', id: 'a', method: 'PASSKEY', name: 'iCloud Keychain' })).toBe('Passkey: iCloud Keychain');
     expect(describeRecoveryPath({ kind: 'authenticator', id: 'a', method: 'AUTHENTICATOR_APP', name: 'Authenticator app' })).toBe('Authenticator app');
+  });
+});
+
+describe('methods written once, with their labels', () => {
+  it('the method enum is the label table: every method parses, has its label, and the order is the table order', () => {
+    expect(VERIFICATION_METHODS.slice(0, 3)).toEqual(['SMS', 'EMAIL_OTP', 'EMAIL_MAGIC_LINK']);
+    for (const m of VERIFICATION_METHODS) {
+      expect(VerificationMethod.parse(m)).toBe(m);
+      expect(methodLabel(m)).toBe(METHOD_LABELS[m]);
+    }
+    expect(VerificationMethod.safeParse('NOT_A_METHOD').success).toBe(false);
+    expect(() => keysOf({})).toThrow(/empty/);
+  });
+
+  it('action states passed and failed come from the one outcome table', () => {
+    expect(PASSED_ACTION_STATES).toEqual(['ALLOW', 'CHALLENGE_SUCCEEDED', 'REVIEW_SUCCEEDED']);
+    expect(FAILED_ACTION_STATES).toEqual(['BLOCK', 'CHALLENGE_FAILED', 'REVIEW_FAILED']);
+    expect(UserActionState.options).toHaveLength(8);
   });
 });

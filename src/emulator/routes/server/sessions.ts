@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { userAttributes } from '../../actions';
 import { ApiError, type RouteContext } from '../../http';
 import { parseInput } from '../../validate';
+import { PASSED_ACTION_STATES } from '@shared/domain/authsignal';
 import { type ServerDeps, type ServerRoute, verifyOrReject } from './deps';
 
 /**
@@ -22,7 +23,7 @@ export async function createSession({ emu, store, sessions }: ServerDeps, { body
     throw new ApiError(400, 'invalid_request', 'The token belongs to another action.');
   }
   const action = claims.actionCode && claims.idempotencyKey ? store.getAction(claims.userId, claims.actionCode, claims.idempotencyKey) : undefined;
-  if (claims.kind === 'track' && (!action || !['ALLOW', 'CHALLENGE_SUCCEEDED', 'REVIEW_SUCCEEDED'].includes(action.state))) {
+  if (claims.kind === 'track' && (!action || !PASSED_ACTION_STATES.includes(action.state))) {
     throw new ApiError(400, 'invalid_request', 'The action behind this token has not succeeded, so no session can be created.');
   }
   const session = sessions.create(claims.userId, input.clientId, action?.verificationMethod);

@@ -9,6 +9,7 @@ import { formatRecord, formatTable, type Column } from '../output';
 import { readSecret } from '../secret-input';
 import { formatReadiness } from '../readiness-format';
 import { TenantDoctor } from '../../services/readiness/tenant-doctor';
+import type { TenantService } from '../../services/tenants/tenants.service';
 import { DEFAULT_PROBE_USER_ID } from '@shared/domain/readiness';
 
 const SECRET_PROMPT = 'Server API secret';
@@ -115,16 +116,30 @@ export function register(program: Command, ctx: CliContext): void {
       ctx.printer(cmd).result(list, () => listText(list));
     });
 
-  tenant
-    .command('use')
-    .description('make a tenant the active one')
-    .argument('<id-or-name>', 'profile id or name')
-    .action(async (ref: string, _opts: unknown, cmd: Command) => {
-      const { tenants } = ctx.services();
-      const target = await tenants.resolve(ref);
-      const list = await tenants.setActive(target.id);
-      ctx.printer(cmd).result(list, () => `Now using "${target.name}" (${target.id}).\n`);
-    });
+  /** A subcommand that changes one named profile and answers the new list, saying what it did. */
+  const listChange = (
+    name: string,
+    description: string,
+    change: (tenants: TenantService, id: string) => Promise<TenantList>,
+    done: (target: TenantSummary) => string,
+  ) =>
+    tenant
+      .command(name)
+      .description(description)
+      .argument('<id-or-name>', 'profile id or name')
+      .action(async (ref: string, _opts: unknown, cmd: Command) => {
+        const { tenants } = ctx.services();
+        const target = await tenants.resolve(ref);
+        const list = await change(tenants, target.id);
+        ctx.printer(cmd).result(list, () => done(target));
+      });
+
+  listChange(
+    'use',
+    'make a tenant the active one',
+    (tenants, id) => tenants.setActive(id),
+    (target) => `Now using "${target.name}" (${target.id}).\n`,
+  );
 
   tenant
     .command('test')
@@ -179,14 +194,10 @@ export function register(program: Command, ctx: CliContext): void {
       ctx.printer(cmd).result(updated, () => `Renamed to "${updated.name}" (id ${updated.id}).\n`);
     });
 
-  tenant
-    .command('remove')
-    .description('remove a tenant profile and its keychain entry')
-    .argument('<id-or-name>', 'profile id or name')
-    .action(async (ref: string, _opts: unknown, cmd: Command) => {
-      const { tenants } = ctx.services();
-      const target = await tenants.resolve(ref);
-      const list = await tenants.remove(target.id);
-      ctx.printer(cmd).result(list, () => `Removed "${target.name}" and its secret from the keychain.\n`);
-    });
+  listChange(
+    'remove',
+    'remove a tenant profile and its keychain entry',
+    (tenants, id) => tenants.remove(id),
+    (target) => `Removed "${target.name}" and its secret from the keychain.\n`,
+  );
 }

@@ -1,5 +1,4 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AuditActor, AuditEntry, AuditPage, AuditRepairResult, AuditStatus, AuditVerifyResult } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
@@ -12,6 +11,7 @@ import { DAMAGED_MESSAGE, fileKey, inspectTail, tornMessage } from './audit-tail
 import { verifyFile } from './audit-verify';
 import { currentCallOrigin, originDetails } from '../platform/call-origin';
 import { TaskQueue, withFileLock } from '../platform/file-lock';
+import { osAccountName } from '../platform/os-account';
 import { anchorBreak, type LogAnchor } from './log-anchor';
 
 // The log's parts live beside it (entry building, tail judging, query, verify, repair); these
@@ -42,14 +42,6 @@ export function auditFileFor(dataDir: string): string {
 }
 
 /** The OS account running Authdesk; some containers have no passwd entry, hence the fallbacks. */
-function osUserName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
-  }
-}
-
 /**
  * The console audit log: an append-only JSON-lines file, `<dataDir>/audit/audit.jsonl`, each entry
  * hash-chained to the one before (see `src/shared/domain/audit.ts` for the format).
@@ -78,7 +70,7 @@ export class AuditLogService {
   private readonly now: () => Date;
   private readonly staleMs: number;
   private readonly anchor?: LogAnchor;
-  private readonly osUser = osUserName();
+  private readonly osUser = osAccountName();
   private readonly queue = new TaskQueue();
   /**
    * The chain head as of the file identity (inode, size, mtime) this process last saw; the tail is

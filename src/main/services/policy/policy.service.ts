@@ -1,9 +1,9 @@
-import { userInfo } from 'node:os';
 import { LAST_AUTHENTICATOR_RULES, type EffectivePolicy, type LastAuthenticatorRule, type PolicyDocument, type PolicySource, type Role } from '@shared/domain/policy';
 import { AppError } from '@shared/errors';
 import type { AuditSink } from '../audit/ports';
 import { grantedEnrollmentOrigins } from './enrollment-origins';
 import { parsePolicyDocument, type ManagedPolicyReader } from './managed-policy';
+import { osAccountName } from '../platform/os-account';
 
 /**
  * The team policy, as the team store keeps it (admin-only write). `TeamStore` fits this port, so
@@ -62,14 +62,6 @@ interface Sources {
   problems: string[];
 }
 
-function osAccount(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
-  }
-}
-
 /**
  * The policy in force: managed file, team policy and local settings, strictest wins per key
  * (a switch is on when any source turns it on; allowed tenants are the intersection; the last
@@ -82,7 +74,7 @@ export class PolicyService {
   readonly account: string;
 
   constructor(private readonly options: PolicyServiceOptions) {
-    this.account = options.account ?? osAccount();
+    this.account = options.account ?? osAccountName();
   }
 
   /** A read in flight, shared by concurrent callers (one answer asks several rules at once). */

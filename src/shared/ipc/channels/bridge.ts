@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from '../../domain/fields';
 import { channel } from '../contract';
 import { channelWithoutInput } from './no-input';
 
@@ -13,10 +14,10 @@ export const PairedBrowserView = z.object({
   phrase: z.string(),
   /** How the browser described itself when it asked ("Chrome 140 on Linux"). */
   label: z.string().optional(),
-  pairedAt: z.string(),
+  pairedAt: IsoTimestamp,
   /** Who confirmed it (agent name, else OS account). */
   pairedBy: z.string().optional(),
-  lastSeenAt: z.string().optional(),
+  lastSeenAt: IsoTimestamp.optional(),
 });
 export type PairedBrowserView = z.infer<typeof PairedBrowserView>;
 
@@ -27,7 +28,7 @@ export const PendingPairingView = z.object({
   extensionId: z.string(),
   phrase: z.string(),
   label: z.string(),
-  requestedAt: z.string(),
+  requestedAt: IsoTimestamp,
 });
 export type PendingPairingView = z.infer<typeof PendingPairingView>;
 

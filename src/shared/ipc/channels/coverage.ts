@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoTimestamp } from '../../domain/fields';
 import { channel } from '../contract';
 import {
   CoverageFilter,
@@ -26,7 +27,7 @@ export const CoverageRunInfo = z.object({
   runId: z.string(),
   /** The input's file name as the person picked it (no folder). */
   inputName: z.string(),
-  createdAt: z.string(),
+  createdAt: IsoTimestamp,
   state: CoverageState,
   /** The latest progress of this session; null for a run loaded from disk that is not running. */
   progress: CoverageProgress.nullable(),
