@@ -85,7 +85,7 @@ export function useGuidedEnrollment() {
   const webauthnTrouble = ref<string | null>(null);
   /** The agent gave up on the window to send the user a link (said on the cancelled step). */
   const steeredToLink = ref(false);
-  /** The current step's heading, focused on every step change (set by StepHeading). */
+  /** The current step's heading, focused on every step change (set by StepSection). */
   const heading = ref<HTMLElement | null>(null);
   const now = ref(Date.now());
   let client: Authsignal | null = null;
