@@ -85,7 +85,7 @@ export function useGuidedEnrollment() {
   const webauthnTrouble = ref<string | null>(null);
   /** The agent gave up on the window to send the user a link (said on the cancelled step). */
   const steeredToLink = ref(false);
-  /** The current step's heading, focused on every step change (set by StepHeading). */
+  /** The current step's heading, focused on every step change (set by StepSection). */
   const heading = ref<HTMLElement | null>(null);
   const now = ref(Date.now());
   let client: Authsignal | null = null;
@@ -106,6 +106,24 @@ export function useGuidedEnrollment() {
 
   function failed(error: unknown) {
     problem.value = describeFailure(error);
+  }
+
+  /**
+   * Runs one step against the tenant: busy while it runs, the last problem cleared first, and a
+   * failure shown as the problem (then handed to `onError` for what it says about this window).
+   */
+  async function attempt(step: (tenant: Authsignal) => Promise<void>, onError?: (error: unknown) => void) {
+    if (!client) return;
+    busy.value = true;
+    problem.value = null;
+    try {
+      await step(client);
+    } catch (error) {
+      failed(error);
+      onError?.(error);
+    } finally {
+      busy.value = false;
+    }
   }
 
   onMounted(async () => {
@@ -157,26 +175,17 @@ export function useGuidedEnrollment() {
       problem.value = isEmail.value ? 'Enter the email address the user gives you.' : 'Enter the mobile number in international format, such as +14155550123.';
       return;
     }
-    busy.value = true;
-    problem.value = null;
-    try {
-      if (isEmail.value) unwrap(await client.email.enroll({ email: value }));
-      else unwrap(await client.sms.enroll({ phoneNumber: value }));
+    await attempt(async (tenant) => {
+      if (isEmail.value) unwrap(await tenant.email.enroll({ email: value }));
+      else unwrap(await tenant.sms.enroll({ phoneNumber: value }));
       await go('code');
-    } catch (error) {
-      failed(error);
-    } finally {
-      busy.value = false;
-    }
+    });
   }
 
   async function startTotp() {
-    if (!client) return;
-    busy.value = true;
-    problem.value = null;
     revealed.value = false;
-    try {
-      const answer = unwrap(await client.totp.enroll());
+    await attempt(async (tenant) => {
+      const answer = unwrap(await tenant.totp.enroll());
       let qr: string | null = null;
       try {
         qr = `data:image/svg+xml;base64,${btoa(await QRCode.toString(answer.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }))}`;
@@ -185,11 +194,7 @@ export function useGuidedEnrollment() {
       }
       totp.value = { qr, secret: answer.secret };
       await go('totp');
-    } catch (error) {
-      failed(error);
-    } finally {
-      busy.value = false;
-    }
+    });
   }
 
   async function verifyCode() {
@@ -199,15 +204,13 @@ export function useGuidedEnrollment() {
       problem.value = 'Enter the six digits the user reads to you.';
       return;
     }
-    busy.value = true;
-    problem.value = null;
-    try {
+    await attempt(async (tenant) => {
       const answer =
         method.value === 'EMAIL_OTP'
-          ? unwrap(await client.email.verify({ code: digits }))
+          ? unwrap(await tenant.email.verify({ code: digits }))
           : method.value === 'SMS'
-            ? unwrap(await client.sms.verify({ code: digits }))
-            : unwrap(await client.totp.verify({ code: digits }));
+            ? unwrap(await tenant.sms.verify({ code: digits }))
+            : unwrap(await tenant.totp.verify({ code: digits }));
       if (!answer.isVerified || !answer.token) {
         code.value = '';
         problem.value =
@@ -219,34 +222,29 @@ export function useGuidedEnrollment() {
         return;
       }
       await finish(answer.token);
-    } catch (error) {
-      failed(error);
-    } finally {
-      busy.value = false;
-    }
+    });
   }
 
   async function startWebauthn() {
-    if (!client || !session.value || busy.value) return;
-    busy.value = true;
-    problem.value = null;
-    try {
-      const answer =
-        method.value === 'PASSKEY'
-          ? unwrap(await client.passkey.signUp({ username: session.value.user.username, displayName: session.value.user.label }))
-          : unwrap(await client.securityKey.enroll());
-      if (!answer.token) throw new Error('The tenant did not confirm the new authenticator. Try again.');
-      await finish(answer.token);
-    } catch (error) {
-      failed(error);
-      const name = error instanceof Error ? error.name : '';
-      // The prompt was refused (or cancelled): in an Electron window that is often the platform.
-      if (method.value === 'PASSKEY' && ['NotAllowedError', 'NotSupportedError', 'SecurityError'].includes(name)) {
-        webauthnTrouble.value = `The passkey prompt was refused or cancelled in this window (${name}). If the user did not cancel it, this computer cannot create a passkey here.`;
-      }
-    } finally {
-      busy.value = false;
-    }
+    if (!session.value || busy.value) return;
+    const { user } = session.value;
+    await attempt(
+      async (tenant) => {
+        const answer =
+          method.value === 'PASSKEY'
+            ? unwrap(await tenant.passkey.signUp({ username: user.username, displayName: user.label }))
+            : unwrap(await tenant.securityKey.enroll());
+        if (!answer.token) throw new Error('The tenant did not confirm the new authenticator. Try again.');
+        await finish(answer.token);
+      },
+      (error) => {
+        const name = error instanceof Error ? error.name : '';
+        // The prompt was refused (or cancelled): in an Electron window that is often the platform.
+        if (method.value === 'PASSKEY' && ['NotAllowedError', 'NotSupportedError', 'SecurityError'].includes(name)) {
+          webauthnTrouble.value = `The passkey prompt was refused or cancelled in this window (${name}). If the user did not cancel it, this computer cannot create a passkey here.`;
+        }
+      },
+    );
   }
 
   /** Hands the token to main; main validates it and closes this window when it is done. */

@@ -1,5 +1,6 @@
 import { ref, type Ref } from 'vue';
 import type { Result } from '@shared/ipc/result';
+import { usePolling, type Polling } from './usePolling';
 import { useRequest, type RequestState } from './useRequest';
 
 /**
@@ -16,23 +17,29 @@ export interface UserSubject<Options, View> {
   link: Ref<string | null>;
   loading: RequestState;
   acting: RequestState;
+  /** Checks the flow again after a pause (the store schedules it while the flow can change). */
+  polling: Polling;
   /** Loads what main offers for `id`; resolves to the options only if `id` is still on screen. */
   load: (id: string, fetch: (id: string) => Promise<Result<Options>>) => Promise<Options | null>;
   /** Forgets everything (leaving the user view). */
   clear: () => void;
 }
 
-/** State for one per-user panel store; `onForget` stops whatever the store runs (e.g. polling). */
-export function useUserSubject<Options, View>(onForget: () => void): UserSubject<Options, View> {
+/**
+ * State for one per-user panel store; `check` re-reads the flow when `polling` fires, every
+ * `pollMs` while scheduled. Forgetting the user stops the polling.
+ */
+export function useUserSubject<Options, View>(check: () => Promise<void>, pollMs: number): UserSubject<Options, View> {
   const userId = ref<string | null>(null);
   const options = ref(null) as Ref<Options | null>;
   const current = ref(null) as Ref<View | null>;
   const link = ref<string | null>(null);
   const loading = useRequest();
   const acting = useRequest();
+  const polling = usePolling(check, pollMs);
 
   function forget(): void {
-    onForget();
+    polling.stop();
     options.value = null;
     current.value = null;
     link.value = null;
@@ -55,5 +62,5 @@ export function useUserSubject<Options, View>(onForget: () => void): UserSubject
     userId.value = null;
   }
 
-  return { userId, options, current, link, loading, acting, load, clear };
+  return { userId, options, current, link, loading, acting, polling, load, clear };
 }

@@ -1,6 +1,5 @@
 import { defineStore } from 'pinia';
 import type { EnrollmentMode, EnrollmentOptions, EnrollmentView } from '@shared/domain/enrollment';
-import { usePolling } from '../composables/usePolling';
 import { useUserSubject } from '../composables/useUserSubject';
 import { usePlatform } from '../platform/platform';
 import { useVerificationStore } from './verification';
@@ -17,9 +16,8 @@ export const ENROLLMENT_POLL_MS = 1500;
 export const useEnrollmentStore = defineStore('enrollment', () => {
   const platform = usePlatform();
 
-  const subject = useUserSubject<EnrollmentOptions, EnrollmentView>(() => polling.stop());
-  const { userId, options, current, link, loading, acting } = subject;
-  const polling = usePolling(refresh, ENROLLMENT_POLL_MS);
+  const subject = useUserSubject<EnrollmentOptions, EnrollmentView>(refresh, ENROLLMENT_POLL_MS);
+  const { userId, options, current, link, loading, acting, polling } = subject;
 
   function show(view: EnrollmentView): void {
     current.value = view;

@@ -2,7 +2,6 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
-import { usePolling } from '../composables/usePolling';
 import { useUserSubject } from '../composables/useUserSubject';
 import { usePlatform } from '../platform/platform';
 
@@ -17,9 +16,8 @@ export const VERIFICATION_POLL_MS = 2000;
 export const useVerificationStore = defineStore('verification', () => {
   const platform = usePlatform();
 
-  const subject = useUserSubject<VerificationOptions, VerificationView>(() => polling.stop());
-  const { userId, options, current, link, loading, acting } = subject;
-  const polling = usePolling(refresh, VERIFICATION_POLL_MS);
+  const subject = useUserSubject<VerificationOptions, VerificationView>(refresh, VERIFICATION_POLL_MS);
+  const { userId, options, current, link, loading, acting, polling } = subject;
   /** The ticket of this call: typed once, sent with the verification and the enrollment. */
   const ticket = ref('');
   const ticketRef = () => (ticket.value.trim() ? { ticket: ticket.value.trim() } : {});
