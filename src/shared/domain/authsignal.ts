@@ -51,6 +51,17 @@ export const PASSED_ACTION_STATES: readonly UserActionState[] = USER_ACTION_STAT
   (s) => ACTION_STATE_OUTCOMES[s] === 'passed',
 );
 
+/** What a state means for the person; a state this table does not know yet reads as still open. */
+export function actionOutcome(state: string): 'passed' | 'failed' | 'open' {
+  return Object.hasOwn(ACTION_STATE_OUTCOMES, state) ? ACTION_STATE_OUTCOMES[state as UserActionState] : 'open';
+}
+
+/** A state as words for a badge: CHALLENGE_SUCCEEDED reads "Challenge succeeded". */
+export function actionStateLabel(state: string): string {
+  const words = state.toLowerCase().split('_');
+  return [words[0].charAt(0).toUpperCase() + words[0].slice(1), ...words.slice(1)].join(' ');
+}
+
 /** States that ended in the person failing or being stopped: views mark them. */
 export const FAILED_ACTION_STATES: readonly UserActionState[] = USER_ACTION_STATES.filter(
   (s) => ACTION_STATE_OUTCOMES[s] === 'failed',

@@ -7,6 +7,8 @@ import {
   type AuthenticatorView,
 } from '@shared/domain/authenticator-view';
 import {
+  actionOutcome,
+  actionStateLabel,
   FAILED_ACTION_STATES,
   METHOD_LABELS,
   PASSED_ACTION_STATES,
@@ -107,5 +109,18 @@ describe('methods written once, with their labels', () => {
     expect(PASSED_ACTION_STATES).toEqual(['ALLOW', 'CHALLENGE_SUCCEEDED', 'REVIEW_SUCCEEDED']);
     expect(FAILED_ACTION_STATES).toEqual(['BLOCK', 'CHALLENGE_FAILED', 'REVIEW_FAILED']);
     expect(UserActionState.options).toHaveLength(8);
+  });
+
+  it('reads a state as an outcome and as words, a state it does not know as still open', () => {
+    expect(['ALLOW', 'BLOCK', 'CHALLENGE_REQUIRED', 'REVIEW_FAILED', 'SOMETHING_NEW', 'toString'].map(actionOutcome)).toEqual([
+      'passed',
+      'failed',
+      'open',
+      'failed',
+      'open',
+      'open',
+    ]);
+    expect(actionStateLabel('CHALLENGE_SUCCEEDED')).toBe('Challenge succeeded');
+    expect(actionStateLabel('ALLOW')).toBe('Allow');
   });
 });
