@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAxe, seriousViolations } from '../support/chromium';
 import { TENANT_VERIFICATION_METHODS } from '../../src/emulator/actions';
 import { addVirtualAuthenticator } from '../support/emulator-page';
-import { enrollmentPanel, nextWindow, panel, startEnrollmentBed, verifyByEmailCode, type EnrollmentBed } from './enrollment-support';
+import { clickThatCloses, enrollmentPanel, nextWindow, panel, startEnrollmentBed, verifyByEmailCode, type EnrollmentBed } from './enrollment-support';
 
 // Issue #5, journey 1, in real Chromium through the browser harness against the local tenant: the
 // agent verifies the caller with a code emailed to their verified address (read from the outbox),
@@ -154,8 +154,8 @@ describe('verify by email code, then guided authenticator app', () => {
       await steer.waitFor();
       expect(await steer.textContent()).toContain('NotAllowedError');
       expect(seriousViolations(await runAxe(page))).toEqual([]);
-      await page.getByTestId('send-link-instead').click();
-      await win.closed;
+      // The button closes the window at once, so the click can outlive its page.
+      await clickThatCloses(win, page.getByTestId('send-link-instead'));
       const ended = enrollmentPanel(bed.page).locator('[data-testid="enrollment-ended"]');
       await ended.waitFor();
       expect(await ended.textContent()).toContain('could not create a passkey in the enrollment window. Create a link for their device');

@@ -3,7 +3,7 @@
 // console open in its own context, and what the leak check needs: every token, code and secret the
 // journeys saw, every log line of this process and of every page, and the harness data dir.
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { startEnrollPageServer, type EnrollPageServer } from '../../src/main/services/enrollment/enroll-page-server';
@@ -192,6 +192,18 @@ export async function verifyByEmailCode(bed: EnrollmentBed, email: string): Prom
   await codeBox.fill(await bed.codeFor(email, before));
   await panel(bed.page).getByRole('button', { name: 'Check the code' }).click();
   await bed.page.locator('[data-testid="verification-live"]').waitFor();
+}
+
+/**
+ * Clicks a control that closes its own window, then waits for the window to be gone. The page may
+ * close while Playwright still finishes the click ("Target page … has been closed"): that error is
+ * the expected outcome, any other is not.
+ */
+export async function clickThatCloses(win: HarnessWindow, control: Locator): Promise<void> {
+  await control.click().catch((error: unknown) => {
+    if (!win.page.isClosed()) throw error;
+  });
+  await win.closed;
 }
 
 /** Waits for the next window and for its page to have loaded something. */
