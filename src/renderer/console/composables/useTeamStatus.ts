@@ -1,18 +1,22 @@
-import { onBeforeUnmount, onMounted, ref } from 'vue';
+import { onMounted, onScopeDispose, ref } from 'vue';
 import type { TeamStatus } from '@shared/domain/team';
 import type { ErrorInfo } from '@shared/errors';
 import { usePlatform } from '../platform/platform';
+import { usePolling } from './usePolling';
 
 /**
  * The team log state (team mode) as main's background shipper keeps it, for a component on
- * screen: read when it mounts, then every `intervalMs` until it unmounts. A failed read keeps the
- * last known state; `error` is set only while no state was ever read.
+ * screen: read when it mounts, then again `intervalMs` after each answer until it unmounts (a slow
+ * answer never overlaps the next read). A failed read keeps the last known state; `error` is set
+ * only while no state was ever read.
  */
 export function useTeamStatus(intervalMs: number) {
   const platform = usePlatform();
   const status = ref<TeamStatus | null>(null);
   const error = ref<ErrorInfo | null>(null);
-  let timer: ReturnType<typeof setInterval> | undefined;
+  let active = true;
+  const polling = usePolling(refresh, intervalMs);
+  onScopeDispose(() => (active = false));
 
   async function refresh() {
     const result = await platform.team.status({});
@@ -22,12 +26,10 @@ export function useTeamStatus(intervalMs: number) {
     } else if (!status.value) {
       error.value = result.error;
     }
+    // An answer that arrives after unmount does not start the timer again.
+    if (active) polling.schedule();
   }
 
-  onMounted(() => {
-    void refresh();
-    timer = setInterval(() => void refresh(), intervalMs);
-  });
-  onBeforeUnmount(() => clearInterval(timer));
+  onMounted(() => void refresh());
   return { status, error, refresh };
 }

@@ -31,6 +31,8 @@ export const HOME_ROUTE: { name: string } = built.home;
 /** A navigation link, resolved from a route's `meta.nav`. */
 export interface NavLink extends NavEntry {
   name: string;
+  /** The route is for security admins only (`meta.adminOnly`): the navigation hides it from agents. */
+  adminOnly: boolean;
 }
 
 /** Navigation links grouped in section order, each section sorted by `order`. */
@@ -38,7 +40,7 @@ export function navLinks(routes: readonly RouteRecordRaw[] = consoleRoutes): Nav
   const sections: NavEntry['section'][] = ['helpdesk', 'admin', 'settings'];
   return routes
     .filter((r): r is RouteRecordRaw & { name: string; meta: { nav: NavEntry } } => typeof r.name === 'string' && !!r.meta?.nav)
-    .map((r) => ({ ...r.meta.nav, name: r.name }))
+    .map((r) => ({ ...r.meta.nav, name: r.name, adminOnly: r.meta.adminOnly !== undefined }))
     .sort((a, b) => sections.indexOf(a.section) - sections.indexOf(b.section) || a.order - b.order);
 }
 

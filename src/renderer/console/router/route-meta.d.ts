@@ -8,8 +8,6 @@ export interface NavEntry {
   section: 'helpdesk' | 'admin' | 'settings';
   /** Position within its section (ascending). */
   order: number;
-  /** Security admins only (issue #12): hidden from agents; main refuses it to them anyway. */
-  adminOnly?: boolean;
 }
 
 declare module 'vue-router' {

@@ -8,6 +8,6 @@ export default defineConsoleRoute({
   meta: {
     title: 'Enrollment coverage',
     adminOnly: { action: 'run coverage', about: 'Coverage runs, their exports and evidence packs' },
-    nav: { label: 'Coverage', section: 'admin', order: 10, adminOnly: true },
+    nav: { label: 'Coverage', section: 'admin', order: 10 },
   },
 });
