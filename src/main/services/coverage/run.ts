@@ -152,7 +152,8 @@ async function runOpen(request: CoverageRunRequest, paths: Paths, files: Extract
 
   const pool = new InFlight(() => writer.wake());
   // SECURITY: masked as each row is written, so the report on disk never holds the full contacts.
-  const complete = (seq: number, row: CoverageRow, line: InputLine) => writer.complete(seq, reportMasked(start) ? maskCoverageRow(row) : row, line);
+  const masked = reportMasked(start);
+  const complete = (seq: number, row: CoverageRow, line: InputLine) => writer.complete(seq, masked ? maskCoverageRow(row) : row, line);
   try {
     for await (const line of readLines(request.inputPath, position.offset, position.line)) {
       const item = parseItem(line, format);
