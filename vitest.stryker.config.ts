@@ -12,13 +12,22 @@ import { aliases } from './aliases.config';
  * One project, under the default emulator profile: behaviour that only the strict profile shows
  * (issue #13: the tenant's own idempotency key, no Retry-After) is tested by tests that start their
  * emulator with `profile: 'strict'` themselves, so its mutants die here too. (A second, strict
- * project would need a second worker thread, which keytar cannot have: see `isolate` below.)
+ * project would need a second worker in the same run, which keytar cannot share: see the plugin below.)
  */
 /** MUTATE_TESTS=<glob,glob> narrows the tests for a quick run on one module (npm run mutate). */
 const narrowed = process.env.MUTATE_TESTS?.split(',').filter(Boolean);
 
 export default defineConfig({
   resolve: { alias: aliases },
+  // Test-only: Stryker's vitest runner forces `pool: 'threads'`, and vitest stops
+  // the worker after every run, so each mutant run brought up a fresh worker thread in the same
+  // process. keytar (the real keychain the integration tests use) is a native module that loads
+  // once per process: in a second thread it deadlocks or aborts in libsecret (GLib's
+  // "g_type_from_name (name) == 0" assertion, then SIGABRT), which Stryker reported as runtime
+  // errors and crashed runners. In forks each run gets its own child process, so keytar loads once
+  // in each; per-test coverage and the hit count travel back in the file's task meta, as with
+  // threads. This hook runs after the runner's options are applied, so it has the last word.
+  plugins: [{ name: 'authdesk:stryker-forks', configureVitest: ({ project }) => { project.config.pool = 'forks'; } }],
   test: {
     include: narrowed ?? ['test/unit/{shared,main,emulator}/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/security/fuzz-ipc.test.ts'],
     exclude: [
@@ -35,12 +44,10 @@ export default defineConfig({
       'test/integration/tenant-doctor.test.ts',
     ],
     environment: 'node',
-    // Stryker's vitest runner runs the test files in a worker thread of its own process. keytar
-    // (the real keychain, which the integration tests use) is a native module that can load only
-    // once per process: a second worker thread that loads it deadlocks or aborts in libsecret
-    // (GLib's "g_type_from_name (name) == 0" assertion, then SIGABRT). Stryker reported that as a
-    // hang in the first test run, or as crashed mutants. One reused worker loads it once; each file
-    // still gets fresh modules from vitest's module runner, and the tests clean up what they start.
+    // The files of one run share one child process (see the plugin above), so keytar loads once per
+    // run; each file still gets fresh modules from vitest's module runner, and the tests clean up
+    // what they start. (In one process per file the dry run would pay keytar, the emulator and
+    // module loading again for each of ~60 files.)
     isolate: false,
     // The fuzzer's property runs per channel: fewer per mutant than in `npm test`.
     env: { AUTHDESK_FUZZ_RUNS: '20', EVIDENCE_FLIPS: '10' },
