@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { AppError } from '@shared/errors';
 import { CHANNEL_NAMES, channels } from '@shared/ipc';
-import { createRouter, type Handlers } from '../../../src/main/ipc/router';
+import { createRouter, toIssues, type Handlers } from '../../../src/main/ipc/router';
 
 const summary = {
   id: 'p1',
@@ -233,5 +234,75 @@ describe('router', () => {
     // @ts-expect-error 'tenants:export-secret' has no schema, so the handler table rejects it.
     const withExtra: Handlers = { ...handlers, 'tenants:export-secret': () => 'x' } satisfies Handlers;
     expect(withExtra).toBeDefined();
+  });
+  it('refuses an answer that does not match its output schema, and reports it as a bug', async () => {
+    const { handlers } = spyHandlers();
+    const sink = vi.fn();
+    // SECURITY: a handler that returns the wrong shape must not have it passed through as it is.
+    handlers['tenants:list'] = () => ({ tenants: 'sk_live_wrong_shape', activeId: 7 }) as never;
+    const res = await createRouter(handlers, sink).handle('tenants:list', {}, { transport: 'test' });
+    expect(res).toEqual({
+      ok: false,
+      error: { code: 'internal', message: 'Authdesk produced an unexpected answer. Try again; if it persists, report it.' },
+    });
+    expect(sink).toHaveBeenCalledOnce();
+    const [channel, error] = sink.mock.calls[0] as [string, Error];
+    expect(channel).toBe('tenants:list');
+    expect(error.message).toBe('Output of tenants:list did not match its schema');
+    expect(error.cause).toBeInstanceOf(z.ZodError);
+  });
+
+  it('maps a ZodError a handler throws to validation issues, and an unknown error to a message that says what to do', async () => {
+    const { handlers } = spyHandlers();
+    const sink = vi.fn();
+    handlers['tenants:list'] = () => {
+      z.object({ name: z.string() }).parse({ name: 1 });
+      return { tenants: [], activeId: null };
+    };
+    handlers['tenants:remove'] = () => {
+      throw new Error('boom');
+    };
+    const router = createRouter(handlers, sink);
+    const invalid = await router.handle('tenants:list', {}, { transport: 'test' });
+    expect(invalid.ok).toBe(false);
+    if (invalid.ok) return;
+    expect(invalid.error.code).toBe('validation');
+    expect(invalid.error.message).toBe('Some of the details are not valid.');
+    expect(invalid.error.issues?.map((i) => [i.path, i.code])).toEqual([['name', 'invalid_type']]);
+    expect(sink).not.toHaveBeenCalled();
+    const hidden = await router.handle('tenants:remove', { id: 'p1' }, { transport: 'test' });
+    expect(hidden).toEqual({
+      ok: false,
+      error: { code: 'internal', message: 'Something went wrong inside Authdesk. Try again; if it persists, report it.' },
+    });
+  });
+});
+
+describe('toIssues', () => {
+  const issuesOf = (schema: z.ZodType, value: unknown) => {
+    const r = schema.safeParse(value);
+    if (r.success) throw new Error('expected the value to be refused');
+    return toIssues(r.error);
+  };
+
+  it('repeats a path segment of up to 64 characters and caps a longer one', () => {
+    const record = z.record(z.string(), z.number());
+    const at64 = 'k'.repeat(64);
+    expect(issuesOf(record, { [at64]: 'x' }).map((i) => i.path)).toEqual([at64]);
+    // SECURITY: a caller-chosen key is cut, so a path never carries a long value back.
+    expect(issuesOf(record, { ['v'.repeat(65)]: 'x' }).map((i) => i.path)).toEqual([`${'v'.repeat(64)}…`]);
+    expect(issuesOf(z.object({ a: z.array(z.number()) }), { a: [1, 'x'] }).map((i) => i.path)).toEqual(['a.1']);
+  });
+
+  it('counts unrecognized keys instead of naming them', () => {
+    const strict = z.object({ a: z.number() }).strict();
+    expect(issuesOf(strict, { a: 1, sk_one: 1 })).toEqual([{ path: '', code: 'unrecognized_keys', message: 'Unexpected field (1): remove it' }]);
+    expect(issuesOf(strict, { a: 1, sk_one: 1, sk_two: 2 })).toEqual([{ path: '', code: 'unrecognized_keys', message: 'Unexpected fields (2): remove them' }]);
+  });
+
+  it("keeps zod's own message for other issues", () => {
+    const issues = issuesOf(z.object({ a: z.number() }), { a: 'x' });
+    expect(issues.map((i) => [i.path, i.code])).toEqual([['a', 'invalid_type']]);
+    expect(issues[0]?.message).toMatch(/expected number/i);
   });
 });
