@@ -190,6 +190,7 @@ describe('router', () => {
     expect(bad.ok).toBe(false);
     if (bad.ok) return;
     expect(bad.error.code).toBe('validation');
+    expect(bad.error.message).toBe('Some of the details are not valid; correct the highlighted fields and try again.');
     expect(bad.error.issues?.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'region']));
     expect(JSON.stringify(bad)).not.toContain('sk_super_secret_value');
     expect(JSON.stringify(bad)).not.toContain('mars');
