@@ -1,9 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
+import { OTP_MAX_ATTEMPTS } from '../../src/emulator/otp';
+import { FORGET_AFTER_MS } from '../../src/main/services/verification/records';
+import { VerificationService } from '../../src/main/services/verification/verification.service';
+import { VERIFICATION_ACTION_CODE } from '@shared/domain/verification';
+import type { TenantPolicy } from '@shared/domain/settings';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
 import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
@@ -298,5 +303,181 @@ describe('the directory under the policy', () => {
     expect(full.authenticators.value.find((a) => a.phoneNumber)?.phoneNumber).toBe('+14155550126');
     // Another user stays masked.
     expect((await ok<Detail>('users:get', { userId: 'usr_locked' })).profile.email).toBe('k•••n@example.com');
+  });
+});
+
+describe('the rules of one check, on a clock the test moves', () => {
+  // The service itself over the real tenant client and audit log of `build()`, with a clock of its
+  // own: the deadlines, the poll gap and the forgetting are decided on it, not on the wall clock.
+  let clock: number;
+  let policy: TenantPolicy;
+  const fresh = (options: { lifetimeMs?: number } = {}) =>
+    new VerificationService({
+      tenants: services.tenants,
+      audit: services.audit,
+      policyFor: () => Promise.resolve(policy),
+      now: () => new Date(clock),
+      minPollGapMs: 1000,
+      linkLifetimeMs: 5 * 60_000,
+      ...options,
+    });
+  const lastEntry = async () => (await auditEntries()).at(-1)!;
+  const startCode = async (service: VerificationService, userId: string, to: string) => {
+    const target = (await service.options(userId)).targets.find((t) => t.method === 'email-otp')!;
+    const before = await outboxCount(emulator, to);
+    const view = await service.start({ userId, method: 'email-otp', targetRef: target.ref });
+    return { view, code: (await latestMessage(emulator, to, before)).code! };
+  };
+
+  beforeEach(async () => {
+    clock = Date.now();
+    policy = { requireCallerVerification: true };
+    await build();
+  });
+
+  it('records every wrong code; the tenant ending the check after too many ends it here too', async () => {
+    const service = fresh();
+    const { view, code } = await startCode(service, 'usr_katherine', 'katherine@example.com');
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 1; i <= OTP_MAX_ATTEMPTS - 1; i++) {
+      const refused = await service.submitCode({ verificationId: view.id, code: wrong });
+      expect(refused).toMatchObject({ status: 'pending', failure: 'That code is not right or has expired. Ask the caller to read it again, or send a new code.' });
+    }
+    const fails = (await auditEntries()).filter((e) => e.action === 'verification.fail');
+    expect(fails).toHaveLength(OTP_MAX_ATTEMPTS - 1);
+    expect(fails.every((e) => e.details?.reason === 'wrong-code' && e.verification === undefined)).toBe(true);
+    const over = await service.submitCode({ verificationId: view.id, code: wrong });
+    expect(over).toMatchObject({ status: 'failed', failure: 'Too many wrong codes: this check is over. Start a new one.' });
+    expect(await lastEntry()).toMatchObject({ action: 'verification.fail', details: { verificationId: view.id, method: 'email-otp', reason: 'max-attempts' } });
+    // Even the right code is now too late, and says why.
+    await expect(service.submitCode({ verificationId: view.id, code })).rejects.toMatchObject({ code: 'conflict', message: 'This check is over (failed). Start a new one.' });
+    service.close();
+  });
+
+  it('has no code to enter for a challenge link, and records the action it polls', async () => {
+    const service = fresh();
+    const view = await service.start({ userId: 'usr_katherine', method: 'prebuilt-ui' });
+    await expect(service.submitCode({ verificationId: view.id, code: '123456' })).rejects.toMatchObject({ code: 'validation', message: expect.stringMatching(/no code to enter/) as unknown });
+    const start = await lastEntry();
+    expect(start).toMatchObject({ action: 'verification.start', details: { method: 'prebuilt-ui', verificationId: view.id, actionCode: VERIFICATION_ACTION_CODE } });
+    expect(start.details?.idempotencyKey).toEqual(expect.any(String));
+    expect(start.details?.pendingUntil).toBe(new Date(clock + 5 * 60_000).toISOString());
+    expect(start.details?.target).toBeUndefined();
+    service.close();
+  });
+
+  it("ends a code at the tenant's deadline and a link at its lifetime, once, and names what to do", async () => {
+    const service = fresh();
+    const { view } = await startCode(service, 'usr_katherine', 'katherine@example.com');
+    const link = await service.start({ userId: 'usr_ada', method: 'prebuilt-ui' });
+    // Just before its deadline the link is still pending (and no poll gap has passed since its start).
+    clock += 5 * 60_000 - 1;
+    expect((await service.check(link.id)).status).toBe('pending');
+    clock += 1;
+    expect(await service.check(link.id)).toMatchObject({ status: 'expired', failure: 'The challenge link expired before the user completed it. Create a new one.' });
+    clock = Date.parse(view.pendingUntil!);
+    expect(await service.check(view.id)).toMatchObject({ status: 'expired', failure: 'The code expired. Send a new one.' });
+    await expect(service.submitCode({ verificationId: view.id, code: '123456' })).rejects.toMatchObject({ code: 'expired' });
+    const ends = (await auditEntries()).filter((e) => e.action === 'verification.fail');
+    expect(ends.map((e) => [e.details?.verificationId, e.details?.reason])).toEqual([
+      [link.id, 'not-completed-in-time'],
+      [view.id, 'not-completed-in-time'],
+    ]);
+    expect(ends.every((e) => e.verification === undefined)).toBe(true);
+    // Forgotten an hour after it began, not before.
+    clock = Date.parse(view.startedAt) + FORGET_AFTER_MS;
+    expect((await service.check(view.id)).status).toBe('expired');
+    clock += 1;
+    await expect(service.check(view.id)).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/Verify the caller again/) as unknown });
+    service.close();
+  });
+
+  it('polls a challenge link at most once per gap, and ends it when the user fails the challenge', async () => {
+    const service = fresh();
+    const view = await service.start({ userId: 'usr_katherine', method: 'prebuilt-ui' });
+    const key = (await lastEntry()).details?.idempotencyKey as string;
+    const action = emulator.store.getAction('usr_katherine', VERIFICATION_ACTION_CODE, key)!;
+    action.state = 'CHALLENGE_SUCCEEDED';
+    clock += 999;
+    expect((await service.check(view.id)).status).toBe('pending');
+    clock += 1;
+    expect((await service.check(view.id)).status).toBe('verified');
+
+    for (const state of ['CHALLENGE_FAILED', 'BLOCK', 'REVIEW_FAILED'] as const) {
+      const next = await service.start({ userId: 'usr_ada', method: 'prebuilt-ui' });
+      const nextKey = (await lastEntry()).details?.idempotencyKey as string;
+      emulator.store.getAction('usr_ada', VERIFICATION_ACTION_CODE, nextKey)!.state = state;
+      clock += 1000;
+      const failed = await service.check(next.id);
+      expect(failed).toMatchObject({ status: 'failed', failure: `The user did not pass the challenge (${state}). Ask them to try again with a new link, or use another way.` });
+      expect(await lastEntry()).toMatchObject({ action: 'verification.fail', details: { verificationId: next.id, reason: 'challenge-failed', state } });
+    }
+    service.close();
+  });
+
+  it('replaces a pending check with a newer one, and records a cancel once', async () => {
+    const service = fresh();
+    const first = await service.start({ userId: 'usr_katherine', method: 'prebuilt-ui' });
+    const second = await service.start({ userId: 'usr_katherine', method: 'prebuilt-ui' });
+    expect(await service.check(first.id)).toMatchObject({ status: 'cancelled', failure: 'A newer check replaced this one.' });
+    expect(await service.cancel(second.id)).toMatchObject({ status: 'cancelled' });
+    expect(await service.cancel(second.id)).toMatchObject({ status: 'cancelled' });
+    const fails = (await auditEntries()).filter((e) => e.action === 'verification.fail');
+    // The replaced check's end is the newer start; the cancel is recorded once.
+    expect(fails.map((e) => [e.details?.verificationId, e.details?.reason])).toEqual([[second.id, 'cancelled']]);
+    await expect(service.cover('local', 'usr_katherine')).rejects.toMatchObject({ code: 'forbidden' });
+    service.close();
+  });
+
+  it('records the end of a verification by its own timer, stamped, without anyone asking', async () => {
+    clock = Date.now();
+    const service = new VerificationService({ tenants: services.tenants, audit: services.audit, policyFor: () => Promise.resolve(policy), lifetimeMs: 300 });
+    const view = await service.recordOffline({ userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
+    await expect.poll(async () => (await auditEntries()).map((e) => e.action), { timeout: 5000 }).toEqual(['verification.offline', 'verification.expire']);
+    expect(await lastEntry()).toMatchObject({ details: { verificationId: view.id, reason: 'lifetime-over' }, verification: { id: view.id, method: 'offline', expiresAt: view.expiresAt } });
+    service.close();
+  });
+
+  it('says when tickets are needed, shows the latest check, and counts what the user has when refusing the offline procedure', async () => {
+    policy = { requireCallerVerification: true, requireTicket: true };
+    const service = fresh();
+    expect(await service.options('usr_alan')).toMatchObject({ ticketRequired: true, current: null });
+    await expect(service.recordOffline({ userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' })).rejects.toMatchObject({ code: 'validation' });
+    const view = await service.recordOffline({ userId: 'usr_alan', note: 'Checked the staff badge on a video call today.', ticket: 'INC-77' });
+    expect((await service.options('usr_alan')).current).toMatchObject({ id: view.id, status: 'verified' });
+    expect(await lastEntry()).toMatchObject({ action: 'verification.offline', details: { verificationId: view.id, ticket: 'INC-77' } });
+    policy = { requireCallerVerification: true };
+    expect((await service.options('usr_alan')).ticketRequired).toBe(false);
+    for (const userId of ['usr_katherine', 'usr_many']) {
+      const n = emulator.store.listAuthenticators(userId).length;
+      await expect(service.recordOffline({ userId, note: 'Checked the staff badge on a video call today.' })).rejects.toMatchObject({
+        code: 'conflict',
+        message: `This user has ${n} authenticator${n === 1 ? '' : 's'}, so the offline procedure does not apply: send a code or a challenge link instead.`,
+      });
+    }
+    service.close();
+  });
+
+  it('decides what a change is covered by: another user, a pending check, an ended one, and no policy', async () => {
+    const service = fresh({ lifetimeMs: 60_000 });
+    const alan = await service.recordOffline({ userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
+    const pending = await service.start({ userId: 'usr_katherine', method: 'prebuilt-ui' });
+    // A check not passed yet covers nothing, and is not "expired".
+    await expect(service.cover('local', 'usr_katherine')).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/Verify the caller first/) as unknown });
+    await expect(service.cover('local', 'usr_katherine', { id: pending.id })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(service.cover('local', 'usr_katherine', { id: alan.id })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/not for this user in this tenant/) as unknown });
+    // Revoking sessions is stamped by a live verification, and by nothing else.
+    const revoke = (userId: string) => service.changePolicy().authorize({ kind: 'sessions.revoke', tenantId: 'local', userId });
+    await expect(revoke('usr_alan')).resolves.toEqual({ id: alan.id, method: 'offline', expiresAt: alan.expiresAt });
+    await expect(revoke('usr_katherine')).resolves.toBeUndefined();
+    expect(await service.liveStamp('local', 'usr_katherine')).toBeNull();
+    clock += 60_000;
+    await expect(service.cover('local', 'usr_alan')).rejects.toMatchObject({ code: 'expired', message: 'The caller verification has expired (it lasts 10 minutes). Verify the caller again, then retry.' });
+    await expect(service.cover('local', 'usr_alan', { id: alan.id })).rejects.toMatchObject({ code: 'expired' });
+    // Without the policy, a verification named for someone else is simply not used.
+    policy = { requireCallerVerification: false };
+    await expect(service.cover('local', 'usr_katherine', { id: alan.id })).resolves.toBeUndefined();
+    await expect(service.cover('local', 'usr_alan')).resolves.toBeUndefined();
+    service.close();
   });
 });
