@@ -5,8 +5,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
 import { OTP_MAX_ATTEMPTS } from '../../src/emulator/otp';
+import { TENANT_VERIFICATION_METHODS } from '../../src/emulator/actions';
 import { FORGET_AFTER_MS } from '../../src/main/services/verification/records';
-import { VerificationService } from '../../src/main/services/verification/verification.service';
+import { VerificationService, type VerificationServiceOptions } from '../../src/main/services/verification/verification.service';
+import { ConfiguredMethods } from '../../src/main/services/readiness/configured-methods';
+import { METHODS_UNKNOWN_NOTE, NOT_CONFIGURED_REASON } from '@shared/domain/enrollment';
 import { VERIFICATION_ACTION_CODE } from '@shared/domain/verification';
 import type { TenantPolicy } from '@shared/domain/settings';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
@@ -311,7 +314,7 @@ describe('the rules of one check, on a clock the test moves', () => {
   // own: the deadlines, the poll gap and the forgetting are decided on it, not on the wall clock.
   let clock: number;
   let policy: TenantPolicy;
-  const fresh = (options: { lifetimeMs?: number } = {}) =>
+  const fresh = (options: Partial<VerificationServiceOptions> = {}) =>
     new VerificationService({
       tenants: services.tenants,
       audit: services.audit,
@@ -478,6 +481,43 @@ describe('the rules of one check, on a clock the test moves', () => {
     policy = { requireCallerVerification: false };
     await expect(service.cover('local', 'usr_katherine', { id: alan.id })).resolves.toBeUndefined();
     await expect(service.cover('local', 'usr_alan')).resolves.toBeUndefined();
+    service.close();
+  });
+  it('offers a switched-off method only with why, and refuses a tenant that would not challenge', async () => {
+    const service = fresh({ configured: services.configuredMethods });
+    try {
+      emulator.setActiveMethods(['SMS', 'PASSKEY']);
+      const options = await service.options('usr_katherine');
+      expect(options.targets.find((t) => t.method === 'email-otp')?.unavailable).toBe(NOT_CONFIGURED_REASON);
+      expect(options).not.toHaveProperty('methodsNote');
+      await expect(service.start({ userId: 'usr_katherine', method: 'email-otp', targetRef: 'profile-email' })).rejects.toMatchObject({
+        code: 'conflict',
+        message: `Email codes: ${NOT_CONFIGURED_REASON}`,
+      });
+      // A tenant that cannot say which methods it has: everything offered, and the console told so.
+      emulator.setActiveMethods(null);
+      const unknown = await fresh({ configured: new ConfiguredMethods({ tenants: services.tenants, ttlMs: 0, failureTtlMs: 0 }) }).options('usr_katherine');
+      expect(unknown.methodsNote).toBe(METHODS_UNKNOWN_NOTE);
+      expect(unknown.targets.every((t) => t.unavailable === undefined)).toBe(true);
+    } finally {
+      emulator.setActiveMethods(TENANT_VERIFICATION_METHODS);
+    }
+    emulator.store.actionConfigs.set(VERIFICATION_ACTION_CODE, { defaultUserActionResult: 'ALLOW' });
+    try {
+      await expect(service.start({ userId: 'usr_katherine', method: 'prebuilt-ui' })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(new RegExp(`^The tenant answered ALLOW for the action "${VERIFICATION_ACTION_CODE}"`)) as unknown,
+      });
+    } finally {
+      emulator.store.actionConfigs.delete(VERIFICATION_ACTION_CODE);
+    }
+    // Each refused start is recorded as an error, and nothing is left pending.
+    const starts = (await auditEntries()).filter((e) => e.action === 'verification.start');
+    expect(starts.map((e) => [e.outcome, e.error?.code])).toEqual([
+      ['error', 'conflict'],
+      ['error', 'conflict'],
+    ]);
+    expect((await service.options('usr_katherine')).current).toBeNull();
     service.close();
   });
 });
