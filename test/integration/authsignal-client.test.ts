@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthsignalClient, mapAuthsignalError, parseRetryAfter, withAuthsignal } from '../../src/main/services/platform/authsignal-client';
+import { AuthsignalError } from '@authsignal/node';
+import { createAuthsignalClient, isAuthsignalError, mapAuthsignalError, parseRetryAfter, pathSegment, withAuthsignal } from '../../src/main/services/platform/authsignal-client';
 import { AppError } from '@shared/errors';
 
 // A tiny real server that answers the way the live Authsignal API does (the 401 body is the one the
@@ -122,5 +123,110 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
+
+describe('the mapping, status by status (the SDK error as the SDK builds it)', () => {
+  const at = { apiUrl: 'https://api.authsignal.com/v1', secret: SECRET };
+  const sdkError = (status: number, code: string, description?: string, response?: { status: number; headers?: unknown }) =>
+    new AuthsignalError(status, code, description, response ? ({ response } as unknown as ConstructorParameters<typeof AuthsignalError>[3]) : undefined);
+  const map = (error: unknown, context = at) => mapAuthsignalError(error, context);
+
+  it('words every status the way the agent can act on it', () => {
+    const cases: [AuthsignalError, string, string][] = [
+      [sdkError(401, 'unauthorized'), 'unauthorized', "api.authsignal.com rejected the Server API secret (401). Check the secret and the region: a secret only works against its own region's API URL."],
+      [sdkError(403, 'forbidden'), 'forbidden', "api.authsignal.com refused this request (403): the secret is valid but not allowed to do this. Check the API key's permissions in the Authsignal portal."],
+      [sdkError(404, 'not_found', 'User not found'), 'not-found', 'api.authsignal.com found nothing there (404): User not found. Check the id, and that the API URL ends with /v1.'],
+      [sdkError(409, 'conflict', 'Already exists'), 'conflict', 'api.authsignal.com reports a conflict (409): Already exists. Reload and try again.'],
+      [sdkError(400, 'invalid_request', 'Bad email'), 'validation', 'api.authsignal.com did not accept the request (400): Bad email. Correct the details and try again.'],
+      [sdkError(422, 'invalid_request'), 'validation', 'api.authsignal.com did not accept the request (422): invalid_request. Correct the details and try again.'],
+      [sdkError(500, 'internal_error'), 'unavailable', 'api.authsignal.com had a problem answering (HTTP 500). Try again in a minute; if it persists, check status.authsignal.com.'],
+      [sdkError(418, 'teapot', 'short and stout'), 'internal', 'api.authsignal.com answered HTTP 418: short and stout. Try again; if it persists, report it.'],
+      [sdkError(499, 'closed'), 'internal', 'api.authsignal.com answered HTTP 499: closed. Try again; if it persists, report it.'],
+      [sdkError(429, 'too_many_requests'), 'rate-limited', 'api.authsignal.com is rate limiting requests (429). Wait a little while and try again.'],
+    ];
+    for (const [error, code, message] of cases) expect(map(error), message).toMatchObject({ code, message });
+    expect(map(sdkError(404, 'not_found', ''))).toMatchObject({ message: 'api.authsignal.com found nothing there (404): not_found. Check the id, and that the API URL ends with /v1.' });
+  });
+
+  it('recovers the status the SDK folded into its 500 "unexpected_error", and reads anything else as the network', () => {
+    expect(map(sdkError(500, 'unexpected_error', 'Request failed with status code 404'))).toMatchObject({ code: 'not-found' });
+    expect(map(sdkError(500, 'unexpected_error', 'Request failed with status code 429'))).toMatchObject({ code: 'rate-limited' });
+    expect(map(sdkError(500, 'unexpected_error', 'connect ETIMEDOUT 10.0.0.1:443'))).toMatchObject({
+      code: 'unavailable',
+      message: "Could not reach api.authsignal.com (connect ETIMEDOUT 10.0.0.1:443). Check your network connection and the tenant's region or API URL, then try again.",
+    });
+    expect(map(sdkError(500, 'unexpected_error'), {}).message).toBe(
+      "Could not reach the Authsignal API (unexpected_error). Check your network connection and the tenant's region or API URL, then try again.",
+    );
+    // The response's own status wins over the SDK's.
+    expect(map(sdkError(500, 'unexpected_error', 'Request failed with status code 404', { status: 403 }))).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('reads Retry-After from a headers object with get(), or a plain one in either case', () => {
+    const limited = (headers: unknown) => map(sdkError(429, 'too_many_requests', undefined, { status: 429, headers })).retryAfterSeconds;
+    expect(limited({ get: (n: string) => (n === 'retry-after' ? '9' : undefined) })).toBe(9);
+    expect(limited({ get: () => null, 'retry-after': '4' })).toBe(4);
+    expect(limited({ 'retry-after': '3' })).toBe(3);
+    expect(limited('not headers')).toBeUndefined();
+    expect(limited(null)).toBeUndefined();
+    expect(limited(7)).toBeUndefined();
+    expect(map(sdkError(429, 'x', undefined, { status: 429, headers: { 'retry-after': '12' } })).message).toContain('Wait 12 s and try again.');
+  });
+
+  it('never shows the secret in any form it travels in, nor an echoed credential, and cuts long text', () => {
+    const forms = [SECRET, Buffer.from(`${SECRET}:`).toString('base64'), Buffer.from(SECRET).toString('base64'), encodeURIComponent(`${SECRET}/x`).slice(0, -4)];
+    for (const form of forms) {
+      const message = map(sdkError(400, 'invalid_request', `saw ${form} here`)).message;
+      expect(message).toContain('saw [redacted] here');
+    }
+    expect(map(sdkError(400, 'x', 'header Authorization: Bearer abc.DEF-123_~+/= and basic QWxhZGRpbjo=')).message).toContain('Bearer [redacted] and basic [redacted]');
+    const long = map(sdkError(400, 'x', 'y'.repeat(250))).message;
+    expect(long).toContain(`: ${'y'.repeat(200)}…. Correct`);
+    expect(map(sdkError(400, 'x', 'y'.repeat(200))).message).toContain(`: ${'y'.repeat(200)}. Correct`);
+    // No secret known: the text is shown as it came (credentials still scrubbed).
+    expect(map(sdkError(400, 'x', 'plain words'), { apiUrl: at.apiUrl, secret: '' }).message).toContain(': plain words.');
+  });
+
+  it('names only the host, or a neutral phrase when the URL is missing or unreadable', () => {
+    expect(map(sdkError(403, 'f'), { apiUrl: 'https://eu.api.authsignal.com/v1?x=1' }).message).toMatch(/^eu\.api\.authsignal\.com refused/);
+    expect(map(sdkError(403, 'f'), { apiUrl: 'not a url' }).message).toMatch(/^the Authsignal API refused/);
+    expect(map(sdkError(403, 'f'), {}).message).toMatch(/^the Authsignal API refused/);
+  });
+
+  it("recognises the SDK's error across a package boundary, and nothing that only looks like it", () => {
+    const foreign = Object.assign(new Error('x'), { name: 'AuthsignalError', statusCode: 404 });
+    expect(isAuthsignalError(foreign)).toBe(true);
+    expect(map(foreign).code).toBe('not-found');
+    expect(isAuthsignalError(Object.assign(new Error('x'), { name: 'AuthsignalError', statusCode: '404' }))).toBe(false);
+    expect(isAuthsignalError(Object.assign(new Error('x'), { statusCode: 404 }))).toBe(false);
+    expect(isAuthsignalError({ name: 'AuthsignalError', statusCode: 404 })).toBe(false);
+    expect(map(new Error('x'))).toMatchObject({ code: 'internal', message: 'Calling Authsignal failed unexpectedly. Try again; if it persists, report it.' });
+  });
+});
+
+describe('parseRetryAfter, edges', () => {
+  it('rounds numbers up, floors them at zero, trims digits, and ignores blanks and non-finite values', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter(1.2, now)).toBe(2);
+    expect(parseRetryAfter(-3, now)).toBe(0);
+    expect(parseRetryAfter(Number.POSITIVE_INFINITY, now)).toBeUndefined();
+    expect(parseRetryAfter(' 8 ', now)).toBe(8);
+    expect(parseRetryAfter('   ', now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:01 GMT', now + 500)).toBe(1);
+    expect(parseRetryAfter([], now)).toBeUndefined();
+  });
+});
+
+describe('pathSegment', () => {
+  it('encodes what would change the address and refuses what URL parsers resolve', () => {
+    expect(pathSegment('a/b?c#d e')).toBe('a%2Fb%3Fc%23d%20e');
+    expect(pathSegment('auth0|5f1b')).toBe('auth0%7C5f1b');
+    for (const bad of ['.', '..', '']) {
+      expect(() => pathSegment(bad, 'authenticator id')).toThrow(expect.objectContaining({ code: 'validation', message: `"${bad}" cannot be used as a authenticator id: it would change the address of the request.` }) as Error);
+    }
+    expect(() => pathSegment('..')).toThrow(/cannot be used as a user id/);
+    expect(pathSegment('...')).toBe('...');
   });
 });

@@ -64,7 +64,7 @@ function safeText(text: string | undefined, secret: string | undefined): string 
   // also in the forms it travels in (the SDK sends it as HTTP Basic credentials `secret:`), and any
   // echoed Authorization value: a hostile endpoint echoing headers got them on screen (IPC fuzz/faults, #7).
   let scrubbed = text.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]+/gi, '$1 [redacted]');
-  if (secret && secret.length > 0) {
+  if (secret) {
     const forms = [secret, Buffer.from(`${secret}:`).toString('base64'), Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
     for (const form of forms) scrubbed = scrubbed.split(form).join('[redacted]');
   }
@@ -84,14 +84,15 @@ export function parseRetryAfter(value: unknown, now: number = Date.now()): numbe
 /** Reads a response header from an axios error without depending on axios' types. */
 function headerOf(error: AuthsignalError, name: string): unknown {
   const headers = (error.axiosError?.response as { headers?: unknown } | undefined)?.headers;
-  if (!headers || typeof headers !== 'object') return undefined;
+  // Not an object (a string, a number) reads as having no such header: indexing it finds no name.
+  if (!headers) return undefined;
   const get = (headers as { get?: (n: string) => unknown }).get;
   if (typeof get === 'function') {
     const value = get.call(headers, name);
     if (value !== undefined && value !== null) return value;
   }
-  const record = headers as Record<string, unknown>;
-  return record[name] ?? record[name.toLowerCase()];
+  // axios keeps header names lower-case.
+  return (headers as Record<string, unknown>)[name.toLowerCase()];
 }
 
 /**
