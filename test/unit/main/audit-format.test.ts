@@ -20,6 +20,7 @@ import {
   sha256Hex,
   type UnsealedEntry,
 } from '../../../src/main/services/audit/audit-format';
+import { buildEntry } from '../../../src/main/services/audit/audit-entry';
 
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -421,5 +422,59 @@ describe('auditErrorOf edge cases', () => {
     const long = auditErrorOf(new AppError('validation', 'w '.repeat(400)));
     expect(long.message).toHaveLength(500);
     expect(long.message?.endsWith('…')).toBe(true);
+  });
+});
+
+describe('buildEntry', () => {
+  const stamp = { ts: '2026-01-02T03:04:05.000Z', actor: { osUser: 'alice', agentName: null } };
+  const head = { seq: 4, hash: 'c'.repeat(64) };
+
+  it('chains to the head and leaves out the optional parts a plain success does not have', () => {
+    const entry = buildEntry({ action: 'user.lookup' }, head, stamp);
+    expect(entry).toEqual({
+      v: 1,
+      seq: 5,
+      ts: stamp.ts,
+      actor: stamp.actor,
+      action: 'user.lookup',
+      tenant: null,
+      subject: {},
+      details: {},
+      outcome: 'ok',
+      prevHash: head.hash,
+      hash: hashOf(entry),
+    });
+    expect(Object.keys(entry)).not.toContain('error');
+    expect(Object.keys(entry)).not.toContain('verification');
+    expect(Object.keys(entry)).not.toContain('redacted');
+  });
+
+  it('keeps the tenant, subject, error, verification and redacted names, capped', () => {
+    const verification = { id: 'ver-1', method: 'email-otp', expiresAt: '2026-01-02T03:14:05.000Z' };
+    const entry = buildEntry(
+      {
+        action: 'authenticator.remove',
+        tenant: { id: 'i'.repeat(250), name: 'n'.repeat(250) },
+        subject: { userId: 'u'.repeat(600) },
+        details: { token: 'x', reason: 'r' },
+        error: new AppError('not-found', 'No such authenticator.'),
+        verification,
+      },
+      head,
+      stamp,
+    );
+    expect(entry.tenant).toEqual({ id: `${'i'.repeat(199)}…`, name: `${'n'.repeat(199)}…` });
+    expect(entry.subject).toEqual({ userId: `${'u'.repeat(499)}…` });
+    expect(entry.outcome).toBe('error');
+    expect(entry.error).toEqual({ code: 'not-found', message: 'No such authenticator.' });
+    expect(entry.verification).toEqual(verification);
+    expect(entry.redacted).toEqual(['token']);
+    expect(entry.details).toEqual({ reason: 'r' });
+    // An error that is not an AppError is still an error outcome, recorded as internal.
+    expect(buildEntry({ action: 'user.lookup', error: new Error('boom') }, head, stamp)).toMatchObject({ outcome: 'error', error: { code: 'internal' } });
+  });
+
+  it('refuses to build an entry the reader would reject', () => {
+    expect(() => buildEntry({ action: 'user.lookup' }, head, { ...stamp, ts: 'yesterday' })).toThrow();
   });
 });
