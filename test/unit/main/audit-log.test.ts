@@ -6,6 +6,8 @@ import { AUDIT_GENESIS_HASH, AuditQuery, type AuditEntry } from '@shared/domain/
 import { AppError } from '@shared/errors';
 import { AuditLogService } from '../../../src/main/services/audit/audit-log.service';
 import { sha256Hex } from '../../../src/main/services/audit/audit-format';
+import { verifyFile } from '../../../src/main/services/audit/audit-verify';
+import { anchorAccount, anchorBreak } from '../../../src/main/services/audit/log-anchor';
 
 let dataDir: string;
 beforeEach(async () => {
@@ -285,5 +287,114 @@ describe('AuditLogService.record', () => {
     const action = vi.fn(() => Promise.resolve('done'));
     await expect(log.record({ action: 'authenticator.remove', tenant }, action)).rejects.toMatchObject({ code: 'conflict' });
     expect(action).not.toHaveBeenCalled();
+  });
+});
+
+describe('anchorBreak (the keychain anchor against the log)', () => {
+  const anchor = { seq: 10, hash: 'a'.repeat(64) };
+  const named = `seq 10 (hash ${'a'.repeat(64)})`;
+
+  it('says nothing without an anchor, or with one at seq 0', () => {
+    expect(anchorBreak(null, { entries: 0, lastSeq: 0 })).toBeNull();
+    expect(anchorBreak({ seq: 0, hash: AUDIT_GENESIS_HASH }, { entries: 0, lastSeq: 0 })).toBeNull();
+  });
+
+  it('names an emptied log, pointing at its first line', () => {
+    expect(anchorBreak(anchor, { entries: 0, lastSeq: 0 })).toEqual({
+      line: 1,
+      seq: null,
+      reason: 'truncated',
+      message: `The audit log is empty, but it had been written up to ${named}, as anchored in the OS keychain after the last append. It was emptied or replaced outside Authdesk; restore it from a backup.`,
+    });
+  });
+
+  it('names the entries cut off the end, from the first missing one', () => {
+    expect(anchorBreak(anchor, { entries: 7, lastSeq: 7 })).toEqual({
+      line: 8,
+      seq: 8,
+      reason: 'truncated',
+      message: `The audit log ends at seq 7, but the last anchored entry is ${named}: entries 8 to 10 were cut off outside Authdesk. Restore the log from a backup.`,
+    });
+    // One entry short is still cut.
+    expect(anchorBreak(anchor, { entries: 9, lastSeq: 9 })?.reason).toBe('truncated');
+  });
+
+  it('names a rewritten entry at the anchored seq, and accepts the anchored one or a log that grew past it', () => {
+    expect(anchorBreak(anchor, { entries: 12, lastSeq: 12, hashAtAnchor: 'b'.repeat(64) })).toEqual({
+      line: 10,
+      seq: 10,
+      reason: 'rewritten',
+      message: `The entry at seq 10 is not the one anchored in the OS keychain (hash ${'a'.repeat(64)}): the log was rewritten outside Authdesk. Restore it from a backup.`,
+    });
+    expect(anchorBreak(anchor, { entries: 10, lastSeq: 10, hashAtAnchor: anchor.hash })).toBeNull();
+    expect(anchorBreak(anchor, { entries: 12, lastSeq: 12, hashAtAnchor: anchor.hash })).toBeNull();
+    expect(anchorBreak(anchor, { entries: 10, lastSeq: 10 })).toBeNull();
+  });
+
+  it('keeps one keychain account per log file, named by a hash of its path', () => {
+    const account = anchorAccount('/data/audit/audit.jsonl');
+    expect(account).toBe(`audit-anchor-v1:${sha256Hex('/data/audit/audit.jsonl').slice(0, 24)}`);
+    expect(anchorAccount('/other/audit/audit.jsonl')).not.toBe(account);
+  });
+});
+
+describe('verifyFile details', () => {
+  it('reports an intact log with its head and recoveries and no slice', async () => {
+    const log = service();
+    const a = await log.append({ action: 'user.lookup', tenant });
+    const b = await log.append({ action: 'user.search', tenant });
+    expect(await verifyFile(log.file)).toEqual({ ok: true, file: log.file, entries: 2, lastSeq: 2, lastHash: b.hash, recoveries: 0 });
+    const seen: [number, string][] = [];
+    await verifyFile(log.file, { onEntry: (seq, hash) => seen.push([seq, hash]) });
+    expect(seen).toEqual([
+      [1, a.hash],
+      [2, b.hash],
+    ]);
+  });
+
+  it('explains a torn tail: its size, whether it is whole, how many entries verify, and the repair command', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    await log.append({ action: 'user.search', tenant });
+    const clean = await readFile(log.file, 'utf8');
+    await appendFile(log.file, '{"seq":3,"act');
+    const torn = await verifyFile(log.file);
+    expect(torn).toEqual({
+      ok: false,
+      file: log.file,
+      entries: 2,
+      broken: {
+        line: 3,
+        seq: null,
+        reason: 'torn-tail',
+        message:
+          'Line 3 is the last line and is incomplete (13 bytes, no newline): an append was cut off by a crash. The 2 entries before it verify. ' +
+          'Run `npx authdesk audit repair` to set the fragment aside and record the repair.',
+      },
+    });
+    // A whole entry that lost only its newline says so, with its seq.
+    await writeFile(log.file, clean.slice(0, -1));
+    const whole = await verifyFile(log.file);
+    expect(whole).toMatchObject({ ok: false, entries: 1, broken: { line: 2, seq: 2, reason: 'torn-tail' } });
+    expect(!whole.ok && whole.broken.message).toContain('no newline): an append was cut off by a crash, though the entry itself is whole. The 1 entries');
+    // A torn JSON fragment that names a seq: the seq is reported.
+    await writeFile(log.file, `${clean}{"seq":3}`);
+    expect(await verifyFile(log.file)).toMatchObject({ ok: false, broken: { line: 3, seq: 3, reason: 'torn-tail' } });
+  });
+
+  it('slices only from the first line, and throws on anything but a missing file', async () => {
+    const log = service();
+    for (let i = 0; i < 3; i++) await log.append({ action: 'user.lookup', tenant, details: { i } });
+    // A whole log verified as a slice starts at the genesis hash.
+    expect(await verifyFile(log.file, { slice: true })).toMatchObject({ ok: true, entries: 3, slice: { firstSeq: 1, anchorHash: AUDIT_GENESIS_HASH } });
+    // A slice whose first line is not an entry is broken there (nothing to anchor on).
+    const lines = (await readFile(log.file, 'utf8')).split('\n').filter(Boolean);
+    const part = join(dataDir, 'part.jsonl');
+    await writeFile(part, `not json\n${lines[1]}\n`);
+    expect(await verifyFile(part, { slice: true })).toMatchObject({ ok: false, entries: 0, broken: { line: 1, reason: 'bad-json' } });
+    // The second line of a slice must continue the first: it is not re-anchored.
+    await writeFile(part, `${lines[0]}\n${lines[2]}\n`);
+    expect(await verifyFile(part, { slice: true })).toMatchObject({ ok: false, entries: 1, broken: { line: 2, reason: 'seq-gap' } });
+    await expect(verifyFile(dataDir)).rejects.toMatchObject({ code: 'EISDIR' });
   });
 });
