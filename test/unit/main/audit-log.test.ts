@@ -193,6 +193,78 @@ describe('AuditLogService.query', () => {
     expect(page.skippedLines).toBe(1);
   });
 
+  it('matches a domain filter on the whole domain name only', async () => {
+    await log.append({ action: 'authenticators.remove-all', tenant, subject: { userId: 'alice' } }); // 9
+    expect((await log.query(q({ action: ['authenticator.*'] }))).entries.map((e) => e.seq)).toEqual([6]);
+    expect((await log.query(q({ action: ['authenticators.*'] }))).entries.map((e) => e.seq)).toEqual([9]);
+    // An exact action is not a prefix.
+    expect((await log.query(q({ action: ['authenticator.remove'] }))).entries.map((e) => e.seq)).toEqual([6]);
+    expect((await log.query(q({ action: ['user.look'] }))).entries).toEqual([]);
+  });
+
+  it('searches the agent, outcome, verification, error and every kind of detail value, but not across fields', async () => {
+    await log.append({
+      action: 'verification.succeed',
+      tenant,
+      subject: { userId: 'carol' },
+      details: { attempts: 3, sms: true, steps: ['sent', { channel: 'Voice-Line' }] },
+      verification: { id: 'ver-XYZ', method: 'prebuilt-ui', expiresAt: '2026-03-01T11:00:00.000Z' },
+    }); // 9
+    const seqs = async (text: string) => (await log.query(q({ text }))).entries.map((e) => e.seq);
+    expect(await seqs('ver-xyz')).toEqual([9]);
+    expect(await seqs('prebuilt-ui')).toEqual([9]);
+    expect(await seqs('voice-line')).toEqual([9]);
+    expect(await seqs('sent')).toEqual([9]);
+    expect(await seqs('true')).toEqual([9]);
+    expect(await seqs('3')).toContain(9);
+    expect(await seqs('code expired')).toEqual([4]);
+    expect((await seqs('agent')).length).toBe(9);
+    expect(await seqs('error')).toEqual([4]);
+    expect(await seqs('user.search')).toEqual([1]);
+    // Values are separate: text never matches across two of them.
+    expect(await seqs('oklocal')).toEqual([]);
+    expect(await seqs('okagent')).toEqual([]);
+  });
+
+  it('filters by the paired browser that caused an entry', async () => {
+    const key = '0123456789abcdef';
+    await log.append({ action: 'user.lookup', tenant, details: { browserKeyId: key } }); // 9
+    await log.append({ action: 'user.lookup', tenant, details: { browserKeyId: 'fedcba9876543210' } }); // 10
+    expect((await log.query(q({ browserKeyId: key }))).entries.map((e) => e.seq)).toEqual([9]);
+  });
+
+  it('counts the lines it read, and stops at the page limit', async () => {
+    expect(await log.query(q({ limit: 3 }))).toMatchObject({ scannedLines: 3, skippedLines: 0 });
+    expect(await log.query(q({ userId: 'bob' }))).toMatchObject({ scannedLines: 8 });
+    const exact = await log.query(q({ limit: 1 }));
+    expect(exact.entries.map((e) => e.seq)).toEqual([8]);
+    expect(exact.nextCursor).not.toBeNull();
+  });
+
+  it('gives no cursor once the page reaches the first line, even when full', async () => {
+    const first = await log.query(q({ limit: 4 }));
+    expect(first.entries.map((e) => e.seq)).toEqual([8, 7, 6, 5]);
+    expect(first.nextCursor).toMatch(/^\d+-5$/);
+    const second = await log.query(q({ limit: 4, cursor: first.nextCursor ?? undefined }));
+    expect(second.entries.map((e) => e.seq)).toEqual([4, 3, 2, 1]);
+    expect(second.nextCursor).toBeNull();
+    expect(second.scannedLines).toBe(4);
+  });
+
+  it('falls back on the seq alone when a cursor offset is not a line start', async () => {
+    const page = await log.query(q({ limit: 2, cursor: '5-4' }));
+    expect(page.entries.map((e) => e.seq)).toEqual([3, 2]);
+    // An offset past the end is ignored too.
+    const beyond = await log.query(q({ limit: 2, cursor: '999999-3' }));
+    expect(beyond.entries.map((e) => e.seq)).toEqual([2, 1]);
+    // The offset of a real line start scans from there (a line start just before seq 2's line).
+    const lines = (await readFile(log.file, 'utf8')).split('\n');
+    const lineStart = Buffer.byteLength(`${lines[0]}\n`);
+    const fromStart = await log.query(q({ cursor: `${lineStart}-99` }));
+    expect(fromStart).toMatchObject({ scannedLines: 1 });
+    expect(fromStart.entries.map((e) => e.seq)).toEqual([1]);
+  });
+
   it('reads an empty or missing log as no entries', async () => {
     const empty = new AuditLogService({ dataDir: join(dataDir, 'nothing-here') });
     expect(await empty.query(q({}))).toEqual({ entries: [], nextCursor: null, scannedLines: 0, skippedLines: 0 });
