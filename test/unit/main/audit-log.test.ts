@@ -1,6 +1,6 @@
-import { appendFile, mkdtemp, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_GENESIS_HASH, AuditQuery, type AuditEntry } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
@@ -468,5 +468,102 @@ describe('verifyFile details', () => {
     await writeFile(part, `${lines[0]}\n${lines[2]}\n`);
     expect(await verifyFile(part, { slice: true })).toMatchObject({ ok: false, entries: 1, broken: { line: 2, reason: 'seq-gap' } });
     await expect(verifyFile(dataDir)).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+});
+
+describe('AuditLogService status, record and verify details', () => {
+  it('says in words where the log stands', async () => {
+    const log = service();
+    expect(await log.status()).toEqual({ file: log.file, state: 'empty', lastSeq: 0, message: 'The audit log is empty.' });
+    await mkdir(log.dir, { recursive: true });
+    await writeFile(log.file, '');
+    expect(await log.status()).toEqual({ file: log.file, state: 'empty', lastSeq: 0, message: 'The audit log is empty.' });
+    await log.append({ action: 'user.lookup', tenant });
+    await log.append({ action: 'user.lookup', tenant });
+    expect(await log.status()).toEqual({ file: log.file, state: 'ok', lastSeq: 2, message: 'The audit log ends cleanly at seq 2.' });
+    await appendFile(log.file, '{"tor');
+    expect(await log.status()).toEqual({
+      file: log.file,
+      state: 'torn',
+      lastSeq: 2,
+      tornBytes: 5,
+      message:
+        'The audit log ends with an incomplete entry (5 bytes after seq 2) left by a crash during an append. Nothing more is recorded until it is repaired: run `npx authdesk audit repair`, or choose Repair in the Audit log view.',
+    });
+    await writeFile(log.file, 'garbage\n');
+    expect(await log.status()).toEqual({
+      file: log.file,
+      state: 'damaged',
+      lastSeq: 0,
+      message:
+        'The last entry of the audit log does not check out, so no new entry can be chained to it. Run `npx authdesk audit verify` to find the damage, then restore the log from a backup.',
+    });
+    await expect(log.append({ action: 'user.lookup', tenant })).rejects.toThrow(/does not check out/);
+  });
+
+  it('names the agent (capped) or none, and the OS account', async () => {
+    expect(await service(null).actor()).toMatchObject({ agentName: null });
+    const actor = await service('A'.repeat(250)).actor();
+    expect(actor.agentName).toBe(`${'A'.repeat(199)}…`);
+    expect(actor.osUser.length).toBeGreaterThan(0);
+    expect(await new AuditLogService({ dataDir, agentName: () => Promise.resolve('Async Agent') }).actor()).toMatchObject({ agentName: 'Async Agent' });
+    expect(await new AuditLogService({ dataDir }).actor()).toMatchObject({ agentName: null });
+  });
+
+  it('stamps each entry with the clock it was given', async () => {
+    const log = service('A', () => new Date('2026-04-05T06:07:08.000Z'));
+    expect((await log.append({ action: 'user.lookup', tenant })).ts).toBe('2026-04-05T06:07:08.000Z');
+    const before = Date.now();
+    const real = await new AuditLogService({ dataDir: join(dataDir, 'real-clock') }).append({ action: 'user.lookup' });
+    expect(Date.parse(real.ts)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(real.ts)).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
+  it('says the change was made when only its record failed, with the log\'s own reason', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    // The action itself tears the log, so its outcome cannot be chained after it.
+    const error = await log
+      .record({ action: 'authenticator.remove', tenant }, async () => {
+        await appendFile(log.file, '{"torn');
+        return 'removed';
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'conflict' });
+    expect((error as AppError).message).toMatch(/^The change was made, but the audit log could not record it\. The audit log ends with an incomplete entry/);
+    expect((error as AppError).cause).toMatchObject({ code: 'conflict' });
+  });
+
+  it('reports the action\'s own error when neither the action nor its record succeeded', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    const own = new AppError('unavailable', 'Authsignal did not answer.');
+    await expect(
+      log.record({ action: 'authenticator.remove', tenant }, async () => {
+        await appendFile(log.file, '{"torn');
+        throw own;
+      }),
+    ).rejects.toBe(own);
+  });
+
+  it('adds what the result tells to the record, and keeps the input when finish adds nothing', async () => {
+    const log = service();
+    await log.record({ action: 'enrollment.complete', tenant, subject: { userId: 'u-1' }, details: { ticket: 'T-1' } }, () => Promise.resolve(7), (n) => ({ subject: { userId: `u-${n}` } }));
+    await log.record({ action: 'enrollment.complete', tenant, details: { ticket: 'T-2' } }, () => Promise.resolve(1), () => ({}));
+    const all = await entries(log);
+    expect(all[0]).toMatchObject({ subject: { userId: 'u-7' }, details: { ticket: 'T-1' }, outcome: 'ok' });
+    expect(all[1]).toMatchObject({ details: { ticket: 'T-2' } });
+    expect(await log.record({ action: 'user.lookup', tenant }, () => Promise.resolve('plain'))).toBe('plain');
+  });
+
+  it('verifies another file by its path, and says so when there is none', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    const missing = join(dataDir, 'nope.jsonl');
+    const error = await log.verify({ file: missing }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'not-found', message: `There is no file at ${missing}. Check the path and try again.` });
+    // A relative path to the log itself is the log.
+    expect(await log.verify({ file: relative(process.cwd(), log.file) })).toMatchObject({ ok: true, file: log.file, entries: 1 });
   });
 });
