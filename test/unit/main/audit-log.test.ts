@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_GENESIS_HASH, AuditQuery, type AuditEntry } from '@shared/domain/audit';
 import { AppError } from '@shared/errors';
 import { AuditLogService } from '../../../src/main/services/audit/audit-log.service';
-import { sha256Hex } from '../../../src/main/services/audit/audit-format';
+import { lineOf, sha256Hex } from '../../../src/main/services/audit/audit-format';
+import { buildEntry } from '../../../src/main/services/audit/audit-entry';
+import { openIfExists, readLinesBackward, readLinesForward, readTail, syncDir, writeFully } from '../../../src/main/services/audit/audit-file';
 import { verifyFile } from '../../../src/main/services/audit/audit-verify';
 import { anchorAccount, anchorBreak } from '../../../src/main/services/audit/log-anchor';
 
@@ -565,5 +567,138 @@ describe('AuditLogService status, record and verify details', () => {
     expect(error).toMatchObject({ code: 'not-found', message: `There is no file at ${missing}. Check the path and try again.` });
     // A relative path to the log itself is the log.
     expect(await log.verify({ file: relative(process.cwd(), log.file) })).toMatchObject({ ok: true, file: log.file, entries: 1 });
+  });
+});
+
+describe('reading large logs in chunks', () => {
+  /** A valid chain of `n` entries written in one go (no fsync per entry), each about 1 KiB. */
+  async function bigLog(n: number): Promise<{ log: AuditLogService; all: AuditEntry[] }> {
+    const log = service();
+    await mkdir(log.dir, { recursive: true });
+    const all: AuditEntry[] = [];
+    let head = { seq: 0, hash: AUDIT_GENESIS_HASH };
+    for (let i = 0; i < n; i++) {
+      const entry = buildEntry(
+        { action: 'user.lookup', tenant, subject: { userId: `user-${i}` }, details: { note: `${i}:${'é'.repeat(300)}` } },
+        head,
+        { ts: '2026-01-01T00:00:00.000Z', actor: { osUser: 'os', agentName: 'A' } },
+      );
+      all.push(entry);
+      head = { seq: entry.seq, hash: entry.hash };
+    }
+    await writeFile(log.file, all.map(lineOf).join(''));
+    return { log, all };
+  }
+
+  it('verifies, lists and appends to a log of several 64 KiB chunks, lines split across chunks included', async () => {
+    const { log, all } = await bigLog(300);
+    expect((await stat(log.file)).size).toBeGreaterThan(3 * 64 * 1024);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 300, lastSeq: 300, lastHash: all[299].hash });
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await log.query(q({ limit: 70, cursor }));
+      expect(page.skippedLines).toBe(0);
+      seen.push(...page.entries.map((e) => e.seq));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => 300 - i));
+    const page = await log.query(q({ text: '0:éé', limit: 500 }));
+    expect(page.entries.map((e) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => 291 - i * 10));
+    expect(page.scannedLines).toBe(300);
+    expect((await log.append({ action: 'user.search', tenant })).seq).toBe(301);
+  });
+
+  it('finds the end of a torn fragment longer than a chunk, and quarantines all of it', async () => {
+    const { log } = await bigLog(3);
+    const fragment = `{"details":"${'x'.repeat(150 * 1024)}`;
+    await appendFile(log.file, fragment);
+    expect(await log.status()).toMatchObject({ state: 'torn', lastSeq: 3, tornBytes: fragment.length });
+    const repaired = await log.repair();
+    expect(await readFile(join(log.dir, repaired.quarantineFile!), 'utf8')).toBe(fragment);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 4 });
+  });
+
+  it('reads a log that is one long torn line with no newline at all', async () => {
+    const log = service();
+    await mkdir(log.dir, { recursive: true });
+    await writeFile(log.file, 'y'.repeat(70 * 1024));
+    expect(await log.status()).toMatchObject({ state: 'torn', lastSeq: 0, tornBytes: 70 * 1024 });
+    expect(await log.query(q({}))).toEqual({ entries: [], nextCursor: null, scannedLines: 0, skippedLines: 0 });
+  });
+});
+
+describe('audit file helpers', () => {
+  it('opens a missing file as null but reports any other failure', async () => {
+    expect(await openIfExists(join(dataDir, 'missing'))).toBeNull();
+    await writeFile(join(dataDir, 'plain'), 'x');
+    await expect(openIfExists(join(dataDir, 'plain', 'under-a-file'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('fsyncs a directory, and reports one it cannot open (not on Windows)', async () => {
+    await expect(syncDir(dataDir)).resolves.toBeUndefined();
+    if (process.platform !== 'win32') await expect(syncDir(join(dataDir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('writes all of a buffer at a position', async () => {
+    const path = join(dataDir, 'w');
+    await writeFile(path, 'abcdef');
+    const handle = await open(path, 'r+');
+    try {
+      await writeFully(handle, Buffer.from('XY'), 2);
+    } finally {
+      await handle.close();
+    }
+    expect(await readFile(path, 'utf8')).toBe('abXYef');
+  });
+
+  it('reads the tail of a clean, torn and single-line file', async () => {
+    const path = join(dataDir, 't');
+    const tailOf = async () => {
+      const handle = await open(path, 'r');
+      try {
+        return await readTail(handle);
+      } finally {
+        await handle.close();
+      }
+    };
+    await writeFile(path, 'one\ntwo\n');
+    expect(await tailOf()).toEqual({ size: 8, completeEnd: 8, fragment: Buffer.alloc(0), lastLine: { text: 'two', offset: 4 } });
+    await writeFile(path, 'one\ntwo\nthr');
+    expect(await tailOf()).toEqual({ size: 11, completeEnd: 8, fragment: Buffer.from('thr'), lastLine: { text: 'two', offset: 4 } });
+    await writeFile(path, 'one\n');
+    expect(await tailOf()).toEqual({ size: 4, completeEnd: 4, fragment: Buffer.alloc(0), lastLine: { text: 'one', offset: 0 } });
+    await writeFile(path, '');
+    expect(await tailOf()).toEqual({ size: 0, completeEnd: 0, fragment: Buffer.alloc(0), lastLine: null });
+  });
+
+  it('walks lines backward with their offsets, empty lines included', async () => {
+    const path = join(dataDir, 'b');
+    await writeFile(path, 'a\n\nccc\n');
+    const handle = await open(path, 'r');
+    const got: { text: string; offset: number }[] = [];
+    try {
+      for await (const line of readLinesBackward(handle, 7)) got.push(line);
+    } finally {
+      await handle.close();
+    }
+    expect(got).toEqual([
+      { text: 'ccc', offset: 3 },
+      { text: '', offset: 2 },
+      { text: 'a', offset: 0 },
+    ]);
+  });
+
+  it('walks lines forward with their offsets, and marks an unterminated last line', async () => {
+    const path = join(dataDir, 'f');
+    await writeFile(path, 'a\n\nccc\ndd');
+    const got = [];
+    for await (const line of readLinesForward(path)) got.push(line);
+    expect(got).toEqual([
+      { text: 'a', offset: 0, terminated: true },
+      { text: '', offset: 2, terminated: true },
+      { text: 'ccc', offset: 3, terminated: true },
+      { text: 'dd', offset: 7, terminated: false },
+    ]);
   });
 });
