@@ -7,6 +7,7 @@ import { AppError } from '@shared/errors';
 import { AuditLogService } from '../../../src/main/services/audit/audit-log.service';
 import { lineOf, sha256Hex } from '../../../src/main/services/audit/audit-format';
 import { buildEntry } from '../../../src/main/services/audit/audit-entry';
+import { CallTicketSink, requireTicketByPolicy } from '../../../src/main/services/audit/call-tickets';
 import { openIfExists, readLinesBackward, readLinesForward, readTail, syncDir, writeFully } from '../../../src/main/services/audit/audit-file';
 import { verifyFile } from '../../../src/main/services/audit/audit-verify';
 import { anchorAccount, anchorBreak } from '../../../src/main/services/audit/log-anchor';
@@ -329,6 +330,43 @@ describe('torn tail and repair', () => {
     await expect(log.append({ action: 'user.lookup', tenant })).rejects.toMatchObject({ code: 'conflict' });
     await expect(log.repair()).rejects.toMatchObject({ code: 'conflict' });
     expect(await log.verify()).toMatchObject({ ok: false, broken: { line: 2, reason: 'hash-mismatch' } });
+  });
+});
+
+describe('repair details', () => {
+  it('does nothing to a missing log', async () => {
+    const log = service();
+    expect(await log.repair()).toEqual({ kind: 'none' });
+    await expect(stat(log.file)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('records a completed entry without quarantine fields, right after the completed one', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    const second = await log.append({ action: 'user.search', tenant });
+    const raw = await readFile(log.file, 'utf8');
+    await writeFile(log.file, raw.slice(0, -1));
+    const lastLine = raw.slice(0, -1).split('\n').at(-1)!;
+    const repaired = await log.repair();
+    expect(repaired.kind).toBe('completed');
+    expect(repaired.entry?.details).toEqual({ kind: 'completed', fragmentBytes: Buffer.byteLength(lastLine), fragmentSha256: sha256Hex(lastLine), afterSeq: 1 });
+    expect(repaired.entry?.prevHash).toBe(second.hash);
+    expect(await readFile(log.file, 'utf8')).toBe(`${raw}${lineOf(repaired.entry!)}`);
+  });
+
+  it('keeps the quarantined fragment owner-only, and names it after the fragment', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    const raw = await readFile(log.file, 'utf8');
+    await appendFile(log.file, '{"frag');
+    const repaired = await log.repair();
+    expect(repaired.quarantineFile).toBe(`quarantine/torn-after-seq-1-${sha256Hex('{"frag').slice(0, 12)}.fragment`);
+    if (process.platform !== 'win32') {
+      expect((await stat(join(log.dir, repaired.quarantineFile!))).mode & 0o777).toBe(0o600);
+      expect((await stat(join(log.dir, 'quarantine'))).mode & 0o777).toBe(0o700);
+    }
+    // The fragment is gone from the log, and the recovery entry follows the last whole one.
+    expect(await readFile(log.file, 'utf8')).toBe(`${raw}${lineOf(repaired.entry!)}`);
   });
 });
 
@@ -700,5 +738,52 @@ describe('audit file helpers', () => {
       { text: 'ccc', offset: 3, terminated: true },
       { text: 'dd', offset: 7, terminated: false },
     ]);
+  });
+});
+
+describe('CallTicketSink and the ticket policy', () => {
+  it('carries the ticket of a verification onto every entry that names it, and nothing else', async () => {
+    const log = service();
+    const sink = new CallTicketSink(log, 'verificationId');
+    sink.set('ver-1', 'INC-1');
+    sink.set('ver-2', undefined);
+    sink.set('ver-3', '');
+    await sink.append({ action: 'verification.start', tenant, details: { verificationId: 'ver-1', method: 'sms-otp' } });
+    await sink.append({ action: 'verification.start', tenant, details: { verificationId: 'ver-2' } });
+    await sink.append({ action: 'verification.start', tenant, details: { verificationId: 'ver-3' } });
+    await sink.append({ action: 'verification.start', tenant, details: { enrollmentId: 'ver-1' } });
+    await sink.append({ action: 'verification.start', tenant, details: { verificationId: 1 } });
+    await sink.append({ action: 'user.lookup', tenant });
+    expect((await entries(log)).map((e) => e.details)).toEqual([
+      { verificationId: 'ver-1', method: 'sms-otp', ticket: 'INC-1' },
+      { verificationId: 'ver-2' },
+      { verificationId: 'ver-3' },
+      { enrollmentId: 'ver-1' },
+      { verificationId: 1 },
+      {},
+    ]);
+    // It asks the log it wraps whether it can write.
+    await appendFile(log.file, '{"torn');
+    await expect(sink.assertWritable()).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('refuses a call without a ticket only when the policy asks for one, saying where to enter it', () => {
+    const policy = (requireTicket: boolean) => ({ requireTicket }) as Parameters<typeof requireTicketByPolicy>[0];
+    expect(() => requireTicketByPolicy(policy(false), undefined)).not.toThrow();
+    expect(() => requireTicketByPolicy(policy(true), 'INC-1')).not.toThrow();
+    const error = (() => {
+      try {
+        requireTicketByPolicy(policy(true), '');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({
+      code: 'validation',
+      message: 'This tenant asks for the ticket of every call: enter it in “Ticket for this call” first.',
+      issues: [{ path: 'ticket', code: 'required', message: 'Enter the ticket reference of this call (such as INC-1234)' }],
+    });
   });
 });
