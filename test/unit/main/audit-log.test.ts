@@ -63,6 +63,38 @@ describe('AuditLogService.append', () => {
     expect(events).toEqual(['fsync', 'resolved']);
   });
 
+  it('fsyncs the folder as well when an append creates the log, so the new file survives a power cut', async () => {
+    await writeFile(join(dataDir, 'probe'), '');
+    const probe = await open(join(dataDir, 'probe'), 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const realSync = proto.sync;
+    let syncs = 0;
+    const observed = vi.spyOn(proto, 'sync').mockImplementation(function (this: unknown) {
+      syncs += 1;
+      return realSync.call(this);
+    });
+    const log = service();
+    try {
+      await log.append({ action: 'user.lookup', tenant });
+      expect(syncs).toBe(2);
+      await log.append({ action: 'user.lookup', tenant });
+      expect(syncs).toBe(3);
+    } finally {
+      observed.mockRestore();
+    }
+  });
+
+  it('waits for another process\'s lock for at least 2 s before calling it abandoned, whatever it is told', async () => {
+    const log = new AuditLogService({ dataDir, lockStaleMs: 100 });
+    await log.append({ action: 'user.lookup', tenant });
+    // A lock left by a process that died just now (proper-lockfile's `<file>.lock` folder).
+    await mkdir(`${log.file}.lock`);
+    const started = Date.now();
+    await log.append({ action: 'user.lookup', tenant });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+  });
+
   it('continues the chain across restarts', async () => {
     const first = service();
     await first.append({ action: 'user.lookup', tenant });
