@@ -408,6 +408,9 @@ describe('sanitizeDetails bounds', () => {
     const { details } = sanitizeDetails({ t: true, f: false, n: 0, neg: -1.5, nul: null, bare, bad: new Date('nope'), sym: Symbol('s') });
     expect(details).toEqual({ t: true, f: false, n: 0, neg: -1.5, nul: null, bare: { reason: 'r' }, bad: null });
     expect(sanitizeDetails(undefined)).toEqual({ details: {}, redacted: [] });
+    // Details that are not a plain object at all are recorded as none.
+    expect(sanitizeDetails(['a', 'b'] as unknown as Record<string, unknown>)).toEqual({ details: {}, redacted: [] });
+    expect(sanitizeDetails(new Map([['a', 1]]) as unknown as Record<string, unknown>)).toEqual({ details: {}, redacted: [] });
     expect(sanitizeDetails({ m: new Map([['a', 1]]), b: Buffer.from('x') }).details).toEqual({ m: '[unsupported]', b: '[unsupported]' });
   });
 });
