@@ -386,6 +386,18 @@ describe('repair details', () => {
     expect(await readFile(log.file, 'utf8')).toBe(`${raw}${lineOf(repaired.entry!)}`);
   });
 
+  it('repairs a second torn tail into the quarantine folder the first one made', async () => {
+    const log = service();
+    await log.append({ action: 'user.lookup', tenant });
+    await appendFile(log.file, '{"first');
+    const one = await log.repair();
+    await appendFile(log.file, '{"second');
+    const two = await log.repair();
+    expect(two).toMatchObject({ kind: 'quarantined', entry: { seq: 3, details: { afterSeq: 2 } } });
+    expect((await readdir(join(log.dir, 'quarantine'))).sort()).toEqual([one.quarantineFile, two.quarantineFile].map((f) => f!.slice('quarantine/'.length)).sort());
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 3, recoveries: 2 });
+  });
+
   it('keeps the quarantined fragment owner-only, and names it after the fragment', async () => {
     const log = service();
     await log.append({ action: 'user.lookup', tenant });
