@@ -548,6 +548,10 @@ describe('verifyFile details', () => {
     const part = join(dataDir, 'part.jsonl');
     await writeFile(part, `not json\n${lines[1]}\n`);
     expect(await verifyFile(part, { slice: true })).toMatchObject({ ok: false, entries: 0, broken: { line: 1, reason: 'bad-json' } });
+    // Without `slice` the first line is not anchored on: a log missing its first entry is broken there.
+    await writeFile(part, `${lines[1]}\n${lines[2]}\n`);
+    expect(await verifyFile(part)).toMatchObject({ ok: false, entries: 0, broken: { line: 1, seq: 2, reason: 'seq-gap' } });
+    expect(await verifyFile(part, { slice: true })).toMatchObject({ ok: true, entries: 2, slice: { firstSeq: 2, anchorHash: (JSON.parse(lines[0]) as AuditEntry).hash } });
     // The second line of a slice must continue the first: it is not re-anchored.
     await writeFile(part, `${lines[0]}\n${lines[2]}\n`);
     expect(await verifyFile(part, { slice: true })).toMatchObject({ ok: false, entries: 1, broken: { line: 2, reason: 'seq-gap' } });
