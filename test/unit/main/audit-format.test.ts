@@ -416,6 +416,10 @@ describe('sanitizeDetails bounds', () => {
 });
 
 describe('auditErrorOf edge cases', () => {
+  it('records a message on one line, whatever whitespace it had', () => {
+    expect(auditErrorOf(new AppError('validation', 'Check the id.\n\nThen  try\tagain.')).message).toBe('Check the id. Then try again.');
+  });
+
   it('keeps a bare error code, cleans its message, and caps the message at 500 characters', () => {
     expect(auditErrorOf({ code: 'not-found' })).toEqual({ code: 'not-found' });
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
