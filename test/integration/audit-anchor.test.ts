@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/main/services/container';
-import { anchorAccount } from '../../src/main/services/audit/log-anchor';
+import { anchorAccount, keychainAnchor } from '../../src/main/services/audit/log-anchor';
 import { createKeychain } from '../../src/main/services/platform/keychain';
 import { openTestHome, runCli, testKeychainService } from '../support/cli-home';
 
@@ -82,5 +82,83 @@ describe('solo audit log anchor', () => {
     expect(verified.stdout).toMatch(/rewritten/);
     for (const account of await createKeychain(`${service}-forger.audit-anchor`).list()) await createKeychain(`${service}-forger.audit-anchor`).delete(account);
     await rm(other, { recursive: true, force: true });
+  });
+});
+
+describe('the anchor kept in the keychain', () => {
+  const account = () => anchorAccount(logFile());
+  const entriesOnDisk = async () => (await readFile(logFile(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { seq: number; hash: string });
+  const stored = async () => JSON.parse((await anchorKeychain.get(account())) ?? 'null') as unknown;
+
+  it('stores exactly its version, seq and hash', async () => {
+    const last = (await entriesOnDisk()).at(-1)!;
+    expect(await anchorKeychain.get(account())).toBe(JSON.stringify({ v: 1, seq: 10, hash: last.hash }));
+  });
+
+  it('ignores an anchor it cannot read, and starts a new one at the next append', async () => {
+    for (const text of ['not json', JSON.stringify({ v: 2, seq: 10, hash: 'a'.repeat(64) }), JSON.stringify({ v: 1, seq: -1, hash: 'a'.repeat(64) }), JSON.stringify({ v: 1, seq: 10, hash: 'A'.repeat(64) }), JSON.stringify({ v: 1, seq: 10, hash: 'a'.repeat(63) }), JSON.stringify({ v: 1, seq: 1.5, hash: 'a'.repeat(64) }), JSON.stringify({ v: 1, seq: 10, hash: `x${'a'.repeat(64)}` }), JSON.stringify({ v: 1, seq: 10, hash: `${'a'.repeat(64)}x` })]) {
+      await anchorKeychain.set(account(), text);
+      expect(await keychainAnchor(anchorKeychain, logFile()).read()).toBeNull();
+      expect((await services.audit.verify()).ok).toBe(true);
+    }
+    const entry = await services.audit.append({ action: 'user.lookup', details: {} });
+    expect(await stored()).toEqual({ v: 1, seq: 11, hash: entry.hash });
+  });
+
+  it('reads no anchor for a log that never had one', async () => {
+    expect(await keychainAnchor(anchorKeychain, join(home, 'elsewhere.jsonl')).read()).toBeNull();
+  });
+
+  it('stays behind after a missed write until verify proves the chain through it, then catches up', async () => {
+    const lines = await entriesOnDisk();
+    await anchorKeychain.set(account(), JSON.stringify({ v: 1, seq: 5, hash: lines[4].hash }));
+    // An append across the gap cannot check the link: the anchor does not move.
+    await services.audit.append({ action: 'user.lookup', details: {} });
+    expect(await stored()).toMatchObject({ seq: 5 });
+    expect((await services.audit.status()).state).toBe('ok');
+    const verified = await services.audit.verify();
+    expect(verified).toMatchObject({ ok: true, entries: 11 });
+    const last = (await entriesOnDisk()).at(-1)!;
+    expect(await stored()).toEqual({ v: 1, seq: 11, hash: last.hash });
+    // And appends follow it again.
+    const next = await services.audit.append({ action: 'user.lookup', details: {} });
+    expect(await stored()).toEqual({ v: 1, seq: 12, hash: next.hash });
+  });
+
+  it('does not follow an append that does not chain to the anchored entry', async () => {
+    const anchor = keychainAnchor(anchorKeychain, logFile());
+    const before = await anchor.read();
+    await anchor.advance({ seq: 11, hash: 'b'.repeat(64) }, 'c'.repeat(64));
+    expect(await anchor.read()).toEqual(before);
+    await anchor.advance({ seq: 12, hash: 'b'.repeat(64) }, before!.hash);
+    expect(await anchor.read()).toEqual(before);
+    await anchor.advance({ seq: 11, hash: 'b'.repeat(64) }, before!.hash);
+    expect(await anchor.read()).toEqual({ seq: 11, hash: 'b'.repeat(64) });
+  });
+
+  it('names a rewritten entry at the anchored seq in status and verify', async () => {
+    await anchorKeychain.set(account(), JSON.stringify({ v: 1, seq: 10, hash: 'd'.repeat(64) }));
+    const status = await services.audit.status();
+    expect(status).toMatchObject({ state: 'truncated', lastSeq: 10 });
+    expect(status.message).toContain('The entry at seq 10 is not the one anchored');
+    const verified = await services.audit.verify();
+    expect(verified).toMatchObject({ ok: false, entries: 9, broken: { line: 10, seq: 10, reason: 'rewritten' } });
+    // A rewritten log is never caught up to.
+    expect(await stored()).toMatchObject({ seq: 10, hash: 'd'.repeat(64) });
+  });
+
+  it('reports a deleted log as truncated in status, with the anchored seq', async () => {
+    await rm(logFile());
+    const status = await services.audit.status();
+    expect(status).toMatchObject({ state: 'truncated', lastSeq: 0 });
+    expect(status.message).toMatch(/^The audit log is empty, but it had been written up to seq 10/);
+    expect(await services.audit.verify()).toMatchObject({ ok: false, entries: 0, broken: { reason: 'truncated', line: 1 } });
+  });
+
+  it('reports a log cut short in status and verify with the entries that remain', async () => {
+    const raw = (await readFile(logFile(), 'utf8')).split('\n');
+    await writeFile(logFile(), `${raw.slice(0, 4).join('\n')}\n`);
+    expect(await services.audit.status()).toMatchObject({ state: 'truncated', lastSeq: 4 });
+    expect(await services.audit.verify()).toMatchObject({ ok: false, entries: 4, broken: { reason: 'truncated', line: 5, seq: 5 } });
   });
 });

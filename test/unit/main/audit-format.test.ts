@@ -7,14 +7,20 @@ import {
   GENESIS_HEAD,
   auditErrorOf,
   canonicalJson,
+  checkEntryText,
   checkLine,
+  cleanString,
   hashOf,
   isSecretKey,
+  isSecretValue,
   lineOf,
   sanitizeDetails,
   seal,
+  seqOf,
+  sha256Hex,
   type UnsealedEntry,
 } from '../../../src/main/services/audit/audit-format';
+import { buildEntry } from '../../../src/main/services/audit/audit-entry';
 
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -214,5 +220,268 @@ describe('auditErrorOf', () => {
   it('blanks a token-shaped word even in an AppError message', () => {
     const info = auditErrorOf(new AppError('expired', 'Token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.sig expired'));
     expect(info.message).toBe('Token [redacted] expired');
+  });
+});
+
+describe('canonical form edge cases', () => {
+  it('refuses a value with no JSON form, saying so', () => {
+    expect(() => canonicalJson(undefined)).toThrow(new TypeError('Only JSON values can be canonicalised'));
+    expect(() => canonicalJson(() => 1)).toThrow(/Only JSON values/);
+  });
+
+  it('hashes bytes and text alike, as lowercase hex SHA-256', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(Buffer.from('abc'))).toBe(sha256Hex('abc'));
+  });
+
+  it('starts a fresh chain before seq 1 at the genesis hash', () => {
+    expect(GENESIS_HEAD).toEqual({ seq: 0, hash: AUDIT_GENESIS_HASH });
+  });
+});
+
+describe('checkEntryText and checkLine messages', () => {
+  const first = seal(unsealed(1, AUDIT_GENESIS_HASH));
+  const text = (e: AuditEntry) => lineOf(e).slice(0, -1);
+
+  it('names the JSON, the field and the seq of a line that is not an entry', () => {
+    const bad = checkEntryText('{"seq":', 3);
+    expect(bad).toEqual({ ok: false, broken: { line: 3, seq: null, reason: 'bad-json', message: 'Line 3 is not valid JSON.' } });
+    const noTs = JSON.parse(text(first)) as Record<string, unknown>;
+    delete noTs.ts;
+    const shape = checkEntryText(canonicalJson(noTs), 4);
+    expect(shape).toEqual({ ok: false, broken: { line: 4, seq: 1, reason: 'bad-entry', message: 'Line 4 is not an audit entry (field ts).' } });
+    // A nested field is named by its path; a non-object has no field to name.
+    const nested = checkEntryText(canonicalJson({ ...noTs, ts: first.ts, actor: { osUser: 5, agentName: null } }), 5);
+    expect(!nested.ok && nested.broken.message).toBe('Line 5 is not an audit entry (field actor.osUser).');
+    const notObject = checkEntryText('[1,2]', 6);
+    expect(notObject).toEqual({ ok: false, broken: { line: 6, seq: null, reason: 'bad-entry', message: 'Line 6 is not an audit entry.' } });
+  });
+
+  it('says a re-formatted line was edited and a changed one no longer matches its hash', () => {
+    const spaced = checkEntryText(JSON.stringify(JSON.parse(text(first)), null, 1), 2);
+    expect(spaced).toEqual({
+      ok: false,
+      broken: { line: 2, seq: 1, reason: 'not-canonical', message: 'Line 2 (seq 1) is not in the form Authdesk writes: it was edited.' },
+    });
+    const changed = checkEntryText(text(first).replace('caller asked', 'caller asket'), 2);
+    expect(changed).toEqual({
+      ok: false,
+      broken: { line: 2, seq: 1, reason: 'hash-mismatch', message: 'Line 2 (seq 1) does not match its hash: its content was changed.' },
+    });
+    expect(checkEntryText(text(first), 1)).toEqual({ ok: true, entry: first });
+  });
+
+  it('counts the entries missing before a seq gap, and names repeats and reordering', () => {
+    const fourth = seal(unsealed(4, first.hash));
+    const many = checkLine(text(fourth), 2, { seq: 1, hash: first.hash });
+    expect(many).toEqual({
+      ok: false,
+      broken: { line: 2, seq: 4, reason: 'seq-gap', message: 'Line 2 has seq 4 but seq 2 was expected: 2 entries are missing before it.' },
+    });
+    const one = checkLine(text(seal(unsealed(3, first.hash))), 2, { seq: 1, hash: first.hash });
+    expect(!one.ok && one.broken.message).toBe('Line 2 has seq 3 but seq 2 was expected: 1 entry is missing before it.');
+    const repeated = checkLine(text(first), 2, { seq: 1, hash: first.hash });
+    expect(repeated).toEqual({
+      ok: false,
+      broken: { line: 2, seq: 1, reason: 'seq-gap', message: 'Line 2 has seq 1 but seq 2 was expected: entries were repeated or reordered.' },
+    });
+    const replaced = checkLine(text(seal(unsealed(2, 'b'.repeat(64)))), 2, { seq: 1, hash: first.hash });
+    expect(replaced).toEqual({
+      ok: false,
+      broken: { line: 2, seq: 2, reason: 'prev-mismatch', message: 'Line 2 (seq 2) does not chain to the entry before it: an entry was replaced.' },
+    });
+  });
+
+  it('reads the seq a damaged line claims only when it is an integer', () => {
+    expect(seqOf({ seq: 7 })).toBe(7);
+    expect(seqOf({ seq: 7.5 })).toBeNull();
+    expect(seqOf({ seq: '7' })).toBeNull();
+    expect(seqOf({})).toBeNull();
+    expect(seqOf(null)).toBeNull();
+    expect(seqOf(7)).toBeNull();
+  });
+});
+
+describe('credential words', () => {
+  it('treats every credential word as secret, alone and inside a compound key', () => {
+    const words = ['token', 'tokens', 'secret', 'secrets', 'password', 'passwd', 'passcode', 'pin', 'otp', 'otpauth', 'totp', 'hotp', 'code', 'codes', 'cookie', 'cookies', 'authorization', 'bearer', 'jwt', 'apikey', 'privatekey'];
+    for (const w of words) {
+      expect([w, isSecretKey(w)]).toEqual([w, true]);
+      expect([`user_${w}`, isSecretKey(`user_${w}`)]).toEqual([`user_${w}`, true]);
+    }
+    // Two words that together name a credential.
+    expect(['api_key', 'apiKey', 'private-key', 'PrivateKey'].map(isSecretKey)).toEqual([true, true, true, true]);
+    expect(['api', 'key', 'private', 'keyApi'].map(isSecretKey)).toEqual([false, false, false, false]);
+  });
+
+  it('splits acronyms from the word after them', () => {
+    // "JWTValue" is "jwt value", "OTPSent" is "otp sent": without the split they read as one unknown word.
+    expect(['JWTValue', 'OTPSent', 'userOTP', 'x1Token'].map(isSecretKey)).toEqual([true, true, true, true]);
+    expect(['HTTPStatus', 'URLPath'].map(isSecretKey)).toEqual([false, false]);
+  });
+
+  it('keeps the public names that contain a credential word', () => {
+    expect(['actionCode', 'errorCode', 'countryCode', 'statusCode', 'status_code', 'COUNTRY_CODE'].map(isSecretKey)).toEqual(Array(6).fill(false));
+    expect(['actionCodes', 'otherCode'].map(isSecretKey)).toEqual([true, true]);
+  });
+
+  it('recognises a JWT or an otpauth URI as a whole value only', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
+    expect(isSecretValue(jwt)).toBe(true);
+    expect(isSecretValue(`  ${jwt}\n`)).toBe(true);
+    expect(isSecretValue('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.')).toBe(true);
+    expect(isSecretValue(`see ${jwt}`)).toBe(false);
+    expect(isSecretValue(`${jwt} and more`)).toBe(false);
+    expect(isSecretValue('eyJab.c.d')).toBe(false);
+    expect(isSecretValue('eyJabcde.c.d')).toBe(true);
+    expect(isSecretValue('eyJabcde..d')).toBe(false);
+    expect(isSecretValue('eyJabcde.c')).toBe(false);
+    expect(isSecretValue('eyJab!de.c.d')).toBe(false);
+    expect(isSecretValue('eyJabcde.c!.d')).toBe(false);
+    expect(isSecretValue('eyJabcde.c.d!')).toBe(false);
+    expect(isSecretValue('eyJa_c-e.c_-.d_-')).toBe(true);
+    expect(isSecretValue('OTPAUTH://totp/x')).toBe(true);
+    expect(isSecretValue('  otpauth://hotp/x')).toBe(true);
+    expect(isSecretValue('see otpauth://totp/x')).toBe(false);
+    expect(isSecretValue('otpauth:/totp')).toBe(false);
+  });
+});
+
+describe('cleanString', () => {
+  it('keeps a string of exactly the cap, and cuts a longer one to the cap with an ellipsis', () => {
+    expect(cleanString('abcde', 5)).toBe('abcde');
+    expect(cleanString('abcdef', 5)).toBe('abcd…');
+    expect(cleanString('x'.repeat(1000))).toBe('x'.repeat(1000));
+    expect(cleanString('x'.repeat(1001))).toBe(`${'x'.repeat(999)}…`);
+  });
+
+  it('replaces lone surrogates of either half and keeps pairs', () => {
+    expect(cleanString('a\uD800b')).toBe('a\uFFFDb');
+    expect(cleanString('a\uDC00b')).toBe('a\uFFFDb');
+    expect(cleanString('a\uD800')).toBe('a\uFFFD');
+    expect(cleanString('\uDC00a')).toBe('\uFFFDa');
+    expect(cleanString('a\uD83D\uDE00b')).toBe('a\uD83D\uDE00b');
+    expect(cleanString('\uDC00\uD800')).toBe('\uFFFD\uFFFD');
+  });
+});
+
+describe('sanitizeDetails bounds', () => {
+  it('records the full path of a value redacted inside arrays and objects', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
+    const { details, redacted } = sanitizeDetails({ notes: ['ok', jwt, { token: 'x', note: jwt }], top: jwt });
+    expect(details).toEqual({ notes: ['ok', null, {}] });
+    expect(redacted).toEqual(['notes.1', 'notes.2.token', 'notes.2.note', 'top']);
+  });
+
+  it('does not record a credential key whose value is undefined', () => {
+    expect(sanitizeDetails({ token: undefined, reason: 'r' })).toEqual({ details: { reason: 'r' }, redacted: [] });
+  });
+
+  it('cuts depth at four levels and lists at 100 items, saying how many were left out', () => {
+    const { details } = sanitizeDetails({ a: { b: { c: { d: 1 } } }, w: { x: { y: { z: { q: 1 } } } }, list: [[[['deep']]]] });
+    expect(details.a).toEqual({ b: { c: { d: 1 } } });
+    expect(details.w).toEqual({ x: { y: { z: '[too deep]' } } });
+    expect(details.list).toEqual([[['[too deep]']]]);
+    const exact = sanitizeDetails({ many: Array.from({ length: 100 }, (_, i) => i) }).details.many as unknown[];
+    expect(exact).toHaveLength(100);
+    expect(exact.at(-1)).toBe(99);
+    const over = sanitizeDetails({ many: Array.from({ length: 103 }, (_, i) => i) }).details.many as unknown[];
+    expect(over).toHaveLength(101);
+    expect(over.at(-2)).toBe(99);
+    expect(over.at(-1)).toBe('[3 more]');
+    expect(sanitizeDetails({ list: [undefined, () => 1, 2] }).details.list).toEqual([null, null, 2]);
+  });
+
+  it('keeps the first 100 keys of an object, and caps key names at 100 characters', () => {
+    const wide = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`k${i}`, i]));
+    const { details } = sanitizeDetails(wide);
+    expect(Object.keys(details)).toHaveLength(100);
+    expect(details.k99).toBe(99);
+    expect('k100' in details).toBe(false);
+    const long = sanitizeDetails({ ['n'.repeat(150)]: 1 }).details;
+    expect(Object.keys(long)).toEqual([`${'n'.repeat(99)}…`]);
+  });
+
+  it('keeps plain values as they are and copies objects without a prototype', () => {
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.reason = 'r';
+    const { details } = sanitizeDetails({ t: true, f: false, n: 0, neg: -1.5, nul: null, bare, bad: new Date('nope'), sym: Symbol('s') });
+    expect(details).toEqual({ t: true, f: false, n: 0, neg: -1.5, nul: null, bare: { reason: 'r' }, bad: null });
+    expect(sanitizeDetails(undefined)).toEqual({ details: {}, redacted: [] });
+    // Details that are not a plain object at all are recorded as none.
+    expect(sanitizeDetails(['a', 'b'] as unknown as Record<string, unknown>)).toEqual({ details: {}, redacted: [] });
+    expect(sanitizeDetails(new Map([['a', 1]]) as unknown as Record<string, unknown>)).toEqual({ details: {}, redacted: [] });
+    expect(sanitizeDetails({ m: new Map([['a', 1]]), b: Buffer.from('x') }).details).toEqual({ m: '[unsupported]', b: '[unsupported]' });
+  });
+});
+
+describe('auditErrorOf edge cases', () => {
+  it('records a message on one line, whatever whitespace it had', () => {
+    expect(auditErrorOf(new AppError('validation', 'Check the id.\n\nThen  try\tagain.')).message).toBe('Check the id. Then try again.');
+  });
+
+  it('keeps a bare error code, cleans its message, and caps the message at 500 characters', () => {
+    expect(auditErrorOf({ code: 'not-found' })).toEqual({ code: 'not-found' });
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
+    expect(auditErrorOf({ code: 'expired', message: `token ${jwt} expired` })).toEqual({ code: 'expired', message: 'token [redacted] expired' });
+    expect(auditErrorOf({ code: 'made-up', message: 'x' })).toEqual({ code: 'internal' });
+    expect(auditErrorOf('a string')).toEqual({ code: 'internal' });
+    const long = auditErrorOf(new AppError('validation', 'w '.repeat(400)));
+    expect(long.message).toHaveLength(500);
+    expect(long.message?.endsWith('…')).toBe(true);
+  });
+});
+
+describe('buildEntry', () => {
+  const stamp = { ts: '2026-01-02T03:04:05.000Z', actor: { osUser: 'alice', agentName: null } };
+  const head = { seq: 4, hash: 'c'.repeat(64) };
+
+  it('chains to the head and leaves out the optional parts a plain success does not have', () => {
+    const entry = buildEntry({ action: 'user.lookup' }, head, stamp);
+    expect(entry).toEqual({
+      v: 1,
+      seq: 5,
+      ts: stamp.ts,
+      actor: stamp.actor,
+      action: 'user.lookup',
+      tenant: null,
+      subject: {},
+      details: {},
+      outcome: 'ok',
+      prevHash: head.hash,
+      hash: hashOf(entry),
+    });
+    expect(Object.keys(entry)).not.toContain('error');
+    expect(Object.keys(entry)).not.toContain('verification');
+    expect(Object.keys(entry)).not.toContain('redacted');
+  });
+
+  it('keeps the tenant, subject, error, verification and redacted names, capped', () => {
+    const verification = { id: 'ver-1', method: 'email-otp', expiresAt: '2026-01-02T03:14:05.000Z' };
+    const entry = buildEntry(
+      {
+        action: 'authenticator.remove',
+        tenant: { id: 'i'.repeat(250), name: 'n'.repeat(250) },
+        subject: { userId: 'u'.repeat(600) },
+        details: { token: 'x', reason: 'r' },
+        error: new AppError('not-found', 'No such authenticator.'),
+        verification,
+      },
+      head,
+      stamp,
+    );
+    expect(entry.tenant).toEqual({ id: `${'i'.repeat(199)}…`, name: `${'n'.repeat(199)}…` });
+    expect(entry.subject).toEqual({ userId: `${'u'.repeat(499)}…` });
+    expect(entry.outcome).toBe('error');
+    expect(entry.error).toEqual({ code: 'not-found', message: 'No such authenticator.' });
+    expect(entry.verification).toEqual(verification);
+    expect(entry.redacted).toEqual(['token']);
+    expect(entry.details).toEqual({ reason: 'r' });
+    // An error that is not an AppError is still an error outcome, recorded as internal.
+    expect(buildEntry({ action: 'user.lookup', error: new Error('boom') }, head, stamp)).toMatchObject({ outcome: 'error', error: { code: 'internal' } });
+  });
+
+  it('refuses to build an entry the reader would reject', () => {
+    expect(() => buildEntry({ action: 'user.lookup' }, head, { ...stamp, ts: 'yesterday' })).toThrow();
   });
 });
