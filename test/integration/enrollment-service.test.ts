@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP, URI } from 'otpauth';
@@ -714,5 +714,94 @@ describe("what an enrolled user's link or window reports back", () => {
     const cancelled = await ok<EnrollmentView>('enrollment:cancel', { enrollmentId: view.id });
     expect(cancelled).toMatchObject({ status: 'failed', failure: 'The user finished without adding an authenticator.' });
     expect((await auditEntries()).some((e) => e.action === 'enrollment.cancel')).toBe(false);
+  });
+});
+
+/** Leaves the audit log as a crash during an append would: nothing more is recorded until it is repaired. */
+const tearAuditLog = () => appendFile(join(dataDir, 'audit', 'audit.jsonl'), '{"action":"enrollment.comp');
+const UNRECORDED = 'The enrollment happened, but the audit log could not record it. Check the disk and the data folder.';
+
+describe('an audit log that cannot record', () => {
+  it('opens nothing: no track call, no window', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    await tearAuditLog();
+    expect(await call('enrollment:start', { userId, mode: 'prebuilt-window' })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/audit repair/) as unknown } });
+    expect(host.opened).toHaveLength(0);
+    expect(emulator.store.listActions(userId)).toEqual([]);
+  });
+
+  it('still completes an enrollment that happened, saying it went unrecorded (window and link)', async () => {
+    await build();
+    const windowUser = await offlineVerifiedUser();
+    const inWindow = await ok<EnrollmentView>('enrollment:start', { userId: windowUser, mode: 'prebuilt-window' });
+    const win = host.last();
+    const { token: accessToken } = await enrollTotp(new URL(win.url).searchParams.get('token')!);
+    const linkUser = await offlineVerifiedUser();
+    const byLink = await ok<EnrollmentView>('enrollment:start', { userId: linkUser, mode: 'link' });
+    await enrollTotp(new URL(byLink.link!).searchParams.get('token')!);
+    await tearAuditLog();
+    win.onRedirect!(accessToken);
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: inWindow.id })).status).toBe('completed');
+    expect(await ok<EnrollmentView>('enrollment:check', { enrollmentId: inWindow.id })).toMatchObject({ failure: UNRECORDED, added: [{ method: 'AUTHENTICATOR_APP' }] });
+    expect(await ok<EnrollmentView>('enrollment:check', { enrollmentId: byLink.id })).toMatchObject({ status: 'completed', failure: UNRECORDED, added: [{ method: 'AUTHENTICATOR_APP' }] });
+  });
+});
+
+describe('an enrollment cancelled while the tenant is being asked', () => {
+  it('stays cancelled, window or link: the answer that comes back later completes nothing', async () => {
+    await build();
+    const { service } = clockedService();
+    const windowUser = await offlineVerifiedUser();
+    const inWindow = await service.start(windowUser, 'prebuilt-window');
+    const win = host.last();
+    const { token: accessToken } = await enrollTotp(new URL(win.url).searchParams.get('token')!);
+    const linkUser = await offlineVerifiedUser();
+    const byLink = await service.start(linkUser, 'link');
+    await enrollTotp(new URL(byLink.link!).searchParams.get('token')!);
+    emulator.setFaults({ latencyMs: 300 });
+    try {
+      win.onRedirect!(accessToken);
+      const polling = service.check(byLink.id);
+      await service.cancel(inWindow.id);
+      await service.cancel(byLink.id);
+      await polling;
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      emulator.setFaults({ latencyMs: 0 });
+    }
+    expect((await service.check(inWindow.id)).status).toBe('cancelled');
+    expect((await service.check(byLink.id)).status).toBe('cancelled');
+    const actions = (await auditEntries()).map((e) => e.action);
+    expect(actions.filter((a) => a === 'enrollment.complete' || a === 'enrollment.fail')).toEqual([]);
+  });
+
+  it('completes a link once when two polls find the new authenticator together', async () => {
+    await build();
+    const { service } = clockedService({ minPollGapMs: 0 });
+    const view = await service.start(await offlineVerifiedUser(), 'link');
+    await enrollTotp(new URL(view.link!).searchParams.get('token')!);
+    const both = await Promise.all([service.check(view.id), service.check(view.id)]);
+    // The poll that found it second answers from before the first one's record was written.
+    expect(both.map((v) => v.status).sort()).toEqual(['completed', 'open']);
+    expect((await service.check(view.id)).status).toBe('completed');
+    expect((await auditEntries()).filter((e) => e.action === 'enrollment.complete')).toHaveLength(1);
+  });
+});
+
+describe('a tenant that asks for the ticket of every call', () => {
+  it('opens nothing without one, and carries it on the enrollment entries', async () => {
+    await build();
+    await services.settings.update({ tenantPolicies: { local: { requireTicket: true } } });
+    const userId = freshUser();
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.', ticket: 'INC-1234' });
+    expect(await call('enrollment:start', { userId, mode: 'link' })).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(/ticket/) as unknown } });
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link', ticket: 'INC-1234' });
+    await ok('enrollment:cancel', { enrollmentId: view.id });
+    const mine = (await auditEntries()).filter((e) => e.details.enrollmentId === view.id);
+    expect(mine.map((e) => [e.action, e.details.ticket])).toEqual([
+      ['enrollment.link-create', 'INC-1234'],
+      ['enrollment.cancel', 'INC-1234'],
+    ]);
   });
 });
