@@ -805,3 +805,19 @@ describe('a tenant that asks for the ticket of every call', () => {
     ]);
   });
 });
+
+describe('a window that reports back after its enrollment ended', () => {
+  it('is not even checked with the tenant', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'prebuilt-window' });
+    const win = host.last();
+    await ok('enrollment:cancel', { enrollmentId: view.id });
+    const requests = emulator.faults.stats.requests;
+    win.onRedirect!(new URL(win.url).searchParams.get('token'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(emulator.faults.stats.requests).toBe(requests);
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('cancelled');
+    expect((await auditEntries()).map((e) => e.action)).toEqual(['verification.offline', 'enrollment.launch', 'enrollment.cancel']);
+  });
+});
