@@ -137,6 +137,13 @@ describe('enrollment needs a verified caller', () => {
     expect(options.modes['guided-window']).toMatchObject({ available: false, reason: expect.stringMatching(/verified caller/) as unknown });
     expect(await call('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(host.opened).toHaveLength(0);
+    // Refused at the track call itself: recorded with the action it would have tracked.
+    expect((await auditEntries()).at(-1)).toMatchObject({
+      action: 'enrollment.launch',
+      outcome: 'error',
+      error: { code: 'forbidden' },
+      details: { mode: 'guided-window', actionCode: 'authdesk-enroll', idempotencyKey: expect.any(String) as unknown, firstEnrollment: false },
+    });
   });
 });
 
@@ -819,5 +826,39 @@ describe('a window that reports back after its enrollment ended', () => {
     expect(emulator.faults.stats.requests).toBe(requests);
     expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('cancelled');
     expect((await auditEntries()).map((e) => e.action)).toEqual(['verification.offline', 'enrollment.launch', 'enrollment.cancel']);
+  });
+});
+
+describe('what the guided page and the tenant answer back', () => {
+  it('tells the page why its result was refused, and records the method the tenant says was verified', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'guided-window' });
+    const win = host.last();
+    const refusal = await thrown(() => win.bridge!.complete({ method: 'AUTHENTICATOR_APP', token: 'not-a-token' }));
+    expect(refusal).toMatchObject({ code: 'conflict', message: 'The token that came back belongs to another user or action; nothing is accepted from it.' });
+    expect(await thrown(() => win.bridge!.complete({ method: 'HACK', token: 'x' }))).toMatchObject({ code: 'validation', message: expect.stringMatching(/unexpected result.*start again/) as unknown });
+    const { token } = await enrollTotp((win.bridge!.session() as GuidedSession).token);
+    await win.bridge!.complete({ method: 'AUTHENTICATOR_APP', token });
+    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.complete', details: { enrollmentId: view.id, mode: 'guided-window', firstEnrollment: true, verificationMethod: 'AUTHENTICATOR_APP' } });
+  });
+
+  it('fails a window when the tenant itself fails to answer, with what went wrong and what to do', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'prebuilt-window' });
+    const win = host.last();
+    const { token } = await enrollTotp(new URL(win.url).searchParams.get('token')!);
+    emulator.setFaults({ errorRate: 1 });
+    try {
+      win.onRedirect!(token);
+      await expect.poll(async () => (await auditEntries()).at(-1)?.action).toBe('enrollment.fail');
+    } finally {
+      emulator.setFaults({ errorRate: 0 });
+    }
+    const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+    expect(failed).toMatchObject({ status: 'failed', added: [], failure: expect.stringMatching(/had a problem answering \(HTTP 500\)\. Try again/) as unknown });
+    expect((await auditEntries()).at(-1)).toMatchObject({ error: { code: 'unavailable' }, details: { enrollmentId: view.id, reason: failed.failure } });
+    expect(win.closed).toBe(true);
   });
 });
