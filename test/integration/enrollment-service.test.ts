@@ -856,6 +856,7 @@ describe('what the guided page and the tenant answer back', () => {
     } finally {
       emulator.setFaults({ errorRate: 0 });
     }
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('failed');
     const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
     expect(failed).toMatchObject({ status: 'failed', added: [], failure: expect.stringMatching(/had a problem answering \(HTTP 500\)\. Try again/) as unknown });
     expect((await auditEntries()).at(-1)).toMatchObject({ error: { code: 'unavailable' }, details: { enrollmentId: view.id, reason: failed.failure } });
