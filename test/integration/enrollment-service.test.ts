@@ -863,3 +863,20 @@ describe('what the guided page and the tenant answer back', () => {
     expect(win.closed).toBe(true);
   });
 });
+
+describe('enrollments of one user in two tenants', () => {
+  it('are separate: one open in each, and each console sees its own', async () => {
+    await build();
+    const userId = freshUser();
+    // A second tenant record over the same local tenant (another tenant id, the same API).
+    await ok('tenants:add', { name: 'Second desk', apiUrl: emulator.apiUrl, tenantId: 'second-desk', secret: emulator.secret });
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
+    const inSecond = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link' });
+    await ok('tenants:set-active', { id: 'local' });
+    expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toBeNull();
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
+    const inLocal = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link' });
+    expect(inLocal.id).not.toBe(inSecond.id);
+    expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toMatchObject({ id: inLocal.id });
+  });
+});
