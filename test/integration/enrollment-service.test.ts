@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP, URI } from 'otpauth';
@@ -7,11 +7,13 @@ import { TENANT_VERIFICATION_METHODS } from '../../src/emulator/actions';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { createServices, type Services } from '../../src/main/services/container';
 import type { EnrollmentHost, EnrollmentWindowRequest } from '../../src/main/services/enrollment/enrollment-host';
-import { EnrollmentService } from '../../src/main/services/enrollment/enrollment.service';
+import { EnrollmentService, type EnrollmentServiceOptions } from '../../src/main/services/enrollment/enrollment.service';
+import { FORGET_AFTER_MS } from '../../src/main/services/enrollment/records';
 import { LinuxPolicyFileReader } from '../../src/main/services/policy/managed-policy';
-import { PASSKEY_UNAVAILABLE, PASSKEY_UNAVAILABLE_STEER, type EnrollmentOptions, type EnrollmentView, type GuidedSession } from '@shared/domain/enrollment';
+import { ENROLLMENT_LINK_LIFETIME_MS, PASSKEY_UNAVAILABLE, PASSKEY_UNAVAILABLE_STEER, type EnrollmentOptions, type EnrollmentView, type GuidedSession } from '@shared/domain/enrollment';
 import type { VerificationOptions, VerificationView } from '@shared/domain/verification';
 import type { Result } from '@shared/ipc/result';
+import { AppError } from '@shared/errors';
 import type { EffectivePolicy } from '@shared/domain/policy';
 import { auditEntries as entriesOf, filesUnder, routerOver } from '../support/data-dir';
 import { latestMessage, outboxCount } from '../support/emulator-page';
@@ -135,6 +137,13 @@ describe('enrollment needs a verified caller', () => {
     expect(options.modes['guided-window']).toMatchObject({ available: false, reason: expect.stringMatching(/verified caller/) as unknown });
     expect(await call('enrollment:start', { userId: 'usr_dorothy', mode: 'guided-window' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(host.opened).toHaveLength(0);
+    // Refused at the track call itself: recorded with the action it would have tracked.
+    expect((await auditEntries()).at(-1)).toMatchObject({
+      action: 'enrollment.launch',
+      outcome: 'error',
+      error: { code: 'forbidden' },
+      details: { mode: 'guided-window', actionCode: 'authdesk-enroll', idempotencyKey: expect.any(String) as unknown, firstEnrollment: false },
+    });
   });
 });
 
@@ -485,5 +494,406 @@ describe('a link for the user device', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(await short.check(view.id)).toMatchObject({ status: 'expired', failure: expect.stringMatching(/expired/) as unknown });
     expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.fail', error: { code: 'expired' }, details: { reason: 'link-expired' } });
+  });
+});
+
+// ---- issue #17: decisions the journeys above pass through without singling out ----------------
+
+/** The enrollment service over the built container's parts, on a clock the test moves. */
+function clockedService(options: Partial<EnrollmentServiceOptions> = {}): { service: EnrollmentService; clock: { now: number } } {
+  const clock = { now: Date.now() };
+  const service = new EnrollmentService({
+    tenants: services.tenants,
+    audit: services.audit,
+    settings: services.settings,
+    verification: services.verification,
+    host,
+    now: () => new Date(clock.now),
+    ...options,
+  });
+  return { service, clock };
+}
+
+/** What `fn` throws (synchronously or not). */
+async function thrown(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+/** The action a user token addresses (the emulator's claims). */
+const tokenAction = (token: string) =>
+  (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { other: { userId: string; actionCode: string; idempotencyKey: string } }).other;
+
+/** A new user whose caller was checked offline. */
+async function offlineVerifiedUser(): Promise<string> {
+  const userId = freshUser();
+  await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
+  return userId;
+}
+
+describe('a link on the clock', () => {
+  it('asks the tenant at most once per poll gap, and completes on the first poll after the user enrolled', async () => {
+    await build();
+    const { service, clock } = clockedService();
+    const userId = await offlineVerifiedUser();
+    const view = await service.start(userId, 'link');
+    const token = new URL(view.link!).searchParams.get('token')!;
+    expect(await service.check(view.id)).toMatchObject({ status: 'open', progress: 'waiting' });
+    await enrollTotp(token);
+    clock.now += 1499;
+    expect(await service.check(view.id)).toMatchObject({ status: 'open', progress: 'waiting' });
+    clock.now += 1;
+    const done = await service.check(view.id);
+    expect(done).toMatchObject({ status: 'completed', added: [{ method: 'AUTHENTICATOR_APP' }], endedAt: new Date(clock.now).toISOString() });
+    expect(done.progress).toBeUndefined();
+    const complete = (await auditEntries()).at(-1)!;
+    expect(complete).toMatchObject({
+      action: 'enrollment.complete',
+      outcome: 'ok',
+      subject: { userId },
+      details: { enrollmentId: view.id, mode: 'link', firstEnrollment: true, added: [{ id: done.added[0].id, method: 'AUTHENTICATOR_APP' }], actionState: 'CHALLENGE_SUCCEEDED' },
+      verification: { method: 'offline' },
+    });
+  });
+
+  it('expires exactly at the end of its lifetime, and an ended one is forgotten an hour later, an open one never', async () => {
+    await build();
+    const { service, clock } = clockedService();
+    const userId = await offlineVerifiedUser();
+    const view = await service.start(userId, 'link');
+    clock.now += ENROLLMENT_LINK_LIFETIME_MS - 1;
+    expect((await service.check(view.id)).status).toBe('open');
+    clock.now += 1;
+    const expired = await service.check(view.id);
+    expect(expired).toMatchObject({ status: 'expired', failure: 'The link expired before the user finished. Create a new one if they still need it.', endedAt: new Date(clock.now).toISOString() });
+    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.fail', subject: { userId }, error: { code: 'expired', message: 'The link expired before the user finished.' }, details: { enrollmentId: view.id, mode: 'link', reason: 'link-expired' }, verification: { method: 'offline' } });
+    const open = await service.start(await offlineVerifiedUser(), 'prebuilt-window');
+    clock.now += FORGET_AFTER_MS;
+    expect((await service.check(view.id)).status).toBe('expired');
+    clock.now += 1;
+    expect((await service.check(view.id)).status).toBe('expired');
+    expect(await thrown(() => service.check(view.id))).toMatchObject({ code: 'not-found', message: expect.stringMatching(/not known .* Start it again/) as unknown });
+    expect((await service.check(open.id)).status).toBe('open');
+  });
+});
+
+describe('a window on the clock and at shutdown', () => {
+  it('hands the guided page its session until the token expires, then says to start again', async () => {
+    await build();
+    const { service, clock } = clockedService();
+    const userId = await offlineVerifiedUser();
+    await service.start(userId, 'guided-window');
+    const bridge = host.last().bridge!;
+    clock.now += ENROLLMENT_LINK_LIFETIME_MS - 1;
+    expect(bridge.session()).toMatchObject({ user: { userId } });
+    clock.now += 1;
+    expect(await thrown(() => bridge.session())).toMatchObject({ code: 'expired', message: expect.stringMatching(/expired.*start again/) as unknown });
+  });
+
+  it('drops every token at shutdown, before the windows report closed', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    await ok<EnrollmentView>('enrollment:start', { userId, mode: 'guided-window' });
+    const win = host.last();
+    expect(win.bridge!.session()).toMatchObject({ user: { userId } });
+    services.enrollment.close();
+    expect(win.closed).toBe(true);
+    expect(() => win.bridge!.session()).toThrow(/over/);
+  });
+
+  it('fails, and records, a window that cannot open; the user is not left with an open enrollment', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const open = host.open.bind(host);
+    host.open = () => {
+      throw new AppError('unavailable', 'No display to open a window on.');
+    };
+    expect(await call('enrollment:start', { userId, mode: 'prebuilt-window' })).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    await expect.poll(async () => (await auditEntries()).at(-1)?.action).toBe('enrollment.fail');
+    const fail = (await auditEntries()).at(-1)!;
+    expect(fail).toMatchObject({ outcome: 'error', subject: { userId }, details: { reason: 'window-failed' }, verification: { method: 'offline' } });
+    const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: fail.details.enrollmentId });
+    expect(failed).toMatchObject({ status: 'failed', failure: 'The enrollment window could not open. Try again, or send the user a link.' });
+    host.open = open;
+    await ok<EnrollmentView>('enrollment:start', { userId, mode: 'prebuilt-window' });
+    expect(host.last().title).toBe('Enroll an authenticator (pre-built UI)');
+  });
+
+  it('records what the guided page gave as its reason to cancel: at most 100 characters, "cancelled" when empty', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    for (const reason of ['', 'x'.repeat(150)]) {
+      await ok<EnrollmentView>('enrollment:start', { userId, mode: 'guided-window' });
+      expect(host.last().title).toBe('Enroll an authenticator (guided)');
+      await host.last().bridge!.cancel(reason);
+    }
+    const reasons = (await auditEntries()).filter((e) => e.action === 'enrollment.cancel').map((e) => e.details.reason);
+    expect(reasons).toEqual(['cancelled', 'x'.repeat(100)]);
+  });
+});
+
+describe('the desktop-only ways, without windows (the CLI)', () => {
+  it('offers and opens no window, and says to send a link instead', async () => {
+    await build();
+    const cli = new EnrollmentService({ tenants: services.tenants, audit: services.audit, settings: services.settings, verification: services.verification });
+    const userId = await offlineVerifiedUser();
+    const options = await cli.options(userId);
+    expect(options.modes['prebuilt-window']).toEqual({ available: false, reason: 'Enrollment windows need the Authdesk desktop app. Send the user a link instead.' });
+    expect(options.modes.link).toEqual({ available: true });
+    expect(options.webauthnInGuided).toEqual({ available: false, reason: 'No enrollment window here.' });
+    expect(await thrown(() => cli.start(userId, 'guided-window'))).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Send the user a link instead/) as unknown });
+    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.launch', outcome: 'error', error: { code: 'unavailable' }, details: { mode: 'guided-window' }, verification: { method: 'offline' } });
+    expect((await cli.start(userId, 'link')).status).toBe('open');
+  });
+});
+
+describe("a reloaded console's view of an open enrollment", () => {
+  it("shows this user's open link again, nobody else's, and nothing once it ended", async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const before = await ok<EnrollmentOptions>('enrollment:options', { userId });
+    expect(before).toMatchObject({ enrolled: false, current: null, webauthnInGuided: { available: true } });
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link' });
+    expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toMatchObject({ id: view.id, status: 'open', link: view.link });
+    const other = await offlineVerifiedUser();
+    expect((await ok<EnrollmentOptions>('enrollment:options', { userId: other })).current).toBeNull();
+    // Another user's open enrollment blocks nobody else.
+    expect((await ok<EnrollmentView>('enrollment:start', { userId: other, mode: 'link' })).status).toBe('open');
+    await ok('enrollment:cancel', { enrollmentId: view.id });
+    expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toBeNull();
+  });
+});
+
+describe("what an enrolled user's link or window reports back", () => {
+  it('fails a link whose challenge the user failed, or the tenant blocked, and shows a passed challenge as progress', async () => {
+    await build();
+    await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    const totp = () => new TOTP({ secret: Secret.fromBase32(emulator.store.listAuthenticators('usr_dorothy')[0]._totpSecret!) }).generate();
+    const start = async () => {
+      const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'link' });
+      return { view, token: new URL(view.link!).searchParams.get('token')! };
+    };
+
+    const failedOne = await start();
+    await client(failedOne.token, '/verify/totp', { verificationCode: totp() === '000000' ? '111111' : '000000' });
+    const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: failedOne.view.id });
+    expect(failed).toMatchObject({ status: 'failed', failure: "The tenant ended the user's attempt (CHALLENGE_FAILED). Create a new link if they still need one." });
+    expect((await auditEntries()).at(-1)).toMatchObject({
+      action: 'enrollment.fail',
+      subject: { userId: 'usr_dorothy' },
+      error: { code: 'forbidden', message: 'The tenant ended the attempt (CHALLENGE_FAILED).' },
+      details: { enrollmentId: failedOne.view.id, mode: 'link', reason: 'challenge-failed', actionState: 'CHALLENGE_FAILED' },
+      verification: { method: 'email-otp' },
+    });
+
+    const passedOne = await start();
+    await client(passedOne.token, '/verify/totp', { verificationCode: totp() });
+    expect(await ok<EnrollmentView>('enrollment:check', { enrollmentId: passedOne.view.id })).toMatchObject({ status: 'open', progress: 'challenge-passed' });
+    await ok('enrollment:cancel', { enrollmentId: passedOne.view.id });
+
+    const blocked = await start();
+    const { actionCode, idempotencyKey } = tokenAction(blocked.token);
+    emulator.store.getAction('usr_dorothy', actionCode, idempotencyKey)!.state = 'BLOCK';
+    expect(await ok<EnrollmentView>('enrollment:check', { enrollmentId: blocked.view.id })).toMatchObject({ status: 'failed', failure: expect.stringContaining('(BLOCK)') as unknown });
+  });
+
+  it('fails a window whose valid token comes back with nothing added, and a cancel after it ended changes nothing', async () => {
+    await build();
+    await verifyByEmail('usr_dorothy', 'dorothy@example.com');
+    const view = await ok<EnrollmentView>('enrollment:start', { userId: 'usr_dorothy', mode: 'prebuilt-window' });
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).progress).toBeUndefined();
+    const win = host.last();
+    const token = new URL(win.url).searchParams.get('token')!;
+    const secret = emulator.store.listAuthenticators('usr_dorothy')[0]._totpSecret!;
+    const passed = await client(token, '/verify/totp', { verificationCode: new TOTP({ secret: Secret.fromBase32(secret) }).generate() });
+    win.onRedirect!(passed.json.accessToken as string);
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('failed');
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).failure).toBe('The user finished without adding an authenticator.');
+    expect((await auditEntries()).at(-1)).toMatchObject({
+      action: 'enrollment.fail',
+      error: { code: 'conflict', message: 'The user finished without adding an authenticator.' },
+      details: { enrollmentId: view.id, mode: 'prebuilt-window', reason: 'The user finished without adding an authenticator.' },
+      verification: { method: 'email-otp' },
+    });
+    expect(win.closed).toBe(true);
+    const cancelled = await ok<EnrollmentView>('enrollment:cancel', { enrollmentId: view.id });
+    expect(cancelled).toMatchObject({ status: 'failed', failure: 'The user finished without adding an authenticator.' });
+    expect((await auditEntries()).some((e) => e.action === 'enrollment.cancel')).toBe(false);
+  });
+});
+
+/** Leaves the audit log as a crash during an append would: nothing more is recorded until it is repaired. */
+const tearAuditLog = () => appendFile(join(dataDir, 'audit', 'audit.jsonl'), '{"action":"enrollment.comp');
+const UNRECORDED = 'The enrollment happened, but the audit log could not record it. Check the disk and the data folder.';
+
+describe('an audit log that cannot record', () => {
+  it('opens nothing: no track call, no window', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    await tearAuditLog();
+    expect(await call('enrollment:start', { userId, mode: 'prebuilt-window' })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/audit repair/) as unknown } });
+    expect(host.opened).toHaveLength(0);
+    expect(emulator.store.listActions(userId)).toEqual([]);
+  });
+
+  it('still completes an enrollment that happened, saying it went unrecorded (window and link)', async () => {
+    await build();
+    const windowUser = await offlineVerifiedUser();
+    const inWindow = await ok<EnrollmentView>('enrollment:start', { userId: windowUser, mode: 'prebuilt-window' });
+    const win = host.last();
+    const { token: accessToken } = await enrollTotp(new URL(win.url).searchParams.get('token')!);
+    const linkUser = await offlineVerifiedUser();
+    const byLink = await ok<EnrollmentView>('enrollment:start', { userId: linkUser, mode: 'link' });
+    await enrollTotp(new URL(byLink.link!).searchParams.get('token')!);
+    await tearAuditLog();
+    win.onRedirect!(accessToken);
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: inWindow.id })).status).toBe('completed');
+    expect(await ok<EnrollmentView>('enrollment:check', { enrollmentId: inWindow.id })).toMatchObject({ failure: UNRECORDED, added: [{ method: 'AUTHENTICATOR_APP' }] });
+    expect(await ok<EnrollmentView>('enrollment:check', { enrollmentId: byLink.id })).toMatchObject({ status: 'completed', failure: UNRECORDED, added: [{ method: 'AUTHENTICATOR_APP' }] });
+  });
+});
+
+describe('an enrollment cancelled while the tenant is being asked', () => {
+  it('stays cancelled, window or link: the answer that comes back later completes nothing', async () => {
+    await build();
+    const { service } = clockedService();
+    const windowUser = await offlineVerifiedUser();
+    const inWindow = await service.start(windowUser, 'prebuilt-window');
+    const win = host.last();
+    const { token: accessToken } = await enrollTotp(new URL(win.url).searchParams.get('token')!);
+    const linkUser = await offlineVerifiedUser();
+    const byLink = await service.start(linkUser, 'link');
+    await enrollTotp(new URL(byLink.link!).searchParams.get('token')!);
+    emulator.setFaults({ latencyMs: 300 });
+    try {
+      win.onRedirect!(accessToken);
+      const polling = service.check(byLink.id);
+      await service.cancel(inWindow.id);
+      await service.cancel(byLink.id);
+      await polling;
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      emulator.setFaults({ latencyMs: 0 });
+    }
+    expect((await service.check(inWindow.id)).status).toBe('cancelled');
+    expect((await service.check(byLink.id)).status).toBe('cancelled');
+    const actions = (await auditEntries()).map((e) => e.action);
+    expect(actions.filter((a) => a === 'enrollment.complete' || a === 'enrollment.fail')).toEqual([]);
+  });
+
+  it('completes a link once when two polls find the new authenticator together', async () => {
+    await build();
+    const { service } = clockedService({ minPollGapMs: 0 });
+    const view = await service.start(await offlineVerifiedUser(), 'link');
+    await enrollTotp(new URL(view.link!).searchParams.get('token')!);
+    const both = await Promise.all([service.check(view.id), service.check(view.id)]);
+    // The poll that found it second answers from before the first one's record was written.
+    expect(both.map((v) => v.status).sort()).toEqual(['completed', 'open']);
+    expect((await service.check(view.id)).status).toBe('completed');
+    expect((await auditEntries()).filter((e) => e.action === 'enrollment.complete')).toHaveLength(1);
+  });
+});
+
+describe('a tenant that asks for the ticket of every call', () => {
+  it('opens nothing without one, and carries it on the enrollment entries', async () => {
+    await build();
+    await services.settings.update({ tenantPolicies: { local: { requireTicket: true } } });
+    const userId = freshUser();
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.', ticket: 'INC-1234' });
+    expect(await call('enrollment:start', { userId, mode: 'link' })).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(/ticket/) as unknown } });
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link', ticket: 'INC-1234' });
+    await ok('enrollment:cancel', { enrollmentId: view.id });
+    const mine = (await auditEntries()).filter((e) => e.details.enrollmentId === view.id);
+    expect(mine.map((e) => [e.action, e.details.ticket])).toEqual([
+      ['enrollment.link-create', 'INC-1234'],
+      ['enrollment.cancel', 'INC-1234'],
+    ]);
+  });
+});
+
+describe('a window that reports back after its enrollment ended', () => {
+  it('is not even checked with the tenant', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'prebuilt-window' });
+    const win = host.last();
+    await ok('enrollment:cancel', { enrollmentId: view.id });
+    const requests = emulator.faults.stats.requests;
+    win.onRedirect!(new URL(win.url).searchParams.get('token'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(emulator.faults.stats.requests).toBe(requests);
+    expect((await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('cancelled');
+    expect((await auditEntries()).map((e) => e.action)).toEqual(['verification.offline', 'enrollment.launch', 'enrollment.cancel']);
+  });
+});
+
+describe('what the guided page and the tenant answer back', () => {
+  it('tells the page why its result was refused, and records the method the tenant says was verified', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'guided-window' });
+    const win = host.last();
+    const refusal = await thrown(() => win.bridge!.complete({ method: 'AUTHENTICATOR_APP', token: 'not-a-token' }));
+    expect(refusal).toMatchObject({ code: 'conflict', message: 'The token that came back belongs to another user or action; nothing is accepted from it.' });
+    expect(await thrown(() => win.bridge!.complete({ method: 'HACK', token: 'x' }))).toMatchObject({ code: 'validation', message: expect.stringMatching(/unexpected result.*start again/) as unknown });
+    const { token } = await enrollTotp((win.bridge!.session() as GuidedSession).token);
+    await win.bridge!.complete({ method: 'AUTHENTICATOR_APP', token });
+    expect((await auditEntries()).at(-1)).toMatchObject({ action: 'enrollment.complete', details: { enrollmentId: view.id, mode: 'guided-window', firstEnrollment: true, verificationMethod: 'AUTHENTICATOR_APP' } });
+  });
+
+  it('fails a window when the tenant itself fails to answer, with what went wrong and what to do', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'prebuilt-window' });
+    const win = host.last();
+    const { token } = await enrollTotp(new URL(win.url).searchParams.get('token')!);
+    emulator.setFaults({ errorRate: 1 });
+    try {
+      win.onRedirect!(token);
+      await expect.poll(async () => (await auditEntries()).at(-1)?.action).toBe('enrollment.fail');
+    } finally {
+      emulator.setFaults({ errorRate: 0 });
+    }
+    await expect.poll(async () => (await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id })).status).toBe('failed');
+    const failed = await ok<EnrollmentView>('enrollment:check', { enrollmentId: view.id });
+    expect(failed).toMatchObject({ status: 'failed', added: [], failure: expect.stringMatching(/had a problem answering \(HTTP 50[03]\)\. Try again/) as unknown });
+    expect((await auditEntries()).at(-1)).toMatchObject({ error: { code: 'unavailable' }, details: { enrollmentId: view.id, reason: failed.failure } });
+    expect(win.closed).toBe(true);
+  });
+});
+
+describe('enrollments of one user in two tenants', () => {
+  it('are separate: one open in each, and each console sees its own', async () => {
+    await build();
+    const userId = freshUser();
+    // A second tenant record over the same local tenant (another tenant id, the same API).
+    await ok('tenants:add', { name: 'Second desk', apiUrl: emulator.apiUrl, tenantId: 'second-desk', secret: emulator.secret });
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
+    const inSecond = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link' });
+    await ok('tenants:set-active', { id: 'local' });
+    expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toBeNull();
+    await ok('verification:record-offline', { userId, note: 'Called back on the number in the HR system.' });
+    const inLocal = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'link' });
+    expect(await call('enrollment:start', { userId, mode: 'link' })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: 'An enrollment is already open for this user. Finish or cancel it first.' },
+    });
+    expect(inLocal.id).not.toBe(inSecond.id);
+    expect((await ok<EnrollmentOptions>('enrollment:options', { userId })).current).toMatchObject({ id: inLocal.id });
+  });
+});
+
+describe('a guided page that reports a result after its enrollment ended', () => {
+  it('is told the enrollment could not be confirmed', async () => {
+    await build();
+    const userId = await offlineVerifiedUser();
+    const view = await ok<EnrollmentView>('enrollment:start', { userId, mode: 'guided-window' });
+    const bridge = host.last().bridge!;
+    await ok('enrollment:cancel', { enrollmentId: view.id });
+    expect(await thrown(() => bridge.complete({ method: 'AUTHENTICATOR_APP', token: 'x' }))).toMatchObject({ code: 'conflict', message: 'The enrollment could not be confirmed.' });
   });
 });

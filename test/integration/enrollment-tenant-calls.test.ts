@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Authsignal, AuthsignalError } from '@authsignal/node';
+import { URI } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { newRecord, type EnrollmentRecord } from '../../src/main/services/enrollment/records';
@@ -105,6 +106,16 @@ describe('tracking an enrollment', () => {
     expect(stored(lenient, r)).toBeUndefined();
   });
 
+  it('gives the guided page of a first enrollment a plain token, no verified caller needed (nothing to bind to yet)', async () => {
+    const r = record(lenient, `new-hire-${randomUUID().slice(0, 8)}`, 'guided-window');
+    const { facts } = await trackEnrollment(sdk(lenient), r, undefined, BASE);
+    expect(facts.authenticators).toEqual([]);
+    const action = stored(lenient, r);
+    expect(action).toBeDefined();
+    expect(action?.scope ?? '').not.toContain('add:authenticators');
+    expect(action?.redirectToSettings).toBeUndefined();
+  });
+
   it('follows the idempotency key the tenant names when it ignores the one Authdesk sent (strict)', async () => {
     const r = record(strict, 'usr_alan', 'link');
     const sent = r.action.idempotencyKey;
@@ -147,6 +158,47 @@ describe('confirming a returned token', () => {
       expect(answer.problem).toBe('The token that came back belongs to another user or action; nothing is accepted from it.');
       expect(answer.added).toEqual([]);
     }
+  });
+
+  it('accepts nothing from a valid token of another user, even on this action under this key', async () => {
+    const mine = record(lenient, `new-hire-${randomUUID().slice(0, 8)}`, 'prebuilt-window');
+    await trackEnrollment(sdk(lenient), mine, undefined, BASE);
+    // The default profile honours a caller's key: another user's action can carry this one's code and key.
+    const otherUser = `new-hire-${randomUUID().slice(0, 8)}`;
+    const other = await sdk(lenient).track({ userId: otherUser, action: ACTION, attributes: { idempotencyKey: mine.action.idempotencyKey } });
+    const enrolled = await clientApi(lenient, other.token, '/user-authenticators/totp', {});
+    const verified = await clientApi(lenient, other.token, '/verify/totp', { verificationCode: URI.parse(enrolled.uri as string).generate() });
+    const foreign = verified.accessToken as string;
+    expect(await sdk(lenient).validateChallenge({ token: foreign })).toMatchObject({ isValid: true, userId: otherUser, action: ACTION, idempotencyKey: mine.action.idempotencyKey });
+    expect(await confirmEnrollment(sdk(lenient), mine, foreign)).toEqual({
+      added: [],
+      problem: 'The token that came back belongs to another user or action; nothing is accepted from it.',
+      verificationMethod: undefined,
+    });
+  });
+
+  it('passes a tenant failure on /validate up as one, not as the token’s fault', async () => {
+    const r = record(lenient, 'usr_ada', 'prebuilt-window');
+    const { token } = await trackEnrollment(sdk(lenient), r, undefined, BASE);
+    lenient.setFaults({ errorRate: 1 });
+    try {
+      const failure = await confirmEnrollment(sdk(lenient), r, token).catch((error: unknown) => error);
+      expect(isTokenRefusal(failure)).toBe(false);
+      expect(failure).toBeInstanceOf(AuthsignalError);
+    } finally {
+      lenient.setFaults({ errorRate: 0 });
+    }
+  });
+
+  it('refuses a first enrollment whose token the tenant does not call valid when nothing new is listed (strict)', async () => {
+    const r = record(strict, `new-hire-${randomUUID().slice(0, 8)}`, 'prebuilt-window');
+    r.firstEnrollment = true;
+    const { token } = await trackEnrollment(sdk(strict), r, undefined, BASE);
+    expect(await confirmEnrollment(sdk(strict), r, token)).toEqual({
+      added: [],
+      problem: 'The tenant did not confirm the enrollment (ALLOW), and no new authenticator is listed.',
+      verificationMethod: undefined,
+    });
   });
 
   it('treats a token the tenant refuses with 400 as the token’s fault, not the secret’s (strict)', async () => {
