@@ -93,8 +93,10 @@ export async function verifyEvidencePack(dir: string, trust: EvidenceTrust = {})
   }
   let publicKey: KeyObject | null = null;
   try {
-    publicKey = createPublicKey({ key: Buffer.from(manifest.publicKey.spkiBase64, 'base64'), format: 'der', type: 'spki' });
-    if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
+    const key = createPublicKey({ key: Buffer.from(manifest.publicKey.spkiBase64, 'base64'), format: 'der', type: 'spki' });
+    // SECURITY: only an Ed25519 key is used at all: any other is neither fingerprinted nor used to check the signature.
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
+    publicKey = key;
   } catch {
     problems.push({ kind: 'manifest', path: MANIFEST, message: 'The manifest names a public key that is not an Ed25519 key.' });
   }
