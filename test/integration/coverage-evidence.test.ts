@@ -284,6 +284,17 @@ describe('evidence export', () => {
     expect(await verifyEvidencePack(dir, { trustedFingerprints: [manifest.publicKey.fingerprint] })).toMatchObject({ ok: true });
   });
 
+  it('builds over a temp folder a crashed export left behind, and into a parent folder it creates', async () => {
+    const stale = join(home, `.pack-after-crash.${process.pid}.tmp`);
+    await cp(pack, stale, { recursive: true });
+    await writeFile(join(stale, 'half-written.txt'), 'from the export that crashed');
+    const info = await exportTo('pack-after-crash');
+    expect((await readdir(info.path)).sort()).toEqual(['audit.jsonl', 'manifest.json', 'manifest.sig', 'public-key.pem', 'report.csv', 'run-entry.jsonl', 'summary.json']);
+    expect((await readdir(home)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const nested = await exportTo(join('new-parent', 'pack'));
+    expect(await verifyEvidencePack(nested.path, { trustedFingerprints: [nested.keyFingerprint] })).toMatchObject({ ok: true });
+  });
+
   it('by default the period runs from the run’s stale threshold before its asOf to now', async () => {
     const { last } = (await readCheckpoint(`${report}.checkpoint`))!;
     const before = Date.now();

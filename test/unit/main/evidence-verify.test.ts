@@ -124,6 +124,35 @@ describe('the folder and the manifest', () => {
     }
   });
 
+  it('a manifest off the evidence format in any field is refused as a whole', async () => {
+    const dir = await copyFixture();
+    const hex = 'ab'.repeat(32);
+    const edits: [string, (m: EvidenceManifest) => void][] = [
+      ['another app', (m) => (m.createdBy.app = 'other' as 'authdesk')],
+      ['a tenant without host', (m) => delete (m.run.tenant as Partial<EvidenceManifest['run']['tenant']>).host],
+      ['an input without rows', (m) => delete (m.run.input as Partial<EvidenceManifest['run']['input']>).rows],
+      ['a report entry at seq 0', (m) => (m.run.report.auditSeq = 0)],
+      ['a negative entry count', (m) => (m.auditSlice.entries = -1)],
+      ['a team cut without device', (m) => (m.team = { url: 'u', teamSeq: 1, teamHash: 'h', shippedSeq: 1 } as EvidenceManifest['team'])],
+      ['a file that is not a pack file', (m) => (m.files[0].path = 'notes.txt' as 'report.csv')],
+      ['another algorithm', (m) => (m.publicKey.algorithm = 'RSA' as 'Ed25519')],
+      ['an upper-case hash', (m) => (m.files[0].sha256 = hex.toUpperCase())],
+      ['a hash with a character before', (m) => (m.files[0].sha256 = `x${hex}`)],
+      ['a hash with a character after', (m) => (m.files[0].sha256 = `${hex}x`)],
+      ['a short hash', (m) => (m.files[0].sha256 = hex.slice(1))],
+      ['a long hash', (m) => (m.files[0].sha256 = `${hex}a`)],
+      ['a non-hex hash', (m) => (m.files[0].sha256 = 'g'.repeat(64))],
+    ];
+    for (const [what, edit] of edits) {
+      const fingerprint = await resign(dir, edit);
+      expect((await verifyEvidencePack(dir, { trustedFingerprints: [fingerprint] })).problems, what).toEqual([
+        { kind: 'manifest', path: 'manifest.json', message: 'manifest.json is not an Authdesk evidence manifest (it was altered or is from something else).' },
+      ]);
+      await rm(dir, { recursive: true });
+      await cp(FIXTURE, dir, { recursive: true });
+    }
+  });
+
   it('a manifest naming a key that is not Ed25519 is named; the stated fingerprint is reported and no signature is checked', async () => {
     const dir = await copyFixture();
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
@@ -415,6 +444,16 @@ describe('the run’s completion entry', () => {
     }
   });
 
+  it('a completion entry that recorded no report SHA-256 is not the one the manifest names, and the report is not the recorded one', async () => {
+    const dir = await copyFixture();
+    await writeRunEntry(dir, (e) => (e.details = { runId: e.details.runId, state: 'completed' }));
+    await resign(dir);
+    expect((await verifyPinned(dir)).problems).toEqual([
+      runEntry('run-entry.jsonl is not the entry the manifest names.'),
+      { kind: 'altered', path: 'report.csv', message: 'report.csv is not the report the audit log recorded when its run completed.' },
+    ]);
+  });
+
   it('an entry other than the one the manifest names (seq, hash or recorded SHA-256) is named', async () => {
     const edits: ((m: EvidenceManifest) => void)[] = [(m) => (m.run.report.auditSeq += 1), (m) => (m.run.report.auditHash = 'd'.repeat(64)), (m) => (m.run.report.sha256 = 'd'.repeat(64))];
     for (const edit of edits) {
@@ -551,6 +590,26 @@ describe('team packs: the slice against the team store', () => {
     expect((await verifyPinned(dir, { team: () => Promise.resolve(failing) })).team).toEqual({ checked: false, message: 'not checked: store unreachable' });
   });
 
+  it('a team pack without its slice checks no entries (the missing file is named by the file check)', async () => {
+    const { dir, shipped } = await teamPack();
+    await rm(join(dir, 'audit.jsonl'));
+    const { reader, asked } = storeOf(shipped);
+    const result = await verifyPinned(dir, { team: () => Promise.resolve(reader) });
+    expect(result.problems).toEqual([{ kind: 'missing', path: 'audit.jsonl', message: 'audit.jsonl is missing.' }]);
+    expect(result.team).toEqual({ checked: true, message: 'checked against the team store: 0 shipped entries (cut at team seq 40)' });
+    expect(asked).toEqual([]);
+  });
+
+  it('checks the shipped entries whatever order the slice lists them in', async () => {
+    const { dir, shipped } = await teamPack({ ...cut, shippedSeq: 3 });
+    await writeFile(join(dir, 'audit.jsonl'), `${shipped.map((e) => e.entryText).reverse().join('\n')}\n`);
+    await resign(dir, (m) => (m.team = { ...cut, shippedSeq: 3 }));
+    const result = await verifyPinned(dir, { team: () => Promise.resolve(storeOf(shipped).reader) });
+    // The chain check names the order; the store holds every entry.
+    expect(result.problems.map((p) => p.kind)).toEqual(['audit-chain']);
+    expect(result.team).toEqual({ checked: true, message: 'checked against the team store: 3 shipped entries (cut at team seq 40)' });
+  });
+
   it('a store that stops early names what it does not hold; unreadable lines are left to the chain check', async () => {
     const { dir, shipped } = await teamPack({ ...cut, shippedSeq: 3 });
     // A store with a gap: only seq 3. Pages end when the store has nothing more.
@@ -559,7 +618,8 @@ describe('team packs: the slice against the team store', () => {
       'Entry 2 of audit.jsonl is not in the team store, which held it when the pack was cut.',
       'Entry 3 of audit.jsonl is not in the team store, which held it when the pack was cut.',
     ]);
-    await writeFile(join(dir, 'audit.jsonl'), `not json\n${shipped[1].entryText}\n`);
+    // Lines that are not entries, or whose seq is not a number, are not looked up in the store.
+    await writeFile(join(dir, 'audit.jsonl'), `not json\n{"seq":"1"}\n{}\n${shipped[1].entryText}\n`);
     await resign(dir, (m) => (m.team = { ...cut, shippedSeq: 3 }));
     const damaged = await verifyPinned(dir, { team: () => Promise.resolve(storeOf(shipped).reader) });
     expect(damaged.team).toEqual({ checked: true, message: 'checked against the team store: 1 shipped entries (cut at team seq 40)' });
