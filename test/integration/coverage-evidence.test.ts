@@ -178,7 +178,10 @@ describe('evidence packs', () => {
     await cp(`${report}.checkpoint`, `${edited}.checkpoint`);
     const text = await readFile(edited, 'utf8');
     await writeFile(edited, text.replace(/,ok,,0,/, ',ok,,3,'));
-    await expect(services.evidence.export({ reportPath: edited, outDir: join(home, 'pack-edited') })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(services.evidence.export({ reportPath: edited, outDir: join(home, 'pack-edited') })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `${edited} no longer matches the run that wrote it (its rows do not add up to the run's summary). Export evidence from an unmodified report.`,
+    });
     await expect(services.evidence.export({ reportPath: report, outDir: pack })).rejects.toMatchObject({ code: 'conflict' });
   });
 
@@ -293,6 +296,16 @@ describe('evidence export', () => {
     expect((await readdir(home)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     const nested = await exportTo(join('new-parent', 'pack'));
     expect(await verifyEvidencePack(nested.path, { trustedFingerprints: [nested.keyFingerprint] })).toMatchObject({ ok: true });
+  });
+
+  it('a period with no entries (it may start and end at the same instant) packs an empty slice that verifies', async () => {
+    const at = '2020-01-01T00:00:00.000Z';
+    const info = await exportTo('pack-empty-period', { from: at, to: at });
+    expect(info.auditEntries).toBe(0);
+    expect(await readFile(join(info.path, 'audit.jsonl'), 'utf8')).toBe('');
+    const manifest = JSON.parse(await readFile(join(info.path, 'manifest.json'), 'utf8')) as EvidenceManifest;
+    expect(manifest.auditSlice).toEqual({ from: at, to: at, entries: 0, firstSeq: null, lastSeq: null, anchorHash: null, lastHash: null, contiguous: true });
+    expect(await verifyEvidencePack(info.path, { trustedFingerprints: [info.keyFingerprint] })).toMatchObject({ ok: true });
   });
 
   it('by default the period runs from the run’s stale threshold before its asOf to now', async () => {
