@@ -292,6 +292,21 @@ describe('the files', () => {
     ]);
   });
 
+  it('regression #17: a file changed in place (same size, other SHA-256) is named', async () => {
+    for (const { path } of (await readManifest(FIXTURE)).files) {
+      const dir = await copyFixture();
+      const bytes = await readFile(join(dir, path));
+      const middle = Math.floor(bytes.length / 2);
+      bytes[middle] = bytes[middle] === 0x41 ? 0x42 : 0x41;
+      await writeFile(join(dir, path), bytes);
+      expect((await verifyEvidencePack(dir, { trustedFingerprints: [await fixtureFingerprint()] })).problems, path).toContainEqual({
+        kind: 'altered',
+        path,
+        message: `${path} was altered (its SHA-256 or size differs from the manifest).`,
+      });
+    }
+  });
+
   it('a size that differs from the manifest is named even when the hash matches', async () => {
     const dir = await copyFixture();
     await resign(dir, (m) => {
