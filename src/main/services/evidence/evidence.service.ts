@@ -77,6 +77,7 @@ export class EvidenceService {
       // SECURITY: the PEM is parsed in memory only; an error here never quotes it.
       try {
         const privateKey = createPrivateKey(stored);
+        // Stryker disable next-line StringLiteral: the catch below replaces this error with its own message
         if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
         return { privateKey, publicKey: createPublicKey(privateKey) };
       } catch {
