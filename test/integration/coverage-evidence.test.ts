@@ -1,9 +1,10 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { readCheckpoint } from '../../src/main/services/coverage/checkpoint';
 import type { Services } from '../../src/main/services/container';
 import { SIGNING_KEY_ACCOUNT, verifyEvidencePack, type EvidenceManifest } from '../../src/main/services/evidence/evidence.service';
 import { createKeychain } from '../../src/main/services/platform/keychain';
@@ -177,7 +178,10 @@ describe('evidence packs', () => {
     await cp(`${report}.checkpoint`, `${edited}.checkpoint`);
     const text = await readFile(edited, 'utf8');
     await writeFile(edited, text.replace(/,ok,,0,/, ',ok,,3,'));
-    await expect(services.evidence.export({ reportPath: edited, outDir: join(home, 'pack-edited') })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(services.evidence.export({ reportPath: edited, outDir: join(home, 'pack-edited') })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `${edited} no longer matches the run that wrote it (its rows do not add up to the run's summary). Export evidence from an unmodified report.`,
+    });
     await expect(services.evidence.export({ reportPath: report, outDir: pack })).rejects.toMatchObject({ code: 'conflict' });
   });
 
@@ -216,5 +220,160 @@ describe('evidence packs', () => {
     await writeFile(join(dir, 'report.csv'), lines.join('\n'));
     const result = await verifyEvidencePack(dir, { trustedFingerprints: [(JSON.parse(await readFile(join(pack, 'manifest.json'), 'utf8')) as EvidenceManifest).publicKey.fingerprint] });
     expect(result.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'report.csv' })]));
+  });
+});
+
+describe('evidence export', () => {
+  const exportTo = (name: string, more: { from?: string; to?: string; reportPath?: string } = {}) => services.evidence.export({ reportPath: report, outDir: join(home, name), ...more });
+  const refusal = (promise: Promise<unknown>) => promise.then(() => Promise.reject(new Error('export did not refuse')), (e: unknown) => e as { code: string; message: string });
+
+  it('writes what the run and the log say, owner-only, and records the export with what it packed', async () => {
+    const { start, last } = (await readCheckpoint(`${report}.checkpoint`))!;
+    const before = Date.now();
+    const info = await exportTo('pack-period', { from: '2020-01-01T00:00:00.000Z', to: '2099-01-01T00:00:00.000Z' });
+    const dir = join(home, 'pack-period');
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as EvidenceManifest;
+    expect(info).toEqual({ path: dir, files: manifest.files, keyFingerprint: manifest.publicKey.fingerprint, auditEntries: manifest.auditSlice.entries });
+    expect(manifest.files.map((f) => f.path)).toEqual(['report.csv', 'summary.json', 'audit.jsonl', 'run-entry.jsonl', 'public-key.pem']);
+    expect(manifest).toMatchObject({ format: 'authdesk-evidence', version: 2, createdBy: { app: 'authdesk', version: 'test' } });
+    expect(Date.parse(manifest.createdAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(manifest.createdAt)).toBeLessThanOrEqual(Date.now());
+    const runEntry = JSON.parse(await readFile(join(dir, 'run-entry.jsonl'), 'utf8')) as { seq: number; hash: string };
+    expect(manifest.run).toEqual({
+      runId: start.runId,
+      tenant: start.tenant,
+      asOf: last.summary.asOf,
+      staleDays: last.summary.staleDays,
+      input: { name: 'users.csv', sha256: start.input.sha256, rows: start.input.rows },
+      report: { sha256: createHash('sha256').update(await readFile(report)).digest('hex'), auditSeq: runEntry.seq, auditHash: runEntry.hash },
+    });
+    expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'))).toEqual({
+      runId: start.runId,
+      tenant: start.tenant,
+      input: { name: 'users.csv', sha256: start.input.sha256, bytes: start.input.bytes, rows: start.input.rows },
+      settings: start.settings,
+      startedAt: start.startedAt,
+      finishedAt: last.at,
+      summary: last.summary,
+    });
+    // The slice is the period's entries, oldest first, exactly as the log holds them, and its ends.
+    const sliced = (await readFile(join(dir, 'audit.jsonl'), 'utf8')).replace(/\n$/, '').split('\n').map((l) => JSON.parse(l) as { seq: number; hash: string; prevHash: string });
+    expect(sliced.map((e) => e.seq)).toEqual(sliced.map((_, i) => sliced[0].seq + i));
+    expect(manifest.auditSlice).toEqual({
+      from: '2020-01-01T00:00:00.000Z',
+      to: '2099-01-01T00:00:00.000Z',
+      entries: sliced.length,
+      firstSeq: sliced[0].seq,
+      lastSeq: sliced.at(-1)!.seq,
+      anchorHash: sliced[0].prevHash,
+      lastHash: sliced.at(-1)!.hash,
+      contiguous: true,
+    });
+    // SECURITY: the pack lists the tenant's users: owner-only, and no half-written folder is left.
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    for (const name of await readdir(dir)) expect((await stat(join(dir, name))).mode & 0o077, name).toBe(0);
+    expect((await readdir(home)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const recorded = (await services.audit.query({ action: ['evidence.export'], limit: 1 })).entries[0];
+    expect(recorded.tenant).toEqual({ id: 'emu', name: 'emu' });
+    expect(recorded.details).toEqual({
+      runId: start.runId,
+      keyFingerprint: manifest.publicKey.fingerprint,
+      auditEntries: manifest.auditSlice.entries,
+      from: '2020-01-01T00:00:00.000Z',
+      to: '2099-01-01T00:00:00.000Z',
+      teamSeq: null,
+      files: manifest.files.map(({ path, sha256 }) => ({ path, sha256 })),
+    });
+    expect(await verifyEvidencePack(dir, { trustedFingerprints: [manifest.publicKey.fingerprint] })).toMatchObject({ ok: true });
+  });
+
+  it('builds over a temp folder a crashed export left behind, and into a parent folder it creates', async () => {
+    const stale = join(home, `.pack-after-crash.${process.pid}.tmp`);
+    await cp(pack, stale, { recursive: true });
+    await writeFile(join(stale, 'half-written.txt'), 'from the export that crashed');
+    const info = await exportTo('pack-after-crash');
+    expect((await readdir(info.path)).sort()).toEqual(['audit.jsonl', 'manifest.json', 'manifest.sig', 'public-key.pem', 'report.csv', 'run-entry.jsonl', 'summary.json']);
+    expect((await readdir(home)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const nested = await exportTo(join('new-parent', 'pack'));
+    expect(await verifyEvidencePack(nested.path, { trustedFingerprints: [nested.keyFingerprint] })).toMatchObject({ ok: true });
+  });
+
+  it('a period with no entries (it may start and end at the same instant) packs an empty slice that verifies', async () => {
+    const at = '2020-01-01T00:00:00.000Z';
+    const info = await exportTo('pack-empty-period', { from: at, to: at });
+    expect(info.auditEntries).toBe(0);
+    expect(await readFile(join(info.path, 'audit.jsonl'), 'utf8')).toBe('');
+    const manifest = JSON.parse(await readFile(join(info.path, 'manifest.json'), 'utf8')) as EvidenceManifest;
+    expect(manifest.auditSlice).toEqual({ from: at, to: at, entries: 0, firstSeq: null, lastSeq: null, anchorHash: null, lastHash: null, contiguous: true });
+    expect(await verifyEvidencePack(info.path, { trustedFingerprints: [info.keyFingerprint] })).toMatchObject({ ok: true });
+  });
+
+  it('by default the period runs from the run’s stale threshold before its asOf to now', async () => {
+    const { last } = (await readCheckpoint(`${report}.checkpoint`))!;
+    const before = Date.now();
+    await exportTo('pack-default-period');
+    const manifest = JSON.parse(await readFile(join(home, 'pack-default-period', 'manifest.json'), 'utf8')) as EvidenceManifest;
+    expect(manifest.auditSlice.from).toBe(new Date(Date.parse(last.summary.asOf) - last.summary.staleDays * 86_400_000).toISOString());
+    expect(Date.parse(manifest.auditSlice.to)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(manifest.auditSlice.to)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('refuses, saying what to do: a period that ends before it starts, a report without its checkpoint, an unfinished run, a run the log never saw complete, an existing folder', async () => {
+    const backwards = await refusal(exportTo('pack-backwards', { from: '2026-02-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z' }));
+    expect(backwards).toMatchObject({ code: 'validation', message: 'The audit period starts after it ends. Check --from and --to.' });
+    expect((await readdir(home)).filter((n) => n.includes('pack-backwards'))).toEqual([]);
+
+    const lone = join(home, 'lone.csv');
+    await cp(report, lone);
+    expect(await refusal(exportTo('pack-lone', { reportPath: lone }))).toMatchObject({ code: 'not-found', message: expect.stringContaining(`No run checkpoint next to ${lone}`) as unknown });
+
+    // The checkpoint without its end record: the run stopped before the end of its input.
+    const unfinished = join(home, 'unfinished.csv');
+    await cp(report, unfinished);
+    const records = (await readFile(`${report}.checkpoint`, 'utf8')).replace(/\n$/, '').split('\n');
+    expect(JSON.parse(records.at(-1)!)).toMatchObject({ t: 'end' });
+    await writeFile(`${unfinished}.checkpoint`, `${records.slice(0, -1).join('\n')}\n`);
+    expect(await refusal(exportTo('pack-unfinished', { reportPath: unfinished }))).toMatchObject({ code: 'conflict', message: expect.stringMatching(/not complete\. Resume it to the end/) as unknown });
+
+    // The same report under a run id the log holds no completion entry for.
+    const unknownRun = join(home, 'unknown-run.csv');
+    await cp(report, unknownRun);
+    const startRecord = JSON.parse(records[0]) as { runId: string };
+    const otherId = '00000000-0000-4000-8000-000000000000';
+    await writeFile(`${unknownRun}.checkpoint`, `${[JSON.stringify({ ...startRecord, runId: otherId }), ...records.slice(1)].join('\n')}\n`);
+    expect(await refusal(exportTo('pack-unknown-run', { reportPath: unknownRun }))).toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(`The audit log holds no record of run ${otherId} completing with its report's SHA-256`) as unknown,
+    });
+
+    expect(await refusal(services.evidence.export({ reportPath: report, outDir: pack }))).toMatchObject({ code: 'conflict', message: `${pack} already exists. Choose a new folder for the evidence pack.` });
+  });
+
+  it('the signing key: created in the keychain on first use, refused (never quoted) when the keychain holds another kind of key', async () => {
+    const keychain = createKeychain(`${service}.evidence`);
+    const original = (await keychain.get(SIGNING_KEY_ACCOUNT))!;
+    try {
+      await keychain.delete(SIGNING_KEY_ACCOUNT);
+      expect(await services.evidence.localKeyFingerprint()).toBeNull();
+      const created = await exportTo('pack-new-key');
+      const stored = await keychain.get(SIGNING_KEY_ACCOUNT);
+      expect(stored).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      expect(created.keyFingerprint).not.toBe((JSON.parse(await readFile(join(pack, 'manifest.json'), 'utf8')) as EvidenceManifest).publicKey.fingerprint);
+      expect(await services.evidence.localKeyFingerprint()).toBe(created.keyFingerprint);
+
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      for (const wrong of [ec, 'not a key at all']) {
+        await keychain.set(SIGNING_KEY_ACCOUNT, wrong);
+        const refused = await refusal(exportTo('pack-wrong-key'));
+        expect(refused).toMatchObject({
+          code: 'conflict',
+          message: `The evidence signing key in the keychain (${service}.evidence / ${SIGNING_KEY_ACCOUNT}) is not an Ed25519 key. Remove that entry to create a new key (packs signed with the old one keep verifying with their own public key).`,
+        });
+        expect(await keychain.get(SIGNING_KEY_ACCOUNT)).toBe(wrong);
+      }
+      expect(await services.evidence.localKeyFingerprint()).toBeNull();
+    } finally {
+      await keychain.set(SIGNING_KEY_ACCOUNT, original);
+    }
   });
 });
