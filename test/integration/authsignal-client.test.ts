@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthsignalError } from '@authsignal/node';
-import { createAuthsignalClient, isAuthsignalError, mapAuthsignalError, parseRetryAfter, pathSegment, withAuthsignal } from '../../src/main/services/platform/authsignal-client';
+import { createAuthsignalClient, isAuthsignalError, mapAuthsignalError, parseRetryAfter, pathSegment, withAuthsignal, type AuthsignalCallContext } from '../../src/main/services/platform/authsignal-client';
 import { AppError } from '@shared/errors';
 
 // A tiny real server that answers the way the live Authsignal API does (the 401 body is the one the
@@ -130,7 +130,7 @@ describe('the mapping, status by status (the SDK error as the SDK builds it)', (
   const at = { apiUrl: 'https://api.authsignal.com/v1', secret: SECRET };
   const sdkError = (status: number, code: string, description?: string, response?: { status: number; headers?: unknown }) =>
     new AuthsignalError(status, code, description, response ? ({ response } as unknown as ConstructorParameters<typeof AuthsignalError>[3]) : undefined);
-  const map = (error: unknown, context = at) => mapAuthsignalError(error, context);
+  const map = (error: unknown, context: AuthsignalCallContext = at) => mapAuthsignalError(error, context);
 
   it('words every status the way the agent can act on it', () => {
     const cases: [AuthsignalError, string, string][] = [
