@@ -10,19 +10,25 @@ export interface Polling {
 
 /**
  * Polls by re-scheduling, never by interval: `check` decides after each answer whether to ask again
- * (so a slow answer never overlaps the next one). Stops by itself when the owning store or
- * component scope is disposed.
+ * (so a slow answer never overlaps the next one). Stops for good when the owning store or
+ * component scope is disposed: an answer that arrives after that cannot schedule again.
  */
 export function usePolling(check: () => Promise<void>, intervalMs: number): Polling {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
   function stop(): void {
     clearTimeout(timer);
     timer = undefined;
   }
   function schedule(): void {
     stop();
-    timer = setTimeout(() => void check(), intervalMs);
+    if (!disposed) timer = setTimeout(() => void check(), intervalMs);
   }
-  if (getCurrentScope()) onScopeDispose(stop);
+  if (getCurrentScope()) {
+    onScopeDispose(() => {
+      disposed = true;
+      stop();
+    });
+  }
   return { schedule, stop };
 }

@@ -1,4 +1,4 @@
-import { onMounted, onScopeDispose, ref } from 'vue';
+import { onMounted, ref } from 'vue';
 import type { TeamStatus } from '@shared/domain/team';
 import type { ErrorInfo } from '@shared/errors';
 import { usePlatform } from '../platform/platform';
@@ -14,9 +14,7 @@ export function useTeamStatus(intervalMs: number) {
   const platform = usePlatform();
   const status = ref<TeamStatus | null>(null);
   const error = ref<ErrorInfo | null>(null);
-  let active = true;
   const polling = usePolling(refresh, intervalMs);
-  onScopeDispose(() => (active = false));
 
   async function refresh() {
     const result = await platform.team.status({});
@@ -26,8 +24,8 @@ export function useTeamStatus(intervalMs: number) {
     } else if (!status.value) {
       error.value = result.error;
     }
-    // An answer that arrives after unmount does not start the timer again.
-    if (active) polling.schedule();
+    // After unmount this schedules nothing (usePolling stops for good with its scope).
+    polling.schedule();
   }
 
   onMounted(() => void refresh());
