@@ -1,7 +1,22 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { aliases } from './aliases.config';
-import { emulatorFreeIntegrationFiles } from './test-files.config';
+
+/**
+ * Integration files that never start or reach an emulator (the team store, the audit log, the
+ * keychain, file locks): the strict profile cannot change what they do, so integration-strict does
+ * not run them a second time. Found by reading the files, so a test that starts using the
+ * emulator joins the strict run by itself.
+ */
+function emulatorFreeIntegrationFiles(): string[] {
+  const dir = 'test/integration';
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join(dir, f))
+    .filter((f) => !/emulator/i.test(readFileSync(f, 'utf8')));
+}
 
 /**
  * Test projects by layer. `npm test` (scripts/test.mjs) runs unit, renderer, integration,
