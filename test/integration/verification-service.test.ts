@@ -433,7 +433,6 @@ describe('the rules of one check, on a clock the test moves', () => {
   });
 
   it('records the end of a verification by its own timer, stamped, without anyone asking', async () => {
-    clock = Date.now();
     const service = new VerificationService({ tenants: services.tenants, audit: services.audit, policyFor: () => Promise.resolve(policy), lifetimeMs: 300 });
     const view = await service.recordOffline({ userId: 'usr_alan', note: 'Checked the staff badge on a video call today.' });
     await expect.poll(async () => (await auditEntries()).map((e) => e.action), { timeout: 5000 }).toEqual(['verification.offline', 'verification.expire']);
