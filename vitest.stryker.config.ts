@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { aliases } from './aliases.config';
+import { FastFirstSequencer } from './scripts/mutation/fast-first-sequencer';
+import { reusingForks } from './scripts/mutation/reusing-forks';
 
 /**
  * The tests mutation testing runs (issue #17, stryker.config.mjs): those that exercise the mutated
@@ -19,15 +21,23 @@ const narrowed = process.env.MUTATE_TESTS?.split(',').filter(Boolean);
 
 export default defineConfig({
   resolve: { alias: aliases },
-  // Test-only: Stryker's vitest runner forces `pool: 'threads'`, and vitest stops
-  // the worker after every run, so each mutant run brought up a fresh worker thread in the same
-  // process. keytar (the real keychain the integration tests use) is a native module that loads
-  // once per process: in a second thread it deadlocks or aborts in libsecret (GLib's
-  // "g_type_from_name (name) == 0" assertion, then SIGABRT), which Stryker reported as runtime
-  // errors and crashed runners. In forks each run gets its own child process, so keytar loads once
-  // in each; per-test coverage and the hit count travel back in the file's task meta, as with
-  // threads. This hook runs after the runner's options are applied, so it has the last word.
-  plugins: [{ name: 'authdesk:stryker-forks', configureVitest: ({ project }) => { project.config.pool = 'forks'; } }],
+  // Stryker's vitest runner forces `pool: 'threads'`, and vitest stops its workers at the end of
+  // every run, so each mutant run brought up a fresh worker thread in the same process. keytar (the
+  // real keychain the integration tests use) is a native module that loads once per process: in a
+  // second thread it deadlocks or aborts in libsecret (GLib's "g_type_from_name (name) == 0"
+  // assertion, then SIGABRT). And each new worker imported the whole module graph again, 1.5 to 2 s
+  // a run against 0.2 s of tests. This hook runs after the runner's options are applied, so it has
+  // the last word: a forks pool that keeps its process from one mutant run to the next
+  // (scripts/mutation/reusing-forks.ts says when it starts a fresh one).
+  plugins: [
+    {
+      name: 'authdesk:stryker-reusing-forks',
+      configureVitest: ({ project }) => {
+        project.config.pool = reusingForks.name;
+        project.config.poolRunner = reusingForks;
+      },
+    },
+  ],
   test: {
     include: narrowed ?? ['test/unit/{shared,main,emulator}/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/security/fuzz-ipc.test.ts'],
     exclude: [
@@ -44,11 +54,15 @@ export default defineConfig({
       'test/integration/tenant-doctor.test.ts',
     ],
     environment: 'node',
-    // The files of one run share one child process (see the plugin above), so keytar loads once per
-    // run; each file still gets fresh modules from vitest's module runner, and the tests clean up
-    // what they start. (In one process per file the dry run would pay keytar, the emulator and
-    // module loading again for each of ~60 files.)
+    // Clears the previous run's mutant before a test file loads in a kept process.
+    setupFiles: ['test/support/stryker-reuse-setup.ts'],
+    // The files of one run share one child process (see the plugin above), so keytar loads once in
+    // it, and vitest keeps the source modules loaded from one test file to the next: only the test
+    // file itself is imported again; the tests clean up what they start. (In one process per file the
+    // dry run would pay keytar, the emulator and module loading again for each of ~60 files.)
     isolate: false,
+    // A run stops at its first failure: the tests likeliest to kill, and the quick ones, go first.
+    sequence: { sequencer: FastFirstSequencer },
     // The fuzzer's property runs per channel: fewer per mutant than in `npm test`.
     env: { AUTHDESK_FUZZ_RUNS: '20', EVIDENCE_FLIPS: '10' },
     // Generous: the dry run must pass on a loaded machine; Stryker times mutants out on its own

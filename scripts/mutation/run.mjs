@@ -6,7 +6,7 @@
 // `--force` to ignore the incremental file. On Linux it runs inside a private D-Bus session with a
 // throwaway unlocked keyring, as `npm test` does, since some of the tests use the real keychain.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,6 +38,8 @@ try {
     const i = args.findIndex((a) => a === '--concurrency' || a === '-c');
     return i >= 0 ? args[i + 1] : '2';
   })();
+  // Stryker reuses the results of the last run unless told not to (incremental in stryker.config.mjs).
+  const mode = existsSync(join(root, 'reports/mutation/stryker-incremental.json')) && !args.includes('--force') ? 'incremental' : 'full';
   const started = Date.now();
   const r = spawnSync('npx', ['--no-install', 'stryker', 'run', 'stryker.config.mjs', ...args], { cwd: root, stdio: 'inherit', env: process.env });
   const wall = Math.round((Date.now() - started) / 1000);
@@ -45,7 +47,7 @@ try {
     console.error(`stryker failed (${r.status ?? r.signal}) after ${wall} s`);
     process.exit(r.status ?? 1);
   }
-  const s = spawnSync(process.execPath, ['scripts/mutation/summary.mjs', '--wall-seconds', String(wall), '--concurrency', concurrency], { cwd: root, stdio: 'inherit' });
+  const s = spawnSync(process.execPath, ['scripts/mutation/summary.mjs', '--wall-seconds', String(wall), '--concurrency', concurrency, '--mode', mode], { cwd: root, stdio: 'inherit' });
   process.exitCode = s.status ?? 1;
 } finally {
   rmSync(work, { recursive: true, force: true });

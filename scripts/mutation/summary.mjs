@@ -14,6 +14,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results/mutation.json' },
     'wall-seconds': { type: 'string' },
     concurrency: { type: 'string' },
+    // 'full', or 'incremental' when results of an earlier run were reused (scripts/mutation/run.mjs).
+    mode: { type: 'string' },
   },
 });
 
@@ -83,6 +85,9 @@ const summary = {
   tool: 'stryker',
   wallSeconds: values['wall-seconds'] ? Number(values['wall-seconds']) : null,
   concurrency: values.concurrency ? Number(values.concurrency) : null,
+  mode: values.mode ?? null,
+  // Whether mutant runs shared a kept test process (scripts/mutation/reusing-forks.ts) or each had its own.
+  testProcess: process.env.AUTHDESK_MUTATE_REUSE === '0' ? 'one per mutant run' : 'kept between mutant runs',
   // Modules without a mutant in this report were not part of the run (a narrow --mutate).
   modulesRun: tested.map(([name]) => name),
   targets: { overall: OVERALL_TARGET, floor: FLOOR },
