@@ -36,7 +36,7 @@ try {
   process.env.AUTHDESK_TEST_TMP = work;
   const concurrency = (() => {
     const i = args.findIndex((a) => a === '--concurrency' || a === '-c');
-    return i >= 0 ? args[i + 1] : '2';
+    return i >= 0 ? args[i + 1] : '3';
   })();
   // Stryker reuses the results of the last run unless told not to (incremental in stryker.config.mjs).
   const mode = existsSync(join(root, 'reports/mutation/stryker-incremental.json')) && !args.includes('--force') ? 'incremental' : 'full';
