@@ -147,6 +147,24 @@ describe('the mapping, status by status (the SDK error as the SDK builds it)', (
     ];
     for (const [error, code, message] of cases) expect(map(error), message).toMatchObject({ code, message });
     expect(map(sdkError(404, 'not_found', ''))).toMatchObject({ message: 'api.authsignal.com found nothing there (404): not_found. Check the id, and that the API URL ends with /v1.' });
+    // Nothing from the server at all: the sentence stands without a quote, never with an empty one.
+    const bare: [number, string][] = [
+      [404, 'api.authsignal.com found nothing there (404). Check the id, and that the API URL ends with /v1.'],
+      [409, 'api.authsignal.com reports a conflict (409). Reload and try again.'],
+      [400, 'api.authsignal.com did not accept the request (400). Correct the details and try again.'],
+      [418, 'api.authsignal.com answered HTTP 418. Try again; if it persists, report it.'],
+    ];
+    for (const [status, message] of bare) expect(map(sdkError(status, '')).message, String(status)).toBe(message);
+    // An SDK error with no status and no words at all still reads as the network failing.
+    expect(map(sdkError(undefined as unknown as number, '')).message).toBe(
+      "Could not reach api.authsignal.com. Check your network connection and the tenant's region or API URL, then try again.",
+    );
+    expect(map(sdkError(500, 'unexpected_error', ''), {}).message).toBe(
+      "Could not reach the Authsignal API (unexpected_error). Check your network connection and the tenant's region or API URL, then try again.",
+    );
+    // The SDK's error stays attached for the log, whatever the wording.
+    const original = sdkError(403, 'forbidden');
+    expect(map(original).cause).toBe(original);
   });
 
   it('recovers the status the SDK folded into its 500 "unexpected_error", and reads anything else as the network', () => {
@@ -167,6 +185,7 @@ describe('the mapping, status by status (the SDK error as the SDK builds it)', (
     const limited = (headers: unknown) => map(sdkError(429, 'too_many_requests', undefined, { status: 429, headers })).retryAfterSeconds;
     expect(limited({ get: (n: string) => (n === 'retry-after' ? '9' : undefined) })).toBe(9);
     expect(limited({ get: () => null, 'retry-after': '4' })).toBe(4);
+    expect(limited({ get: () => undefined, 'retry-after': '6' })).toBe(6);
     expect(limited({ 'retry-after': '3' })).toBe(3);
     expect(limited('not headers')).toBeUndefined();
     expect(limited(null)).toBeUndefined();
@@ -184,6 +203,8 @@ describe('the mapping, status by status (the SDK error as the SDK builds it)', (
       expect(message).toContain('saw [redacted] here');
     }
     expect(map(sdkError(400, 'x', 'header Authorization: Bearer abc.DEF-123_~+/= and basic QWxhZGRpbjo=')).message).toContain('Bearer [redacted] and basic [redacted]');
+    // However many blanks stand between the scheme and the credential.
+    expect(map(sdkError(400, 'x', 'echo Bearer \t  abc123 end')).message).toContain('echo Bearer [redacted] end');
     const long = map(sdkError(400, 'x', 'y'.repeat(250))).message;
     expect(long).toContain(`: ${'y'.repeat(200)}…. Correct`);
     expect(map(sdkError(400, 'x', 'y'.repeat(200))).message).toContain(`: ${'y'.repeat(200)}. Correct`);
@@ -205,6 +226,8 @@ describe('the mapping, status by status (the SDK error as the SDK builds it)', (
     expect(isAuthsignalError(Object.assign(new Error('x'), { statusCode: 404 }))).toBe(false);
     expect(isAuthsignalError({ name: 'AuthsignalError', statusCode: 404 })).toBe(false);
     expect(map(new Error('x'))).toMatchObject({ code: 'internal', message: 'Calling Authsignal failed unexpectedly. Try again; if it persists, report it.' });
+    const unexpected = new Error('x');
+    expect(map(unexpected).cause).toBe(unexpected);
   });
 });
 
@@ -219,6 +242,9 @@ describe('parseRetryAfter, edges', () => {
     expect(parseRetryAfter('', now)).toBeUndefined();
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:01 GMT', now + 500)).toBe(1);
     expect(parseRetryAfter([], now)).toBeUndefined();
+    // Digits only, start to end: a number inside other text is neither seconds nor a date.
+    expect(parseRetryAfter('x5', now)).toBeUndefined();
+    expect(parseRetryAfter('5x', now)).toBeUndefined();
   });
 });
 

@@ -75,8 +75,9 @@ function safeText(text: string | undefined, secret: string | undefined): string 
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? (value[0] as unknown) : value;
   if (typeof raw === 'number' && Number.isFinite(raw)) return Math.max(0, Math.ceil(raw));
-  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(raw)) return Number(raw.trim());
+  if (typeof raw !== 'string') return undefined;
+  // Number() ignores the surrounding blanks; a blank string is no date either (Date.parse gives NaN).
+  if (/^\s*\d+\s*$/.test(raw)) return Number(raw);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
@@ -100,13 +101,15 @@ function headerOf(error: AuthsignalError, name: string): unknown {
  * without the axios error, and does the same for an HTTP error whose body is empty. axios words
  * the latter "Request failed with status code N", so the real status can be recovered from it.
  */
-function statusOf(error: AuthsignalError): { status: number | undefined; network: boolean } {
-  if (error.axiosError?.response) return { status: error.axiosError.response.status, network: false };
+function statusOf(error: AuthsignalError): number | undefined {
+  if (error.axiosError?.response) return error.axiosError.response.status;
   if (error.errorCode === 'unexpected_error') {
+    // Stryker disable next-line StringLiteral: any other fallback text has no "status code NNN" either.
     const m = /status code (\d{3})/.exec(error.errorDescription ?? '');
-    return m ? { status: Number(m[1]), network: false } : { status: undefined, network: true };
+    // No status anywhere: the request never got an answer (a network failure).
+    return m ? Number(m[1]) : undefined;
   }
-  return { status: error.statusCode, network: false };
+  return error.statusCode;
 }
 
 /**
@@ -120,11 +123,11 @@ export function mapAuthsignalError(error: unknown, context: AuthsignalCallContex
     return new AppError('internal', 'Calling Authsignal failed unexpectedly. Try again; if it persists, report it.', { cause: error });
   }
   const host = hostOf(context.apiUrl);
-  const { status, network } = statusOf(error);
+  const status = statusOf(error);
   const detail = safeText(error.errorDescription || error.errorCode, context.secret);
   const cause = { cause: error };
 
-  if (network || status === undefined) {
+  if (status === undefined) {
     return new AppError(
       'unavailable',
       `Could not reach ${host}${detail ? ` (${detail})` : ''}. Check your network connection and the tenant's region or API URL, then try again.`,
